@@ -1,0 +1,24 @@
+/**
+ * Environment variables the Lambda handlers read. The CDK construct sets them; a local run
+ * or a test sets them by hand. One list, so the two sides cannot drift apart.
+ */
+export const Env = {
+  /** The table holding business items and outbox items. */
+  TABLE_NAME: 'TIDINGS_TABLE_NAME',
+  /** The SQS queue the relay sends events to (a `.fifo` URL selects FIFO behaviour). */
+  QUEUE_URL: 'TIDINGS_QUEUE_URL',
+  /** The SQS queue where the relay puts records it can never relay, with the reason. */
+  RELAY_DLQ_URL: 'TIDINGS_RELAY_DLQ_URL',
+  /** The consumer's dead-letter queue, where permanent failures go with their reason. */
+  CONSUMER_DLQ_URL: 'TIDINGS_CONSUMER_DLQ_URL',
+  /** The verified SES identity emails are sent from. */
+  FROM_ADDRESS: 'TIDINGS_FROM_ADDRESS',
+  /** Optional SES configuration set for sends (event publishing, suppression). */
+  SES_CONFIGURATION_SET: 'TIDINGS_SES_CONFIGURATION_SET',
+  /** Secrets Manager ARN of the `whsec_...` webhook signing secret. */
+  WEBHOOK_SECRET_ARN: 'TIDINGS_WEBHOOK_SECRET_ARN',
+  /** The idempotency ledger table. */
+  LEDGER_TABLE_NAME: 'TIDINGS_LEDGER_TABLE_NAME',
+  /** `true` only for local runs: allows http webhooks to loopback. Never set on AWS. */
+  ALLOW_LOOPBACK_WEBHOOKS: 'TIDINGS_ALLOW_LOOPBACK_WEBHOOKS',
+} as const;

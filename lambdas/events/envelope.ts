@@ -1,0 +1,90 @@
+import { z } from 'zod';
+import { InvalidEnvelopeError } from './errors.ts';
+import type { IntegrationEvent } from './types.ts';
+
+/**
+ * The message body the relay writes and the consumer reads: a CloudEvents 1.0 event in
+ * structured JSON mode, with Tidings' envelope metadata as extension attributes
+ * (`correlationid`, `causationid`, `partitionkey` from the Partitioning extension and
+ * `traceparent` from the Distributed Tracing extension).
+ */
+export interface CloudEventEnvelope {
+  readonly specversion: '1.0';
+  readonly id: string;
+  readonly type: string;
+  readonly source: string;
+  readonly time: string;
+  readonly datacontenttype: 'application/json';
+  readonly data: unknown;
+  readonly correlationid?: string;
+  readonly causationid?: string;
+  readonly partitionkey?: string;
+  readonly traceparent?: string;
+}
+
+const envelopeSchema = z.object({
+  specversion: z.literal('1.0'),
+  id: z.uuid(),
+  type: z.string().min(1),
+  source: z.string().min(1),
+  time: z.iso.datetime({ offset: true }),
+  datacontenttype: z.literal('application/json').optional(),
+  data: z.unknown(),
+  correlationid: z.string().min(1).optional(),
+  causationid: z.string().min(1).optional(),
+  partitionkey: z.string().min(1).optional(),
+  traceparent: z.string().min(1).optional(),
+});
+
+/** Builds the CloudEvents envelope for an event; `source` names the producing outbox. */
+export function toCloudEvent(event: IntegrationEvent, source: string): CloudEventEnvelope {
+  return {
+    specversion: '1.0',
+    id: event.eventId,
+    type: event.eventType,
+    source,
+    time: event.occurredAt,
+    datacontenttype: 'application/json',
+    data: event.payload,
+    ...(event.correlationId ? { correlationid: event.correlationId } : {}),
+    ...(event.causationId ? { causationid: event.causationId } : {}),
+    ...(event.orderingKey ? { partitionkey: event.orderingKey } : {}),
+    ...(event.traceparent ? { traceparent: event.traceparent } : {}),
+  };
+}
+
+/**
+ * Parses a message body back into the event it carries, metadata included.
+ *
+ * @throws InvalidEnvelopeError when the body is not JSON or not a valid envelope; the error
+ *   is permanent (the same body fails the same way on every attempt).
+ */
+export function parseCloudEvent(body: string): IntegrationEvent<unknown> & { source: string } {
+  let json: unknown;
+  try {
+    json = JSON.parse(body);
+  } catch (cause) {
+    throw new InvalidEnvelopeError(`body is not JSON: ${JSON.stringify(body.slice(0, 80))}`, {
+      cause,
+    });
+  }
+  const parsed = envelopeSchema.safeParse(json);
+  if (!parsed.success) {
+    const fields = parsed.error.issues
+      .map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`)
+      .join('; ');
+    throw new InvalidEnvelopeError(fields, { cause: parsed.error });
+  }
+  const e = parsed.data;
+  return {
+    eventId: e.id.toLowerCase(),
+    eventType: e.type,
+    source: e.source,
+    occurredAt: e.time,
+    payload: e.data,
+    ...(e.correlationid ? { correlationId: e.correlationid } : {}),
+    ...(e.causationid ? { causationId: e.causationid } : {}),
+    ...(e.partitionkey ? { orderingKey: e.partitionkey } : {}),
+    ...(e.traceparent ? { traceparent: e.traceparent } : {}),
+  };
+}

@@ -1,0 +1,96 @@
+import { z } from 'zod';
+import { InvalidNotificationError, UnknownNotificationKindError } from './errors.ts';
+import type { Notification } from './types.ts';
+
+/** Options for `validateNotification`. */
+export interface ValidateNotificationOptions {
+  /**
+   * Accept `http://` webhook URLs whose host is loopback (`localhost`, `127.0.0.0/8`, `[::1]`).
+   * Only for local runs and tests; never on AWS.
+   * @default false
+   */
+  readonly allowLoopbackHttp?: boolean;
+}
+
+const LOOPBACK_HOSTS = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\])$/i;
+
+const address = z.email({
+  error: (issue) => `not a valid email address: ${JSON.stringify(issue.input)}`,
+});
+const text = (max: number) => z.string().trim().min(1, 'must not be empty').max(max);
+
+const emailSchema = z.object({
+  kind: z.literal('email'),
+  to: z.union([address, z.array(address).min(1, 'needs at least one recipient').max(50)]),
+  subject: text(998),
+  body: text(256_000),
+  html: z.string().min(1).optional(),
+  cc: z.array(address).max(50).optional(),
+  replyTo: address.optional(),
+});
+
+const pushSchema = z.object({
+  kind: z.literal('push'),
+  deviceToken: text(1024),
+  title: text(256),
+  body: text(4096),
+  data: z.record(z.string(), z.string()).optional(),
+});
+
+function webhookSchema(allowLoopbackHttp: boolean) {
+  return z.object({
+    kind: z.literal('webhook'),
+    url: z.string().superRefine((value, ctx) => {
+      let url: URL;
+      try {
+        url = new URL(value);
+      } catch {
+        ctx.addIssue({ code: 'custom', message: `not a URL: ${JSON.stringify(value)}` });
+        return;
+      }
+      if (url.protocol === 'https:') return;
+      if (url.protocol === 'http:' && allowLoopbackHttp && LOOPBACK_HOSTS.test(url.hostname))
+        return;
+      ctx.addIssue({
+        code: 'custom',
+        message: `webhook url must be https: ${JSON.stringify(value)}`,
+      });
+    }),
+    payload: z.unknown().refine((p) => p !== undefined, 'is required'),
+    headers: z.record(z.string(), z.string()).optional(),
+  });
+}
+
+/**
+ * Checks a notification before it is sent: addresses well-formed, webhook URL https (http
+ * only to loopback, and only when `allowLoopbackHttp` is set), required fields present.
+ *
+ * @throws InvalidNotificationError (permanent) naming each failing field.
+ * @throws UnknownNotificationKindError (permanent) when `kind` is not a known channel.
+ */
+export function validateNotification(
+  notification: unknown,
+  options: ValidateNotificationOptions = {},
+): Notification {
+  const kind = (notification as { kind?: unknown } | null)?.kind;
+  const schema =
+    kind === 'email'
+      ? emailSchema
+      : kind === 'push'
+        ? pushSchema
+        : kind === 'webhook'
+          ? webhookSchema(options.allowLoopbackHttp ?? false)
+          : undefined;
+  if (!schema) throw new UnknownNotificationKindError(kind);
+  const result = schema.safeParse(notification);
+  if (!result.success) {
+    throw new InvalidNotificationError(
+      String(kind),
+      result.error.issues.map((issue) => ({
+        path: issue.path.join('.') || '(root)',
+        message: issue.message,
+      })),
+    );
+  }
+  return notification as Notification;
+}

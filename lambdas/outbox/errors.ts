@@ -1,0 +1,71 @@
+import { TidingsError } from '../errors.ts';
+
+/** Base class of errors about staging, storing and relaying outbox events. */
+export abstract class OutboxError extends TidingsError {}
+
+/** One field that failed schema validation. */
+export interface SchemaIssue {
+  /** Dotted path of the field, `(root)` for the value itself. */
+  readonly path: string;
+  readonly message: string;
+}
+
+/**
+ * A payload did not match its schema. Nothing was staged (or, on consume, the message goes
+ * to the dead-letter queue). Permanent.
+ */
+export class PayloadValidationError extends OutboxError {
+  readonly permanent = true;
+  constructor(
+    /** Which outbox or queue validated the payload. */
+    readonly source: string,
+    readonly eventType: string | undefined,
+    readonly issues: readonly SchemaIssue[],
+  ) {
+    super(
+      `${eventType ? `"${eventType}" ` : ''}payload rejected by ${source}: ${issues
+        .map((i) => `${i.path}: ${i.message}`)
+        .join('; ')}`,
+    );
+  }
+}
+
+/** The schema validates asynchronously; staging must be synchronous to build transactions. */
+export class AsyncSchemaError extends OutboxError {
+  readonly permanent = true;
+  constructor(readonly source: string) {
+    super(`the schema of ${source} validates asynchronously; use a synchronous schema`);
+  }
+}
+
+/** A stored outbox item cannot be turned back into an event. Permanent. */
+export class CorruptOutboxItemError extends OutboxError {
+  readonly permanent = true;
+  constructor(
+    readonly reason: string,
+    readonly key?: string,
+  ) {
+    super(`corrupt outbox item${key ? ` ${key}` : ''}: ${reason}`);
+  }
+}
+
+/** Why one item of a transaction was cancelled, in the order the items were given. */
+export interface CancellationReason {
+  /** `None` for items that were fine, e.g. `ConditionalCheckFailed` for the culprit. */
+  readonly code: string;
+  readonly message?: string;
+}
+
+/**
+ * A transaction was cancelled: nothing in it was written. `reasons` lines up with the items,
+ * as DynamoDB's `CancellationReasons` do, so a caller can tell which condition failed.
+ */
+export class TransactionCanceledError extends OutboxError {
+  readonly permanent = true;
+  constructor(
+    readonly reasons: readonly CancellationReason[],
+    options?: { cause?: unknown },
+  ) {
+    super(`transaction cancelled: [${reasons.map((r) => r.code).join(', ')}]`, options);
+  }
+}
