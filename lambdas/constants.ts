@@ -22,3 +22,22 @@ export const Env = {
   /** `true` only for local runs: allows http webhooks to loopback. Never set on AWS. */
   ALLOW_LOOPBACK_WEBHOOKS: 'TIDINGS_ALLOW_LOOPBACK_WEBHOOKS',
 } as const;
+
+/** CloudWatch metric namespace and names the handlers emit (Powertools Metrics, EMF). */
+export const Metrics = {
+  NAMESPACE: 'Tidings',
+  /** Producer: events written to the outbox in committed transactions. */
+  EVENTS_STAGED: 'EventsStaged',
+  /** Relay and sweeper: events the queue accepted. */
+  EVENTS_RELAYED: 'EventsRelayed',
+  /** Relay: records that can never be relayed, sent to the relay DLQ. */
+  EVENTS_UNRELAYABLE: 'EventsUnrelayable',
+  /** Sweeper: events it found unrelayed past the threshold and relayed. */
+  EVENTS_SWEPT: 'EventsSwept',
+  /** Sweeper: age of the oldest outbox item still waiting for the relay. */
+  OLDEST_PENDING_AGE_SECONDS: 'OldestPendingAgeSeconds',
+  /** Consumer: notifications sent, with a `channel` dimension. */
+  NOTIFICATIONS_SENT: 'NotificationsSent',
+  /** Consumer: notifications that failed, with `channel` and `permanent` dimensions. */
+  NOTIFICATIONS_FAILED: 'NotificationsFailed',
+} as const;
