@@ -106,3 +106,42 @@ export class SendError extends NotificationError {
     if (init.retryAfterSeconds !== undefined) this.retryAfterSeconds = init.retryAfterSeconds;
   }
 }
+
+/** The ledger already holds an unexpired claim on a notification: retry later. Transient. */
+export class NotificationInProgressError extends NotificationError {
+  readonly permanent = false;
+  constructor(readonly notificationId: string) {
+    super(`notification ${notificationId} is being sent by another worker`);
+  }
+}
+
+/**
+ * One or more notifications of an event failed. `outcomes` says which; the error is
+ * permanent only when every failure is (so a mix is retried, and the ledger makes the retry
+ * send only what did not complete).
+ */
+export class NotificationDeliveryError extends NotificationError {
+  readonly permanent: boolean;
+  constructor(
+    readonly eventType: string,
+    readonly eventId: string,
+    readonly outcomes: readonly NotificationOutcomeLike[],
+  ) {
+    const failed = outcomes.filter((o) => o.status === 'failed');
+    super(
+      `${failed.length} of ${outcomes.length} notifications for "${eventType}" event ${eventId} failed: ${failed
+        .map((o) => `#${o.index} ${o.kind}: ${o.error?.message ?? 'unknown error'}`)
+        .join('; ')}`,
+      { cause: failed[0]?.error },
+    );
+    this.permanent = failed.every((o) => o.error instanceof TidingsError && o.error.permanent);
+  }
+}
+
+/** The part of a notification outcome `NotificationDeliveryError` reads. */
+export interface NotificationOutcomeLike {
+  readonly index: number;
+  readonly kind: string;
+  readonly status: 'sent' | 'skipped' | 'failed';
+  readonly error?: Error;
+}

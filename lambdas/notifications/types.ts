@@ -81,3 +81,25 @@ export interface NotificationSenders {
   sendPush(notification: PushNotification, context: SendContext): Promise<SendResult>;
   sendWebhook(notification: WebhookNotification, context: SendContext): Promise<SendResult>;
 }
+
+/** What a ledger says when a notification is claimed before sending. */
+export type ClaimOutcome =
+  /** This caller holds the lease now: send, then `complete`. */
+  | 'claimed'
+  /** Sent before (a redelivery): skip it. */
+  | 'completed'
+  /** Another worker holds an unexpired lease: try again later. */
+  | 'in-progress';
+
+/**
+ * The idempotency ledger a consumer claims each notification in before sending it, so a
+ * redelivered message re-sends only the notifications that did not complete.
+ */
+export interface NotificationLedger {
+  /** Claims `notificationId` with a lease that expires at `leaseUntil` (epoch ms). */
+  claim(notificationId: string, leaseUntil: number): Promise<ClaimOutcome>;
+  /** Marks a claimed notification sent. */
+  complete(notificationId: string, result: SendResult): Promise<void>;
+  /** Gives a claim back after a failed send, so a retry can claim it at once. */
+  release(notificationId: string): Promise<void>;
+}

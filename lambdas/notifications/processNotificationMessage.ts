@@ -1,0 +1,134 @@
+import type { Clock } from '../events/ids.ts';
+import { integrationEventFromQueueMessage } from '../events/integrationEventFromQueueMessage.ts';
+import type { IntegrationEvent, QueueMessage } from '../events/types.ts';
+import type { QueueSpec } from '../outbox/defineQueue.ts';
+import { dispatchNotification } from './dispatchNotification.ts';
+import {
+  NotificationDeliveryError,
+  NotificationInProgressError,
+  UnmappedEventTypeError,
+} from './errors.ts';
+import type { NotificationRouter } from './NotificationRouter.ts';
+import type { NotificationLedger, NotificationSenders } from './types.ts';
+import { type ValidateNotificationOptions, validateNotification } from './validateNotification.ts';
+
+/** Options of `processNotificationMessage`. */
+export interface ProcessNotificationOptions {
+  readonly router: NotificationRouter;
+  readonly senders: NotificationSenders;
+  /** Validates the payload with the queue's schema before routing. */
+  readonly queue?: QueueSpec;
+  /**
+   * Treat an event type with no mapper as done (0 dispatched) instead of an error.
+   * @default true
+   */
+  readonly skipUnmapped?: boolean;
+  /** Claim each notification before sending, so redeliveries do not send twice. */
+  readonly ledger?: NotificationLedger;
+  /**
+   * How long a ledger claim holds before another worker may take it over. Keep it at or
+   * under the time the caller has left (a Lambda's remaining time).
+   * @default 60_000
+   */
+  readonly leaseMs?: number;
+  readonly validation?: ValidateNotificationOptions;
+  readonly clock?: Clock;
+}
+
+/** What happened to one notification of an event. */
+export interface NotificationOutcome {
+  /** Position in the mapper's list; part of the stable notification id. */
+  readonly index: number;
+  /** `<eventId>:<index>`: the ledger key and the webhook id. */
+  readonly notificationId: string;
+  readonly kind: string;
+  /** `skipped`: the ledger says it was sent by an earlier delivery. */
+  readonly status: 'sent' | 'skipped' | 'failed';
+  readonly providerMessageId?: string;
+  readonly error?: Error;
+}
+
+/** The result of processing one message whose notifications were all sent (or skipped). */
+export interface ProcessResult {
+  readonly event: IntegrationEvent;
+  /** How many notifications were sent by this call. */
+  readonly dispatched: number;
+  /** How many were skipped because an earlier delivery sent them. */
+  readonly skipped: number;
+  readonly outcomes: readonly NotificationOutcome[];
+}
+
+/**
+ * Routes one queue message to its notifications and sends each. Every notification is
+ * validated first and attempted even if another fails; with a ledger, notifications an
+ * earlier delivery completed are skipped.
+ *
+ * @returns the count dispatched and a per-notification outcome.
+ * @throws NotificationDeliveryError when any notification failed, with every outcome; it is
+ *   permanent only if every failure is.
+ * @throws MissingEventTypeError, MissingMessageIdError, PayloadValidationError, MapperError,
+ *   UnmappedEventTypeError (with `skipUnmapped: false`) for a message that cannot be routed.
+ */
+export async function processNotificationMessage(
+  message: QueueMessage,
+  options: ProcessNotificationOptions,
+): Promise<ProcessResult> {
+  const clock = options.clock ?? Date.now;
+  const received = integrationEventFromQueueMessage(message);
+  const event = options.queue
+    ? { ...received, payload: options.queue.parse(received.payload, received.eventType) }
+    : received;
+  if (!options.router.has(event.eventType)) {
+    if (options.skipUnmapped ?? true) return { event, dispatched: 0, skipped: 0, outcomes: [] };
+    throw new UnmappedEventTypeError(event.eventType, event.eventId);
+  }
+  const notifications = options.router.resolve(event);
+  const outcomes = await Promise.all(
+    notifications.map(async (notification, index): Promise<NotificationOutcome> => {
+      const notificationId = `${event.eventId}:${index}`;
+      const base = { index, notificationId, kind: String(notification?.kind) };
+      let claimed = false;
+      try {
+        const valid = validateNotification(notification, options.validation);
+        if (options.ledger) {
+          const claim = await options.ledger.claim(
+            notificationId,
+            clock() + (options.leaseMs ?? 60_000),
+          );
+          if (claim === 'completed') return { ...base, status: 'skipped' };
+          if (claim === 'in-progress') throw new NotificationInProgressError(notificationId);
+          claimed = true;
+        }
+        const result = await dispatchNotification(valid, options.senders, {
+          eventId: event.eventId,
+          eventType: event.eventType,
+          notificationId,
+        });
+        // Completing is best-effort: the provider already accepted the send. If this write
+        // fails, the lease expires and a redelivery may send again (the documented window).
+        if (options.ledger) await options.ledger.complete(notificationId, result).catch(() => {});
+        return {
+          ...base,
+          status: 'sent',
+          ...(result.providerMessageId ? { providerMessageId: result.providerMessageId } : {}),
+        };
+      } catch (error) {
+        if (claimed) await options.ledger?.release(notificationId).catch(() => {});
+        return {
+          ...base,
+          status: 'failed',
+          error: error instanceof Error ? error : new Error(String(error)),
+        };
+      }
+    }),
+  );
+  if (outcomes.some((o) => o.status === 'failed')) {
+    throw new NotificationDeliveryError(event.eventType, event.eventId, outcomes);
+  }
+  return {
+    event,
+    dispatched: outcomes.filter((o) => o.status === 'sent').length,
+    skipped: outcomes.filter((o) => o.status === 'skipped').length,
+    outcomes,
+  };
+}
