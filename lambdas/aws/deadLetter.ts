@@ -1,0 +1,242 @@
+import type { DynamoDBRecord, SQSRecord } from 'aws-lambda';
+import { describeError } from '../errors.ts';
+import { MAX_MESSAGE_BYTES, type OutgoingMessage, type QueueSender } from '../queue/types.ts';
+import { DeadLetterSendError, sdkErrorCode } from './relayErrors.ts';
+
+/** Message attributes a dead letter carries, besides the original message's own. */
+export const DeadLetterAttribute = {
+  /** One line saying why the record was given up on. */
+  REASON: 'deadLetterReason',
+  /** The error class (or SDK error code) that made it permanent. */
+  ERROR: 'deadLetterError',
+  /** `relay` or `consumer`: which hop gave up. */
+  SOURCE: 'deadLetterSource',
+  /** The event id, when known (the same attribute name the relay sets on every message). */
+  EVENT_ID: 'eventId',
+  /** Consumer: how many times SQS had delivered the message. */
+  RECEIVE_COUNT: 'receiveCount',
+  /** Consumer: the queue the message was consumed from. */
+  SOURCE_QUEUE: 'sourceQueue',
+  /** Relay: the stream record's sequence number. */
+  SEQUENCE_NUMBER: 'sequenceNumber',
+} as const;
+
+/** Why a record is dead-lettered, and where it came from. */
+export interface DeadLetterInfo {
+  /** One line: what was wrong, with the bad value. */
+  readonly reason: string;
+  /** The error's class name or SDK code. */
+  readonly errorName: string;
+  readonly eventId?: string;
+  readonly receiveCount?: number;
+  /** The queue the record was consumed from. */
+  readonly queue?: string;
+  readonly sequenceNumber?: string;
+}
+
+/**
+ * Where records go that can never succeed, with the reason. On AWS an SQS queue
+ * (`sqsRecordDeadLetters`, `streamRecordDeadLetters` over an `SqsQueueSender`); locally a
+ * `MemoryQueue`, either as a plain `QueueSender` or through its own `deadLetter`.
+ */
+export interface DeadLetterSink<R> {
+  /**
+   * Stores `record` with `info`; resolves only once the dead-letter queue has it.
+   * @throws when it could not be stored: the caller must then keep the record for a retry.
+   */
+  deadLetter(record: R, info: DeadLetterInfo): Promise<void>;
+}
+
+/** The content of a dead letter built from a record. */
+export interface LetterContent {
+  /** Names the record in errors: a message id or a sequence number. */
+  readonly recordId: string;
+  readonly body: string;
+  /** The original message's string attributes, carried along where room allows. */
+  readonly attributes?: Readonly<Record<string, string>>;
+  /** FIFO dead-letter queues: the message group. */
+  readonly groupId: string;
+  /** FIFO dead-letter queues: dead-lettering the same record twice in 5 minutes stores it once. */
+  readonly deduplicationId: string;
+  /** False when the body had to leave part of the record out to fit the size limit. */
+  readonly complete: boolean;
+}
+
+/** SQS allows at most 10 message attributes. */
+const MAX_ATTRIBUTES = 10;
+/** Room kept for attributes when deciding whether a body fits. */
+const ATTRIBUTE_ROOM_BYTES = 16 * 1024;
+const MAX_REASON_LENGTH = 1024;
+/** Characters SQS refuses in bodies and attribute values (outside XML 1.0's ranges). */
+const FORBIDDEN_CHARACTERS = /[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu;
+/** Group and deduplication ids: 1 to 128 printable ASCII characters. */
+const NOT_ID_CHARACTERS = /[^!-~]/g;
+
+/** A one-line reason and error name for an error, ready for `DeadLetterInfo`. */
+export function describeForDeadLetter(error: unknown): { reason: string; errorName: string } {
+  return { reason: describeError(error), errorName: sdkErrorCode(error) };
+}
+
+function clean(value: string, max?: number): string {
+  const text = value.replace(FORBIDDEN_CHARACTERS, '\uFFFD');
+  return max !== undefined && text.length > max ? `${text.slice(0, max - 3)}...` : text;
+}
+
+function asId(value: string): string {
+  return value.replace(NOT_ID_CHARACTERS, '_').slice(0, 128) || 'dead-letter';
+}
+
+/**
+ * The attributes of a dead letter: the reason attributes first, then the original ones while
+ * there is room (SQS takes 10). Empty values are dropped, since SQS refuses them.
+ */
+export function deadLetterAttributes(
+  info: DeadLetterInfo,
+  source: 'relay' | 'consumer',
+  original: Readonly<Record<string, string>> = {},
+): Record<string, string> {
+  const own: [string, string | undefined][] = [
+    [DeadLetterAttribute.REASON, clean(info.reason, MAX_REASON_LENGTH)],
+    [DeadLetterAttribute.ERROR, clean(info.errorName, 256)],
+    [DeadLetterAttribute.SOURCE, source],
+    [DeadLetterAttribute.EVENT_ID, info.eventId],
+    [DeadLetterAttribute.RECEIVE_COUNT, info.receiveCount?.toString()],
+    [DeadLetterAttribute.SOURCE_QUEUE, info.queue],
+    [DeadLetterAttribute.SEQUENCE_NUMBER, info.sequenceNumber],
+  ];
+  const attributes: Record<string, string> = {};
+  for (const [name, value] of [...own, ...Object.entries(original)]) {
+    if (Object.keys(attributes).length >= MAX_ATTRIBUTES) break;
+    if (value === undefined || value.length === 0 || name in attributes) continue;
+    attributes[name] = clean(value);
+  }
+  return attributes;
+}
+
+/** The string attributes of an SQS record (String and Number types; binary ones are left out). */
+export function stringAttributesOf(record: SQSRecord): Record<string, string> {
+  const attributes: Record<string, string> = {};
+  for (const [name, value] of Object.entries(record.messageAttributes ?? {})) {
+    if (typeof value?.stringValue === 'string') attributes[name] = value.stringValue;
+  }
+  return attributes;
+}
+
+/** A dead letter for an SQS record: the original body and attributes, as received. */
+export function sqsRecordLetter(record: SQSRecord): LetterContent {
+  const groupId = record.attributes?.MessageGroupId;
+  return {
+    recordId: record.messageId,
+    // SQS never delivers an empty body; the fallback only keeps the send valid.
+    body: record.body || '(empty body)',
+    attributes: stringAttributesOf(record),
+    groupId: asId(groupId ?? record.messageId),
+    deduplicationId: asId(record.messageId),
+    complete: true,
+  };
+}
+
+/**
+ * A dead letter for a DynamoDB stream record: the record's identity, keys and new image in
+ * the stream's own `AttributeValue` form, so nothing is lost to unmarshalling and the item
+ * can be written back as it was. An image too large for a message is left out (only the
+ * keys remain) and `complete` is false.
+ */
+export function streamRecordLetter(record: DynamoDBRecord): LetterContent {
+  const sequenceNumber = record.dynamodb?.SequenceNumber;
+  const recordId = sequenceNumber ?? record.eventID ?? 'unknown';
+  const identity = {
+    eventID: record.eventID,
+    eventName: record.eventName,
+    eventSourceARN: record.eventSourceARN,
+    sequenceNumber,
+    approximateCreationDateTime: record.dynamodb?.ApproximateCreationDateTime,
+    keys: record.dynamodb?.Keys,
+  };
+  const full = JSON.stringify({ ...identity, newImage: record.dynamodb?.NewImage });
+  const fits = Buffer.byteLength(full) <= MAX_MESSAGE_BYTES - ATTRIBUTE_ROOM_BYTES;
+  const body = fits
+    ? full
+    : JSON.stringify({
+        ...identity,
+        newImageOmitted: `the image is ${Buffer.byteLength(full)} bytes, over the queue limit`,
+      });
+  return {
+    recordId,
+    body: clean(body),
+    groupId: asId(record.eventSourceARN ?? 'tidings-relay'),
+    deduplicationId: asId(recordId),
+    complete: fits,
+  };
+}
+
+/**
+ * A dead-letter sink that sends letters to any `QueueSender` (an `SqsQueueSender` for the
+ * DLQ URL on AWS, a `MemoryQueue` locally), one message per record.
+ */
+export class QueueDeadLetters<R> implements DeadLetterSink<R> {
+  readonly #queue: QueueSender;
+  readonly #queueName: string;
+  readonly #source: 'relay' | 'consumer';
+  readonly #toLetter: (record: R) => LetterContent;
+
+  constructor(options: {
+    /** The dead-letter queue. */
+    readonly queue: QueueSender & { readonly name?: string };
+    /** Which hop gives up on records: recorded on each letter. */
+    readonly source: 'relay' | 'consumer';
+    readonly toLetter: (record: R) => LetterContent;
+  }) {
+    this.#queue = options.queue;
+    this.#queueName = options.queue.name ?? 'dead-letter queue';
+    this.#source = options.source;
+    this.#toLetter = options.toLetter;
+  }
+
+  /** @throws DeadLetterSendError (transient) when the queue did not take the letter. */
+  async deadLetter(record: R, info: DeadLetterInfo): Promise<void> {
+    const letter = this.#toLetter(record);
+    const message: OutgoingMessage = {
+      id: 'dead-letter',
+      body: letter.body,
+      attributes: deadLetterAttributes(info, this.#source, letter.attributes),
+      ...(this.#queue.fifo
+        ? { groupId: letter.groupId, deduplicationId: letter.deduplicationId }
+        : {}),
+    };
+    let result: Awaited<ReturnType<QueueSender['sendBatch']>>;
+    try {
+      result = await this.#queue.sendBatch([message]);
+    } catch (error) {
+      throw new DeadLetterSendError(
+        this.#queueName,
+        letter.recordId,
+        sdkErrorCode(error),
+        error instanceof Error ? error.message : String(error),
+        { cause: error },
+      );
+    }
+    if (result.successful.some((ok) => ok.id === message.id)) return;
+    const refused = result.failed[0];
+    throw new DeadLetterSendError(
+      this.#queueName,
+      letter.recordId,
+      refused?.code ?? 'NotAccepted',
+      refused?.message,
+    );
+  }
+}
+
+/** Dead letters for consumed SQS records: original body and attributes plus the reason. */
+export function sqsRecordDeadLetters(
+  queue: QueueSender & { readonly name?: string },
+): DeadLetterSink<SQSRecord> {
+  return new QueueDeadLetters({ queue, source: 'consumer', toLetter: sqsRecordLetter });
+}
+
+/** Dead letters for stream records the relay can never relay: the raw record plus the reason. */
+export function streamRecordDeadLetters(
+  queue: QueueSender & { readonly name?: string },
+): DeadLetterSink<DynamoDBRecord> {
+  return new QueueDeadLetters({ queue, source: 'relay', toLetter: streamRecordLetter });
+}
