@@ -1,0 +1,136 @@
+import { describe, expect, it } from 'vitest';
+import type { QueueMessage } from '../../lambdas/events/types.ts';
+import { MemoryLedger } from '../../lambdas/ledger/MemoryLedger.ts';
+import { NotificationDeliveryError, SendError } from '../../lambdas/notifications/errors.ts';
+import { NotificationRouter } from '../../lambdas/notifications/NotificationRouter.ts';
+import { processNotificationMessage } from '../../lambdas/notifications/processNotificationMessage.ts';
+import { RecordingSenders } from '../../lambdas/notifications/RecordingSenders.ts';
+import {
+  EVENT_ID,
+  emailNotification,
+  fakeClock,
+  makeEvent,
+  pushNotification,
+  queueMessageFor,
+  rejectionOf,
+  webhookNotification,
+} from '../helpers/events.ts';
+
+const router = new NotificationRouter()
+  .register('user.registered', () => [
+    emailNotification(),
+    pushNotification(),
+    webhookNotification(),
+  ])
+  .freeze();
+
+const message = queueMessageFor(makeEvent());
+const redelivery: QueueMessage = { ...message, receiveCount: 2 };
+const [ID0, ID1, ID2] = [`${EVENT_ID}:0`, `${EVENT_ID}:1`, `${EVENT_ID}:2`];
+const ids = [ID0, ID1, ID2];
+
+/** Senders whose push fails transiently `times` times, then succeeds. */
+function pushFailing(times: number): RecordingSenders {
+  let left = times;
+  return new RecordingSenders({
+    fault: (notification) =>
+      notification.kind === 'push' && left-- > 0
+        ? new SendError({
+            channel: 'push',
+            reason: 'Throttled',
+            permanent: false,
+            message: 'SNS throttled the publish',
+          })
+        : undefined,
+  });
+}
+
+function sendsPerNotification(senders: RecordingSenders): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const send of senders.sent) {
+    counts[send.context.notificationId] = (counts[send.context.notificationId] ?? 0) + 1;
+  }
+  return counts;
+}
+
+describe('processNotificationMessage with a MemoryLedger', () => {
+  it('re-sends on redelivery only the notification that failed, so each is sent exactly once', async () => {
+    const clock = fakeClock();
+    const ledger = new MemoryLedger({ clock });
+    const senders = pushFailing(1);
+    const options = { router, senders, ledger, clock, leaseMs: 30_000 };
+
+    const first = await rejectionOf(processNotificationMessage(message, options));
+    clock.advance(5_000);
+    const second = await processNotificationMessage(redelivery, options);
+
+    expect(first).toBeInstanceOf(NotificationDeliveryError);
+    expect((first as NotificationDeliveryError).permanent).toBe(false);
+    expect(second).toMatchObject({ dispatched: 1, skipped: 2 });
+    expect(second.outcomes.map((o) => o.status)).toEqual(['skipped', 'sent', 'skipped']);
+    expect(sendsPerNotification(senders)).toEqual({ [ID0]: 1, [ID1]: 1, [ID2]: 1 });
+    expect(ids.map((id) => ledger.status(id))).toEqual(['completed', 'completed', 'completed']);
+  });
+
+  it('sends nothing when a fully sent message is delivered again', async () => {
+    const clock = fakeClock();
+    const ledger = new MemoryLedger({ clock });
+    const senders = new RecordingSenders();
+    await processNotificationMessage(message, { router, senders, ledger, clock });
+
+    const again = await processNotificationMessage(redelivery, { router, senders, ledger, clock });
+
+    expect(again).toMatchObject({ dispatched: 0, skipped: 3 });
+    expect(senders.sent).toHaveLength(3);
+  });
+
+  it('costs two ledger writes per notification sent, plus one per skip and one per release', async () => {
+    const clock = fakeClock();
+    const ledger = new MemoryLedger({ clock });
+    const options = { router, senders: pushFailing(1), ledger, clock };
+
+    await processNotificationMessage(message, options).catch(() => {});
+    await processNotificationMessage(redelivery, options);
+
+    // First delivery: 3 claims, 2 completes, 1 release. Redelivery: 3 claims (2 refused), 1 complete.
+    expect(ledger.stats()).toEqual({
+      calls: { claim: 6, complete: 3, release: 1 },
+      claimOutcomes: { claimed: 4, completed: 2, 'in-progress': 0 },
+      errors: 0,
+    });
+  });
+
+  it('holds back a concurrent duplicate while the first delivery holds the lease', async () => {
+    const clock = fakeClock();
+    const ledger = new MemoryLedger({ clock });
+    const senders = new RecordingSenders();
+    await ledger.worker().claim(ID0, clock() + 30_000);
+
+    const error = await rejectionOf(
+      processNotificationMessage(message, { router, senders, ledger, clock }),
+    );
+
+    expect(error).toBeInstanceOf(NotificationDeliveryError);
+    expect((error as NotificationDeliveryError).permanent).toBe(false);
+    expect(senders.sent.map((s) => s.context.notificationId)).toEqual([ID1, ID2]);
+  });
+
+  it('re-sends, after the lease, a notification whose completion was lost: the window that stays open', async () => {
+    const clock = fakeClock();
+    let lost = 1;
+    const ledger = new MemoryLedger({
+      clock,
+      fault: (operation, id) =>
+        operation === 'complete' && id === ID2 && lost-- > 0 ? new Error('crash') : undefined,
+    });
+    const senders = new RecordingSenders();
+    const options = { router, senders, ledger, clock, leaseMs: 30_000 };
+    await processNotificationMessage(message, options);
+
+    clock.advance(30_001);
+    await processNotificationMessage(redelivery, options);
+
+    expect(sendsPerNotification(senders)[ID2]).toBe(2);
+    expect(senders.webhooks.map((s) => s.context.notificationId)).toEqual([ID2, ID2]);
+  });
+});
