@@ -1,0 +1,136 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  BatchGetCommand,
+  BatchWriteCommand,
+  DynamoDBDocumentClient,
+  QueryCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach, describe, expect, it } from 'vitest';
+import { DynamoDbPendingOutbox } from '../../lambdas/aws/DynamoDbPendingOutbox.ts';
+import { OutboxDeleteError } from '../../lambdas/aws/relayErrors.ts';
+import { outboxKey, toOutboxItem } from '../../lambdas/outbox/outboxItem.ts';
+import { TABLE_DEFINITION } from '../../lambdas/outbox/tableDefinition.ts';
+import { eventIds, makeEvent, rejectionOf } from '../helpers/events.ts';
+
+const TABLE = 'tidings';
+const ddb = mockClient(DynamoDBDocumentClient);
+const client = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1' }));
+
+afterEach(() => {
+  ddb.reset();
+});
+
+function store() {
+  return new DynamoDbPendingOutbox({ tableName: TABLE, client, sleep: async () => {} });
+}
+
+function itemAt(eventId: string, minute: number) {
+  const occurredAt = new Date(Date.UTC(2025, 0, 1, 0, minute)).toISOString();
+  return toOutboxItem(makeEvent({ eventId, occurredAt }), {
+    name: 'users',
+    destination: 'notifications',
+  });
+}
+
+describe('DynamoDbPendingOutbox', () => {
+  it('queries every shard of the pending index and returns the oldest whole items first', async () => {
+    // Arrange: three items in two shards; the index only has keys, the table has the items.
+    const [a, b, c] = eventIds(3) as [string, string, string];
+    const items = [itemAt(a, 30), itemAt(b, 10), itemAt(c, 20)];
+    ddb.on(QueryCommand).callsFake((input) => ({
+      Items: items
+        .filter((item) => item.pendingShard === input.ExpressionAttributeValues[':shard'])
+        .sort((x, y) => x.occurredAt.localeCompare(y.occurredAt))
+        .map(({ pk, sk, pendingShard, occurredAt }) => ({ pk, sk, pendingShard, occurredAt })),
+    }));
+    ddb.on(BatchGetCommand).callsFake((input) => ({
+      Responses: {
+        [TABLE]: items.filter((item) =>
+          input.RequestItems[TABLE].Keys.some((key: { pk: string }) => key.pk === item.pk),
+        ),
+      },
+    }));
+
+    // Act
+    const pending = await store().listPending({ olderThan: '2025-01-01T01:00:00.000Z', limit: 2 });
+
+    // Assert
+    expect(ddb).toHaveReceivedCommandTimes(QueryCommand, TABLE_DEFINITION.pendingIndex.shards);
+    expect(ddb).toHaveReceivedCommandWith(QueryCommand, {
+      TableName: TABLE,
+      IndexName: 'outbox-pending',
+      KeyConditionExpression: '#shard = :shard AND #occurredAt <= :olderThan',
+      ExpressionAttributeValues: {
+        ':shard': 'pending#0',
+        ':olderThan': '2025-01-01T01:00:00.000Z',
+      },
+    });
+    expect(pending.map((item) => item.eventId)).toEqual([b, c]);
+    expect(pending[0]).toMatchObject({ payload: { userId: 'u-1' }, outbox: 'users' });
+  });
+
+  it('retries keys BatchGetItem leaves unprocessed', async () => {
+    // Arrange
+    const [a] = eventIds(1) as [string];
+    const item = itemAt(a, 1);
+    ddb
+      .on(QueryCommand)
+      .resolves({ Items: [] })
+      .on(QueryCommand, { ExpressionAttributeValues: { ':shard': item.pendingShard } })
+      .resolves({ Items: [{ pk: item.pk, sk: item.sk, occurredAt: item.occurredAt }] });
+    ddb
+      .on(BatchGetCommand)
+      .resolvesOnce({
+        Responses: { [TABLE]: [] },
+        UnprocessedKeys: { [TABLE]: { Keys: [outboxKey(a)] } },
+      })
+      .resolves({ Responses: { [TABLE]: [item] } });
+
+    // Act
+    const pending = await store().listPending({ olderThan: '2025-02-01T00:00:00.000Z', limit: 10 });
+
+    // Assert
+    expect(ddb).toHaveReceivedCommandTimes(BatchGetCommand, 2);
+    expect(pending.map((p) => p.eventId)).toEqual([a]);
+  });
+
+  it('deletes in batches of 25 and retries unprocessed deletes', async () => {
+    // Arrange
+    const ids = eventIds(30);
+    ddb
+      .on(BatchWriteCommand)
+      .resolvesOnce({
+        UnprocessedItems: { [TABLE]: [{ DeleteRequest: { Key: outboxKey(ids[3] as string) } }] },
+      })
+      .resolves({});
+
+    // Act
+    await store().deleteRelayed(ids);
+
+    // Assert
+    const sizes = ddb
+      .commandCalls(BatchWriteCommand)
+      .map((call) => call.args[0].input.RequestItems?.[TABLE]?.length);
+    expect(sizes).toEqual([25, 1, 5]);
+    expect(ddb).toHaveReceivedNthCommandWith(BatchWriteCommand, 2, {
+      RequestItems: { [TABLE]: [{ DeleteRequest: { Key: outboxKey(ids[3] as string) } }] },
+    });
+  });
+
+  it('names the events whose items stay unprocessed after every attempt', async () => {
+    // Arrange
+    const [stuck, ok] = eventIds(2) as [string, string];
+    ddb.on(BatchWriteCommand).resolves({
+      UnprocessedItems: { [TABLE]: [{ DeleteRequest: { Key: outboxKey(stuck) } }] },
+    });
+
+    // Act
+    const error = await rejectionOf(store().deleteRelayed([stuck, ok]));
+
+    // Assert
+    expect(error).toBeInstanceOf(OutboxDeleteError);
+    expect(error).toMatchObject({ eventIds: [stuck], permanent: false });
+    expect(ddb).toHaveReceivedCommandTimes(BatchWriteCommand, 5);
+  });
+});
