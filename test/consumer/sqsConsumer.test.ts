@@ -1,0 +1,343 @@
+import {
+  ChangeMessageVisibilityCommand,
+  SendMessageBatchCommand,
+  type SendMessageBatchCommandInput,
+  SQSClient,
+} from '@aws-sdk/client-sqs';
+import type { SQSRecord } from 'aws-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createAppRouter } from '../../lambdas/app/router.ts';
+import { userNotificationsQueue } from '../../lambdas/app/userEvents.ts';
+import { DeadLetterAttribute, sqsRecordDeadLetters } from '../../lambdas/aws/deadLetter.ts';
+import { SqsQueueSender } from '../../lambdas/aws/SqsQueueSender.ts';
+import {
+  consumeSqsRecords,
+  SqsVisibilityChanger,
+  visibilityBackoffSeconds,
+} from '../../lambdas/aws/sqsConsumer.ts';
+import { SendError } from '../../lambdas/notifications/errors.ts';
+import { RecordingSenders } from '../../lambdas/notifications/RecordingSenders.ts';
+import type { EmailNotification, NotificationLedger } from '../../lambdas/notifications/types.ts';
+import { toOutgoingMessage } from '../../lambdas/outbox/relayEvents.ts';
+import { eventIds, makeEvent } from '../helpers/events.ts';
+import { makeSqsEvent, makeSqsRecord, type SqsRecordOverrides } from '../helpers/sqs.ts';
+
+const QUEUE_URL = 'https://sqs.us-east-1.amazonaws.com/000000000000/tidings-events';
+const DLQ_URL = 'https://sqs.us-east-1.amazonaws.com/000000000000/tidings-consumer-dlq';
+const FIFO_ARN = 'arn:aws:sqs:us-east-1:000000000000:tidings-events.fifo';
+
+const sqs = mockClient(SQSClient);
+const client = new SQSClient({ region: 'us-east-1' });
+
+beforeEach(() => {
+  sqs.on(SendMessageBatchCommand).callsFake((input: SendMessageBatchCommandInput) => ({
+    Successful: (input.Entries ?? []).map((e) => ({ Id: e.Id, MessageId: 'dlq-1' })),
+    Failed: [],
+  }));
+  sqs.on(ChangeMessageVisibilityCommand).resolves({});
+});
+
+afterEach(() => {
+  sqs.reset();
+});
+
+/** An SQS record carrying the envelope the relay writes for a signup of `email`. */
+function signupRecord(eventId: string, email: string, overrides: SqsRecordOverrides = {}) {
+  const event = makeEvent({
+    eventId,
+    payload: { userId: '5b0f7a4e-2c1d-4e8f-9a3b-000000000001', email },
+  });
+  const message = toOutgoingMessage(
+    { event, outbox: 'users', destination: 'notifications' },
+    false,
+  );
+  return makeSqsRecord({ body: message.body, stringAttributes: message.attributes, ...overrides });
+}
+
+function sendersFailingFor(errors: Record<string, Error>) {
+  return new RecordingSenders({
+    fault: (notification) => errors[String((notification as EmailNotification).to)],
+  });
+}
+
+function transient(retryAfterSeconds?: number) {
+  return new SendError({
+    channel: 'email',
+    reason: 'Throttling',
+    permanent: false,
+    message: 'SES throttled the send',
+    ...(retryAfterSeconds !== undefined ? { retryAfterSeconds } : {}),
+  });
+}
+
+function options(senders: RecordingSenders, extra: { ledger?: NotificationLedger } = {}) {
+  return {
+    router: createAppRouter(),
+    senders,
+    queueSpec: userNotificationsQueue,
+    visibility: new SqsVisibilityChanger({ queueUrl: QUEUE_URL, client }),
+    deadLetters: sqsRecordDeadLetters(new SqsQueueSender({ queueUrl: DLQ_URL, client })),
+    random: () => 0.5,
+    ...extra,
+  };
+}
+
+function deadLetterEntries() {
+  return sqs
+    .commandCalls(SendMessageBatchCommand)
+    .filter((call) => call.args[0].input.QueueUrl === DLQ_URL)
+    .flatMap((call) => call.args[0].input.Entries ?? []);
+}
+
+function failedIds(report: { response: { batchItemFailures: { itemIdentifier: string }[] } }) {
+  return report.response.batchItemFailures.map((failure) => failure.itemIdentifier);
+}
+
+describe('consumeSqsRecords', () => {
+  it('reports only the message whose sender failed transiently, and backs it off', async () => {
+    // Arrange
+    const [a, b, c] = eventIds(3) as [string, string, string];
+    const records = [
+      signupRecord(a, 'ada@example.com'),
+      signupRecord(b, 'bob@example.com'),
+      signupRecord(c, 'cy@example.com'),
+    ];
+    const senders = sendersFailingFor({ 'bob@example.com': transient() });
+
+    // Act
+    const report = await consumeSqsRecords(makeSqsEvent(records), options(senders));
+
+    // Assert
+    expect(failedIds(report)).toEqual([records[1]?.messageId]);
+    expect(senders.emails.map((s) => s.notification.to).sort()).toEqual([
+      'ada@example.com',
+      'cy@example.com',
+    ]);
+    expect(sqs).toHaveReceivedCommandTimes(ChangeMessageVisibilityCommand, 1);
+    expect(sqs).toHaveReceivedCommandWith(ChangeMessageVisibilityCommand, {
+      QueueUrl: QUEUE_URL,
+      ReceiptHandle: records[1]?.receiptHandle,
+    });
+    expect(deadLetterEntries()).toHaveLength(0);
+    expect(report.sent).toEqual({ email: 2 });
+    expect(report.failedNotifications).toEqual([{ channel: 'email', permanent: false }]);
+  });
+
+  it.each([
+    [
+      'a provider refusal (SES MessageRejected)',
+      (id: string) => signupRecord(id, 'bad@example.com'),
+      'NotificationDeliveryError',
+      'Email address is not verified',
+    ],
+    [
+      'a body that is not JSON',
+      () => makeSqsRecord({ body: 'hello' }),
+      'InvalidEnvelopeError',
+      'body is not JSON',
+    ],
+    [
+      'a payload the queue schema rejects',
+      (id: string) => signupRecord(id, 'not-an-address'),
+      'PayloadValidationError',
+      'email',
+    ],
+    [
+      'a body that is not an envelope',
+      () => makeSqsRecord({ body: '{"specversion":"0.3"}' }),
+      'InvalidEnvelopeError',
+      'specversion',
+    ],
+  ])(
+    'dead-letters %s with the reason and reports it done',
+    async (_, build, errorName, reasonPart) => {
+      // Arrange
+      const [id, okId] = eventIds(2) as [string, string];
+      const poison = build(id);
+      const healthy = signupRecord(okId, 'ada@example.com');
+      const rejected = new SendError({
+        channel: 'email',
+        reason: 'MessageRejected',
+        permanent: true,
+        message: 'Email address is not verified',
+      });
+      const senders = sendersFailingFor({ 'bad@example.com': rejected });
+
+      // Act
+      const report = await consumeSqsRecords(makeSqsEvent([poison, healthy]), options(senders));
+
+      // Assert
+      expect(failedIds(report)).toEqual([]);
+      expect(senders.emails.map((s) => s.notification.to)).toEqual(['ada@example.com']);
+      const [letter] = deadLetterEntries();
+      expect(letter?.MessageBody).toBe(poison.body);
+      const attributes = letter?.MessageAttributes ?? {};
+      expect(attributes[DeadLetterAttribute.ERROR]?.StringValue).toBe(
+        errorName === 'SendError' ? 'NotificationDeliveryError' : errorName,
+      );
+      expect(attributes[DeadLetterAttribute.REASON]?.StringValue).toContain(reasonPart);
+      expect(attributes[DeadLetterAttribute.RECEIVE_COUNT]?.StringValue).toBe('1');
+      expect(attributes[DeadLetterAttribute.SOURCE_QUEUE]?.StringValue).toBe('tidings-events');
+      expect(report.deadLettered).toBe(1);
+      expect(sqs).not.toHaveReceivedCommand(ChangeMessageVisibilityCommand);
+    },
+  );
+
+  it('carries the event id and original attributes onto the dead letter', async () => {
+    // Arrange
+    const [id] = eventIds(1) as [string];
+    const record = signupRecord(id, 'not-an-address');
+
+    // Act
+    await consumeSqsRecords(makeSqsEvent([record]), options(new RecordingSenders()));
+
+    // Assert
+    const attributes = deadLetterEntries()[0]?.MessageAttributes ?? {};
+    expect(attributes[DeadLetterAttribute.EVENT_ID]?.StringValue).toBe(id);
+    expect(attributes.eventType?.StringValue).toBe('user.registered');
+  });
+
+  it('keeps a permanent failure in batchItemFailures when the dead-letter send fails', async () => {
+    // Arrange
+    sqs
+      .on(SendMessageBatchCommand, { QueueUrl: DLQ_URL })
+      .rejects(Object.assign(new Error('down'), { name: 'ServiceUnavailable', $fault: 'server' }));
+    const [poisonId, okId] = eventIds(2) as [string, string];
+    const poison = signupRecord(poisonId, 'not-an-address');
+    const healthy = signupRecord(okId, 'ada@example.com');
+
+    // Act
+    const report = await consumeSqsRecords(
+      makeSqsEvent([poison, healthy]),
+      options(new RecordingSenders()),
+    );
+
+    // Assert
+    expect(failedIds(report)).toEqual([poison.messageId]);
+    expect(report.deadLettered).toBe(0);
+  });
+
+  it('backs off longer as the receive count grows', async () => {
+    // Arrange
+    const ids = eventIds(3);
+    const records = [1, 3, 6].map((count, i) =>
+      signupRecord(ids[i] as string, 'bob@example.com', {
+        attributes: { ApproximateReceiveCount: String(count) },
+      }),
+    );
+    const senders = sendersFailingFor({ 'bob@example.com': transient() });
+
+    // Act
+    await consumeSqsRecords(makeSqsEvent(records), options(senders));
+
+    // Assert
+    const timeouts = records.map(
+      (record) =>
+        sqs
+          .commandCalls(ChangeMessageVisibilityCommand)
+          .find((call) => call.args[0].input.ReceiptHandle === record.receiptHandle)?.args[0].input
+          .VisibilityTimeout,
+    );
+    // Base 10 s doubling per delivery, with jitter fixed at the middle (3/4 of the delay).
+    expect(timeouts).toEqual([8, 30, 240]);
+  });
+
+  it("honours a sender's retryAfterSeconds when it is longer than the backoff", async () => {
+    // Arrange
+    const record = signupRecord(eventIds(1)[0] as string, 'bob@example.com');
+    const senders = sendersFailingFor({ 'bob@example.com': transient(120) });
+
+    // Act
+    await consumeSqsRecords(makeSqsEvent([record]), options(senders));
+
+    // Assert
+    expect(sqs).toHaveReceivedCommandWith(ChangeMessageVisibilityCommand, {
+      VisibilityTimeout: 120,
+    });
+  });
+
+  it('retries an error it does not know, as transient', async () => {
+    // Arrange
+    const record = signupRecord(eventIds(1)[0] as string, 'bob@example.com');
+    const senders = sendersFailingFor({ 'bob@example.com': new Error('socket hang up') });
+
+    // Act
+    const report = await consumeSqsRecords(makeSqsEvent([record]), options(senders));
+
+    // Assert
+    expect(failedIds(report)).toEqual([record.messageId]);
+    expect(deadLetterEntries()).toHaveLength(0);
+  });
+
+  it('still reports the failure when changing visibility fails', async () => {
+    // Arrange
+    sqs.on(ChangeMessageVisibilityCommand).rejects(new Error('ReceiptHandleIsInvalid'));
+    const record = signupRecord(eventIds(1)[0] as string, 'bob@example.com');
+    const senders = sendersFailingFor({ 'bob@example.com': transient() });
+
+    // Act
+    const report = await consumeSqsRecords(makeSqsEvent([record]), options(senders));
+
+    // Assert
+    expect(failedIds(report)).toEqual([record.messageId]);
+  });
+
+  it('on a FIFO queue holds back the rest of a failed message group, not other groups', async () => {
+    // Arrange
+    const [a, b, c] = eventIds(3) as [string, string, string];
+    const fifo = (id: string, email: string, group: string): SQSRecord =>
+      signupRecord(id, email, {
+        eventSourceARN: FIFO_ARN,
+        attributes: { MessageGroupId: group },
+      });
+    const records = [
+      fifo(a, 'bob@example.com', 'g1'),
+      fifo(b, 'ada@example.com', 'g1'),
+      fifo(c, 'cy@example.com', 'g2'),
+    ];
+    const senders = sendersFailingFor({ 'bob@example.com': transient() });
+
+    // Act
+    const report = await consumeSqsRecords(makeSqsEvent(records), options(senders));
+
+    // Assert
+    expect(failedIds(report)).toEqual([records[0]?.messageId, records[1]?.messageId]);
+    expect(senders.emails.map((s) => s.notification.to)).toEqual(['cy@example.com']);
+  });
+
+  it('passes the ledger through, so notifications a ledger saw completed are skipped', async () => {
+    // Arrange
+    const ledger: NotificationLedger = {
+      claim: async () => 'completed',
+      complete: async () => {},
+      release: async () => {},
+    };
+    const senders = new RecordingSenders();
+    const record = signupRecord(eventIds(1)[0] as string, 'ada@example.com');
+
+    // Act
+    const report = await consumeSqsRecords(makeSqsEvent([record]), options(senders, { ledger }));
+
+    // Assert
+    expect(senders.sent).toHaveLength(0);
+    expect(failedIds(report)).toEqual([]);
+  });
+});
+
+describe('visibilityBackoffSeconds', () => {
+  it('grows with the receive count up to the maximum', () => {
+    // Act
+    const delays = [1, 2, 3, 4, 5, 20].map((count) =>
+      visibilityBackoffSeconds(count, { random: () => 0.999, maxSeconds: 100 }),
+    );
+
+    // Assert
+    expect(delays).toEqual([10, 20, 40, 80, 100, 100]);
+  });
+
+  it('stays between half and all of the delay whatever the jitter', () => {
+    expect(visibilityBackoffSeconds(4, { random: () => 0 })).toBe(40);
+    expect(visibilityBackoffSeconds(4, { random: () => 0.9999 })).toBe(80);
+  });
+});
