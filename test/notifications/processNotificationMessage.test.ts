@@ -1,0 +1,540 @@
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { isPermanentError } from '../../lambdas/errors.ts';
+import { MissingEventTypeError } from '../../lambdas/events/errors.ts';
+import {
+  InvalidNotificationError,
+  MapperError,
+  NotificationDeliveryError,
+  NotificationInProgressError,
+  SendError,
+  UnmappedEventTypeError,
+} from '../../lambdas/notifications/errors.ts';
+import { NotificationRouter } from '../../lambdas/notifications/NotificationRouter.ts';
+import { processNotificationMessage } from '../../lambdas/notifications/processNotificationMessage.ts';
+import { RecordingSenders } from '../../lambdas/notifications/RecordingSenders.ts';
+import type {
+  ClaimOutcome,
+  Notification,
+  NotificationLedger,
+  SendResult,
+} from '../../lambdas/notifications/types.ts';
+import { defineQueue } from '../../lambdas/outbox/defineQueue.ts';
+import { PayloadValidationError } from '../../lambdas/outbox/errors.ts';
+import {
+  EVENT_ID,
+  emailNotification,
+  fakeClock,
+  makeEvent,
+  pushNotification,
+  queueMessageFor,
+  rejectionOf,
+  webhookNotification,
+} from '../helpers/events.ts';
+
+/**
+ * A ledger kept in a Map: the collaborator `processNotificationMessage` integrates with, kept
+ * just faithful enough (leases, completion, release) to observe what the function asks of it.
+ */
+class MapLedger implements NotificationLedger {
+  readonly records = new Map<
+    string,
+    { status: 'in-progress'; leaseUntil: number } | { status: 'completed'; result: SendResult }
+  >();
+  readonly calls: string[] = [];
+
+  constructor(private readonly now: () => number) {}
+
+  async claim(notificationId: string, leaseUntil: number): Promise<ClaimOutcome> {
+    this.calls.push(`claim ${notificationId}`);
+    const record = this.records.get(notificationId);
+    if (record?.status === 'completed') return 'completed';
+    if (record?.status === 'in-progress' && record.leaseUntil > this.now()) return 'in-progress';
+    this.records.set(notificationId, { status: 'in-progress', leaseUntil });
+    return 'claimed';
+  }
+
+  async complete(notificationId: string, result: SendResult): Promise<void> {
+    this.calls.push(`complete ${notificationId}`);
+    this.records.set(notificationId, { status: 'completed', result });
+  }
+
+  async release(notificationId: string): Promise<void> {
+    this.calls.push(`release ${notificationId}`);
+    this.records.delete(notificationId);
+  }
+}
+
+const transientFault = () =>
+  new SendError({ channel: 'push', reason: 'throttled', permanent: false, message: 'throttled' });
+const permanentFault = () =>
+  new SendError({
+    channel: 'webhook',
+    reason: 'http-410',
+    permanent: true,
+    message: 'endpoint gone',
+  });
+
+function threeNotifications(): Notification[] {
+  return [emailNotification(), pushNotification(), webhookNotification()];
+}
+
+function routerFor(notifications: () => Notification[]): NotificationRouter {
+  return new NotificationRouter().register('user.registered', notifications).freeze();
+}
+
+describe('processNotificationMessage', () => {
+  describe('unmapped event types', () => {
+    it('returns dispatched 0 and sends nothing by default', async () => {
+      // Arrange
+      const senders = new RecordingSenders();
+      const router = new NotificationRouter().register('other', () => [emailNotification()]);
+
+      // Act
+      const result = await processNotificationMessage(queueMessageFor(makeEvent()), {
+        router,
+        senders,
+      });
+
+      // Assert
+      expect(result).toMatchObject({ dispatched: 0, skipped: 0, outcomes: [] });
+      expect(result.event.eventId).toBe(EVENT_ID);
+      expect(senders.sent).toEqual([]);
+    });
+
+    it('throws UnmappedEventTypeError with skipUnmapped false', async () => {
+      // Arrange
+      const senders = new RecordingSenders();
+
+      // Act
+      const error = await rejectionOf(
+        processNotificationMessage(queueMessageFor(makeEvent()), {
+          router: new NotificationRouter(),
+          senders,
+          skipUnmapped: false,
+        }),
+      );
+
+      // Assert
+      expect(error).toBeInstanceOf(UnmappedEventTypeError);
+      expect((error as UnmappedEventTypeError).eventType).toBe('user.registered');
+      expect((error as UnmappedEventTypeError).eventId).toBe(EVENT_ID);
+      expect(senders.sent).toEqual([]);
+    });
+  });
+
+  it('sends every notification and reports the count and an outcome per notification', async () => {
+    // Arrange
+    const senders = new RecordingSenders();
+
+    // Act
+    const result = await processNotificationMessage(queueMessageFor(makeEvent()), {
+      router: routerFor(threeNotifications),
+      senders,
+    });
+
+    // Assert
+    expect(result.dispatched).toBe(3);
+    expect(result.outcomes.map((o) => [o.index, o.notificationId, o.kind, o.status])).toEqual([
+      [0, `${EVENT_ID}:0`, 'email', 'sent'],
+      [1, `${EVENT_ID}:1`, 'push', 'sent'],
+      [2, `${EVENT_ID}:2`, 'webhook', 'sent'],
+    ]);
+    expect(result.outcomes.every((o) => o.providerMessageId)).toBe(true);
+    expect(senders.sent.map((s) => s.context)).toContainEqual({
+      eventId: EVENT_ID,
+      eventType: 'user.registered',
+      notificationId: `${EVENT_ID}:1`,
+    });
+  });
+
+  it('gives the mapper the event rebuilt from the message, metadata included', async () => {
+    // Arrange
+    const event = makeEvent();
+    let seen: unknown;
+    const router = new NotificationRouter().register('user.registered', (e) => {
+      seen = e;
+      return [];
+    });
+
+    // Act
+    await processNotificationMessage(queueMessageFor(event), {
+      router,
+      senders: new RecordingSenders(),
+    });
+
+    // Assert
+    expect(seen).toEqual(event);
+  });
+
+  it('still sends the other two when one of three fails, and throws NotificationDeliveryError naming the failure', async () => {
+    // Arrange
+    const senders = new RecordingSenders({
+      fault: (n) => (n.kind === 'push' ? transientFault() : undefined),
+    });
+
+    // Act
+    const error = await rejectionOf(
+      processNotificationMessage(queueMessageFor(makeEvent()), {
+        router: routerFor(threeNotifications),
+        senders,
+      }),
+    );
+
+    // Assert
+    expect(senders.sent.map((s) => s.notification.kind)).toEqual(['email', 'webhook']);
+    expect(error).toBeInstanceOf(NotificationDeliveryError);
+    const delivery = error as NotificationDeliveryError;
+    expect(delivery.eventId).toBe(EVENT_ID);
+    expect(delivery.outcomes.map((o) => o.status)).toEqual(['sent', 'failed', 'sent']);
+    expect(delivery.outcomes[1]?.error).toBeInstanceOf(SendError);
+    expect(delivery.message).toContain('1 of 3');
+    expect(delivery.message).toContain('#1 push');
+  });
+
+  it('makes the delivery error permanent when every failure is permanent', async () => {
+    // Arrange
+    const senders = new RecordingSenders({
+      fault: (n) => (n.kind === 'email' ? undefined : permanentFault()),
+    });
+
+    // Act
+    const error = await rejectionOf(
+      processNotificationMessage(queueMessageFor(makeEvent()), {
+        router: routerFor(threeNotifications),
+        senders,
+      }),
+    );
+
+    // Assert
+    expect(error).toBeInstanceOf(NotificationDeliveryError);
+    expect(isPermanentError(error)).toBe(true);
+  });
+
+  it('makes the delivery error transient when permanent and transient failures mix', async () => {
+    // Arrange
+    const senders = new RecordingSenders({
+      fault: (n) =>
+        n.kind === 'push' ? transientFault() : n.kind === 'webhook' ? permanentFault() : undefined,
+    });
+
+    // Act
+    const error = await rejectionOf(
+      processNotificationMessage(queueMessageFor(makeEvent()), {
+        router: routerFor(threeNotifications),
+        senders,
+      }),
+    );
+
+    // Assert
+    expect(error).toBeInstanceOf(NotificationDeliveryError);
+    expect(isPermanentError(error)).toBe(false);
+  });
+
+  it('treats an unknown error from a sender as transient', async () => {
+    // Arrange
+    const senders = new RecordingSenders({ fault: () => new Error('socket hang up') });
+
+    // Act
+    const error = await rejectionOf(
+      processNotificationMessage(queueMessageFor(makeEvent()), {
+        router: routerFor(() => [emailNotification()]),
+        senders,
+      }),
+    );
+
+    // Assert
+    expect(error).toBeInstanceOf(NotificationDeliveryError);
+    expect(isPermanentError(error)).toBe(false);
+  });
+
+  it('fails an invalid notification with InvalidNotificationError and never sends it', async () => {
+    // Arrange
+    const senders = new RecordingSenders();
+    const router = routerFor(() => [emailNotification({ to: 'not-an-email' }), pushNotification()]);
+
+    // Act
+    const error = await rejectionOf(
+      processNotificationMessage(queueMessageFor(makeEvent()), { router, senders }),
+    );
+
+    // Assert
+    expect(error).toBeInstanceOf(NotificationDeliveryError);
+    const [invalid, push] = (error as NotificationDeliveryError).outcomes;
+    expect(invalid?.status).toBe('failed');
+    expect(invalid?.error).toBeInstanceOf(InvalidNotificationError);
+    expect(push?.status).toBe('sent');
+    expect(senders.emails).toEqual([]);
+    expect(isPermanentError(error)).toBe(true);
+  });
+
+  it('passes validation options through, so loopback http webhooks work locally', async () => {
+    // Arrange
+    const senders = new RecordingSenders();
+    const router = routerFor(() => [webhookNotification({ url: 'http://127.0.0.1:9000/hook' })]);
+
+    // Act
+    const result = await processNotificationMessage(queueMessageFor(makeEvent()), {
+      router,
+      senders,
+      validation: { allowLoopbackHttp: true },
+    });
+
+    // Assert
+    expect(result.dispatched).toBe(1);
+    expect(senders.webhooks).toHaveLength(1);
+  });
+
+  it('validates the payload with the queue spec and throws PayloadValidationError before sending anything', async () => {
+    // Arrange
+    const senders = new RecordingSenders();
+    const queue = defineQueue({
+      name: 'notifications',
+      schema: z.object({ userId: z.string(), email: z.email() }),
+    });
+    const message = queueMessageFor(makeEvent({ payload: { userId: 'u-1', email: 'nope' } }));
+
+    // Act
+    const error = await rejectionOf(
+      processNotificationMessage(message, {
+        router: routerFor(threeNotifications),
+        senders,
+        queue,
+      }),
+    );
+
+    // Assert
+    expect(error).toBeInstanceOf(PayloadValidationError);
+    expect((error as PayloadValidationError).issues.map((i) => i.path)).toEqual(['email']);
+    expect(senders.sent).toEqual([]);
+  });
+
+  it('gives the mapper the payload as the queue schema outputs it', async () => {
+    // Arrange
+    const queue = defineQueue({
+      name: 'notifications',
+      schema: z.object({ userId: z.string(), email: z.email().transform((e) => e.toLowerCase()) }),
+    });
+    let seenPayload: unknown;
+    const router = new NotificationRouter().register('user.registered', (e) => {
+      seenPayload = e.payload;
+      return [];
+    });
+    const message = queueMessageFor(makeEvent({ payload: { userId: 'u-1', email: 'ADA@X.IO' } }));
+
+    // Act
+    await processNotificationMessage(message, { router, senders: new RecordingSenders(), queue });
+
+    // Assert
+    expect(seenPayload).toEqual({ userId: 'u-1', email: 'ada@x.io' });
+  });
+
+  it('lets a mapper error escape', async () => {
+    // Arrange
+    const router = new NotificationRouter().register('user.registered', () => {
+      throw new Error('bad template');
+    });
+
+    // Act
+    const error = await rejectionOf(
+      processNotificationMessage(queueMessageFor(makeEvent()), {
+        router,
+        senders: new RecordingSenders(),
+      }),
+    );
+
+    // Assert
+    expect(error).toBeInstanceOf(MapperError);
+  });
+
+  it('refuses a message without a type', async () => {
+    // Act
+    const error = await rejectionOf(
+      processNotificationMessage(queueMessageFor(makeEvent(), { type: '' }), {
+        router: routerFor(threeNotifications),
+        senders: new RecordingSenders(),
+      }),
+    );
+
+    // Assert
+    expect(error).toBeInstanceOf(MissingEventTypeError);
+  });
+
+  describe('with a ledger', () => {
+    it('skips notifications completed by an earlier delivery and re-sends only the failed one', async () => {
+      // Arrange
+      const clock = fakeClock();
+      const ledger = new MapLedger(clock);
+      let pushFails = true;
+      const senders = new RecordingSenders({
+        fault: (n) => (n.kind === 'push' && pushFails ? transientFault() : undefined),
+      });
+      const message = queueMessageFor(makeEvent());
+      const options = { router: routerFor(threeNotifications), senders, ledger, clock };
+      const firstError = await rejectionOf(processNotificationMessage(message, options));
+      pushFails = false;
+      senders.clear();
+
+      // Act
+      const result = await processNotificationMessage({ ...message, receiveCount: 2 }, options);
+
+      // Assert
+      expect(firstError).toBeInstanceOf(NotificationDeliveryError);
+      expect(senders.sent.map((s) => s.context.notificationId)).toEqual([`${EVENT_ID}:1`]);
+      expect(result.dispatched).toBe(1);
+      expect(result.skipped).toBe(2);
+      expect(result.outcomes.map((o) => o.status)).toEqual(['skipped', 'sent', 'skipped']);
+    });
+
+    it('sends nothing again when every notification completed', async () => {
+      // Arrange
+      const clock = fakeClock();
+      const ledger = new MapLedger(clock);
+      const senders = new RecordingSenders();
+      const message = queueMessageFor(makeEvent());
+      const options = { router: routerFor(threeNotifications), senders, ledger, clock };
+      await processNotificationMessage(message, options);
+      senders.clear();
+
+      // Act
+      const result = await processNotificationMessage(message, options);
+
+      // Assert
+      expect(senders.sent).toEqual([]);
+      expect(result).toMatchObject({ dispatched: 0, skipped: 3 });
+    });
+
+    it('marks a sent notification completed with the provider result', async () => {
+      // Arrange
+      const clock = fakeClock();
+      const ledger = new MapLedger(clock);
+
+      // Act
+      await processNotificationMessage(queueMessageFor(makeEvent()), {
+        router: routerFor(() => [emailNotification()]),
+        senders: new RecordingSenders(),
+        ledger,
+        clock,
+      });
+
+      // Assert
+      expect(ledger.records.get(`${EVENT_ID}:0`)).toEqual({
+        status: 'completed',
+        result: { providerMessageId: 'recorded-1' },
+      });
+    });
+
+    it('claims with a lease of leaseMs from the injected clock', async () => {
+      // Arrange
+      const clock = fakeClock();
+      const ledger = new MapLedger(clock);
+      const leases: number[] = [];
+      const claim = ledger.claim.bind(ledger);
+      ledger.claim = (id, leaseUntil) => {
+        leases.push(leaseUntil);
+        return claim(id, leaseUntil);
+      };
+
+      // Act
+      await processNotificationMessage(queueMessageFor(makeEvent()), {
+        router: routerFor(() => [emailNotification()]),
+        senders: new RecordingSenders(),
+        ledger,
+        clock,
+        leaseMs: 5_000,
+      });
+
+      // Assert
+      expect(leases).toEqual([clock() + 5_000]);
+    });
+
+    it('fails a notification another worker holds with a transient NotificationInProgressError and does not send it', async () => {
+      // Arrange
+      const clock = fakeClock();
+      const ledger = new MapLedger(clock);
+      ledger.records.set(`${EVENT_ID}:0`, { status: 'in-progress', leaseUntil: clock() + 30_000 });
+      const senders = new RecordingSenders();
+
+      // Act
+      const error = await rejectionOf(
+        processNotificationMessage(queueMessageFor(makeEvent()), {
+          router: routerFor(() => [emailNotification()]),
+          senders,
+          ledger,
+          clock,
+        }),
+      );
+
+      // Assert
+      expect(error).toBeInstanceOf(NotificationDeliveryError);
+      expect((error as NotificationDeliveryError).outcomes[0]?.error).toBeInstanceOf(
+        NotificationInProgressError,
+      );
+      expect(isPermanentError(error)).toBe(false);
+      expect(senders.sent).toEqual([]);
+      expect(ledger.calls).not.toContain(`release ${EVENT_ID}:0`);
+    });
+
+    it('releases the claim of a failed send so a retry can claim it at once', async () => {
+      // Arrange
+      const clock = fakeClock();
+      const ledger = new MapLedger(clock);
+      const senders = new RecordingSenders({ fault: () => transientFault() });
+
+      // Act
+      await rejectionOf(
+        processNotificationMessage(queueMessageFor(makeEvent()), {
+          router: routerFor(() => [emailNotification()]),
+          senders,
+          ledger,
+          clock,
+        }),
+      );
+
+      // Assert
+      expect(ledger.calls).toEqual([`claim ${EVENT_ID}:0`, `release ${EVENT_ID}:0`]);
+      expect(ledger.records.has(`${EVENT_ID}:0`)).toBe(false);
+    });
+
+    it('never claims an invalid notification', async () => {
+      // Arrange
+      const clock = fakeClock();
+      const ledger = new MapLedger(clock);
+
+      // Act
+      await rejectionOf(
+        processNotificationMessage(queueMessageFor(makeEvent()), {
+          router: routerFor(() => [emailNotification({ subject: '' })]),
+          senders: new RecordingSenders(),
+          ledger,
+          clock,
+        }),
+      );
+
+      // Assert
+      expect(ledger.calls).toEqual([]);
+    });
+
+    it('reports the notification sent even when completing it in the ledger fails', async () => {
+      // Arrange
+      const clock = fakeClock();
+      const ledger = new MapLedger(clock);
+      ledger.complete = async () => {
+        throw new Error('ledger write timed out');
+      };
+      const senders = new RecordingSenders();
+
+      // Act
+      const result = await processNotificationMessage(queueMessageFor(makeEvent()), {
+        router: routerFor(() => [emailNotification()]),
+        senders,
+        ledger,
+        clock,
+      });
+
+      // Assert
+      expect(result.dispatched).toBe(1);
+      expect(senders.emails).toHaveLength(1);
+    });
+  });
+});
