@@ -1,0 +1,207 @@
+import { describe, expect, it } from 'vitest';
+import { parseCloudEvent } from '../../lambdas/events/envelope.ts';
+import type { IntegrationEvent } from '../../lambdas/events/types.ts';
+import { MemoryOutboxStore } from '../../lambdas/outbox/MemoryOutboxStore.ts';
+import { OutboxRelay, type OutboxRelayOptions } from '../../lambdas/outbox/OutboxRelay.ts';
+import { outboxKey, toOutboxItem } from '../../lambdas/outbox/outboxItem.ts';
+import { MemoryQueue, type MemoryQueueFaults } from '../../lambdas/queue/MemoryQueue.ts';
+import { eventIds, fakeClock, makeEvent, T0 } from '../helpers/events.ts';
+
+const outbox = { name: 'users', destination: 'notifications' };
+
+function setup(options: { faults?: MemoryQueueFaults; relay?: Partial<OutboxRelayOptions> } = {}) {
+  const clock = fakeClock(T0 + 60_000);
+  const store = new MemoryOutboxStore();
+  let ids = 0;
+  const queue = new MemoryQueue({
+    name: 'notifications',
+    clock,
+    newId: () => `m-${++ids}`,
+    ...(options.faults ? { faults: options.faults } : {}),
+  });
+  const unrelayable: { item: Readonly<Record<string, unknown>>; reason: string }[] = [];
+  const relay = new OutboxRelay({
+    outbox: store,
+    queue,
+    clock,
+    sleep: async () => {},
+    onUnrelayable: (item, reason) => {
+      unrelayable.push({ item, reason });
+    },
+    ...options.relay,
+  });
+  /** Commits an outbox item the way a producer's transaction does. */
+  const stage = async (event: IntegrationEvent) => {
+    await store.transactWrite([
+      {
+        Put: {
+          TableName: 't',
+          Item: { ...toOutboxItem(event, outbox) },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        },
+      },
+    ]);
+  };
+  const relayedIds = () => queue.messages().map((m) => parseCloudEvent(m.body).eventId);
+  return { clock, store, queue, relay, unrelayable, stage, relayedIds };
+}
+
+const at = (ms: number) => new Date(ms).toISOString();
+
+describe('OutboxRelay', () => {
+  it('publishes each pending event once however often it runs', async () => {
+    // Arrange
+    const { relay, stage, relayedIds, store } = setup();
+    const [a, b] = eventIds(2) as [string, string];
+    await stage(makeEvent({ eventId: a, occurredAt: at(T0) }));
+    await stage(makeEvent({ eventId: b, occurredAt: at(T0 + 1) }));
+
+    // Act
+    const first = await relay.relayPending();
+    const second = await relay.relayPending();
+
+    // Assert
+    expect(first.relayed).toEqual([a, b]);
+    expect(second.relayed).toEqual([]);
+    expect(relayedIds()).toEqual([a, b]);
+    expect(store.get(outboxKey(a))).toBeUndefined();
+  });
+
+  it('keeps events the queue did not take pending and relays them on the next run', async () => {
+    // Arrange
+    let queueDown = true;
+    const { relay, stage, relayedIds, store } = setup({
+      faults: {
+        sendBatch: () =>
+          queueDown
+            ? { code: 'InternalError', message: 'try later', senderFault: false }
+            : undefined,
+      },
+    });
+    const [id] = eventIds(1) as [string];
+    await stage(makeEvent({ eventId: id, occurredAt: at(T0) }));
+
+    // Act
+    const during = await relay.relayPending();
+    const pendingBetween = await store.listPending({ olderThan: at(T0 + 60_000), limit: 10 });
+    queueDown = false;
+    const after = await relay.relayPending();
+
+    // Assert
+    expect(during.relayed).toEqual([]);
+    expect(during.failed).toEqual([expect.objectContaining({ eventId: id, permanent: false })]);
+    expect(pendingBetween.map((i) => i.eventId)).toEqual([id]);
+    expect(after.relayed).toEqual([id]);
+    expect(relayedIds()).toEqual([id]);
+  });
+
+  it('keeps events pending while the queue throws for the whole call', async () => {
+    // Arrange
+    const { relay, stage, store } = setup({
+      faults: { sendBatchError: () => new Error('connection reset') },
+      relay: { maxAttempts: 2 },
+    });
+    const [id] = eventIds(1) as [string];
+    await stage(makeEvent({ eventId: id, occurredAt: at(T0) }));
+
+    // Act
+    const report = await relay.relayPending();
+
+    // Assert
+    expect(report.relayed).toEqual([]);
+    expect(store.get(outboxKey(id))).toBeDefined();
+  });
+
+  it('hands corrupt items to onUnrelayable with the reason and relays the rest', async () => {
+    // Arrange
+    const { relay, stage, store, unrelayable, relayedIds } = setup();
+    const [good] = eventIds(1) as [string];
+    await stage(makeEvent({ eventId: good, occurredAt: at(T0 + 1) }));
+    const corrupt = {
+      ...toOutboxItem(makeEvent({ eventId: eventIds(2)[1], occurredAt: at(T0) }), outbox),
+      pk: 'OUTBOX#broken',
+      eventId: 'broken',
+    };
+    await store.transactWrite([{ Put: { TableName: 't', Item: corrupt } }]);
+
+    // Act
+    const report = await relay.relayPending();
+
+    // Assert
+    expect(report.unrelayable).toBe(1);
+    expect(unrelayable).toHaveLength(1);
+    expect(unrelayable[0]?.item).toMatchObject({ pk: 'OUTBOX#broken' });
+    expect(unrelayable[0]?.reason).toMatch(/CorruptOutboxItemError.*eventId is not a UUID/);
+    expect(report.relayed).toEqual([good]);
+    expect(relayedIds()).toEqual([good]);
+  });
+
+  it('leaves items younger than minAgeMs alone', async () => {
+    // Arrange
+    const { relay, stage, clock, store } = setup();
+    const [old, fresh] = eventIds(2) as [string, string];
+    await stage(makeEvent({ eventId: old, occurredAt: at(clock() - 10_000) }));
+    await stage(makeEvent({ eventId: fresh, occurredAt: at(clock() - 1_000) }));
+
+    // Act
+    const report = await relay.relayPending({ minAgeMs: 5_000 });
+
+    // Assert
+    expect(report.relayed).toEqual([old]);
+    expect(store.get(outboxKey(fresh))).toBeDefined();
+  });
+
+  it('relays at most limit items, oldest first', async () => {
+    // Arrange
+    const { relay, stage } = setup();
+    const ids = eventIds(3);
+    for (const [i, eventId] of ids.entries()) {
+      await stage(makeEvent({ eventId, occurredAt: at(T0 + (3 - i) * 1_000) }));
+    }
+
+    // Act
+    const report = await relay.relayPending({ limit: 2 });
+
+    // Assert
+    expect(report.relayed).toEqual([ids[2], ids[1]]);
+  });
+
+  it('reports the age of the oldest pending item in whole seconds', async () => {
+    // Arrange
+    const { relay, stage, clock } = setup();
+    const [a, b] = eventIds(2) as [string, string];
+    await stage(makeEvent({ eventId: a, occurredAt: at(clock() - 42_500) }));
+    await stage(makeEvent({ eventId: b, occurredAt: at(clock() - 1_000) }));
+
+    // Act
+    const report = await relay.relayPending();
+
+    // Assert
+    expect(report.oldestPendingAgeSeconds).toBe(42);
+  });
+
+  it('reports an oldest pending age of 0 when nothing is pending', async () => {
+    // Arrange
+    const { relay } = setup();
+
+    // Act
+    const report = await relay.relayPending();
+
+    // Assert
+    expect(report).toEqual({ relayed: [], failed: [], unrelayable: 0, oldestPendingAgeSeconds: 0 });
+  });
+
+  it('publishes a message the consumer can read back as the staged event', async () => {
+    // Arrange
+    const { relay, stage, queue } = setup();
+    const event = makeEvent({ eventId: eventIds(1)[0], occurredAt: at(T0) });
+    await stage(event);
+
+    // Act
+    await relay.relayPending();
+
+    // Assert
+    const [message] = queue.messages();
+    expect(parseCloudEvent(message?.body ?? '')).toEqual({ ...event, source: 'tidings/users' });
+  });
+});
