@@ -1,0 +1,88 @@
+import { describe, expect, it } from 'vitest';
+import { createAppRouter } from '../../lambdas/app/router.ts';
+import { USER_REGISTERED, type UserRegistered } from '../../lambdas/app/userEvents.ts';
+import { FrozenRouterError } from '../../lambdas/notifications/errors.ts';
+import type { EmailNotification } from '../../lambdas/notifications/types.ts';
+import { validateNotification } from '../../lambdas/notifications/validateNotification.ts';
+import { makeEvent } from '../helpers/events.ts';
+
+function registered(payload: UserRegistered) {
+  return makeEvent<UserRegistered>({ eventType: USER_REGISTERED, payload });
+}
+
+const USER_ID = '0194a3f2-7c00-7a1b-8c2d-3e4f5a6b7c8d';
+
+describe('createAppRouter', () => {
+  it('sends exactly one welcome email to the address in a user.registered payload', () => {
+    // Arrange
+    const router = createAppRouter();
+
+    // Act
+    const notifications = router.resolve(
+      registered({ userId: USER_ID, email: 'ada@example.com', name: 'Ada' }),
+    );
+
+    // Assert
+    expect(notifications).toHaveLength(1);
+    expect(notifications[0]).toMatchObject({ kind: 'email', to: 'ada@example.com' });
+    expect(() => validateNotification(notifications[0])).not.toThrow();
+  });
+
+  it('greets the user by name when the payload has one', () => {
+    // Act
+    const [email] = createAppRouter().resolve(
+      registered({ userId: USER_ID, email: 'ada@example.com', name: 'Ada' }),
+    ) as EmailNotification[];
+
+    // Assert
+    expect(email?.body.startsWith('Hi Ada,')).toBe(true);
+    expect(email?.html).toContain('<p>Hi Ada,</p>');
+  });
+
+  it('greets without a name when the payload has none', () => {
+    // Act
+    const [email] = createAppRouter().resolve(
+      registered({ userId: USER_ID, email: 'ada@example.com' }),
+    ) as EmailNotification[];
+
+    // Assert
+    expect(email?.body.startsWith('Hi,')).toBe(true);
+    expect(email?.body).not.toContain('undefined');
+    expect(email?.html).toContain('<p>Hi,</p>');
+  });
+
+  it('escapes the name in the HTML body', () => {
+    // Arrange
+    const name = `<script>alert("x")</script> & 'Bob'`;
+
+    // Act
+    const [email] = createAppRouter().resolve(
+      registered({ userId: USER_ID, email: 'ada@example.com', name }),
+    ) as EmailNotification[];
+
+    // Assert
+    expect(email?.html).not.toContain('<script>');
+    expect(email?.html).toContain(
+      '&#60;script&#62;alert(&#34;x&#34;)&#60;/script&#62; &#38; &#39;Bob&#39;',
+    );
+    expect(email?.body).toContain(name);
+  });
+
+  it('maps nothing for other event types', () => {
+    // Act
+    const notifications = createAppRouter().resolve(makeEvent({ eventType: 'user.deleted' }));
+
+    // Assert
+    expect(notifications).toEqual([]);
+  });
+
+  it('returns a frozen router', () => {
+    // Arrange
+    const router = createAppRouter();
+
+    // Act / Assert
+    expect(router.frozen).toBe(true);
+    expect(() => router.register('user.deleted', () => [])).toThrow(FrozenRouterError);
+    expect(router.eventTypes()).toEqual([USER_REGISTERED]);
+  });
+});
