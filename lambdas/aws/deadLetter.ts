@@ -171,6 +171,27 @@ export function streamRecordLetter(record: DynamoDBRecord): LetterContent {
 }
 
 /**
+ * A dead letter for an outbox item read from the table (by the sweeper) that cannot be read
+ * back as an event: the item as JSON.
+ */
+export function outboxItemLetter(item: Readonly<Record<string, unknown>>): LetterContent {
+  const recordId = typeof item.pk === 'string' ? item.pk : 'unknown-item';
+  const full = JSON.stringify(item);
+  const fits = Buffer.byteLength(full) <= MAX_MESSAGE_BYTES - ATTRIBUTE_ROOM_BYTES;
+  return {
+    recordId,
+    body: clean(
+      fits
+        ? full
+        : JSON.stringify({ pk: item.pk, sk: item.sk, itemOmitted: 'over the queue limit' }),
+    ),
+    groupId: 'tidings-sweeper',
+    deduplicationId: asId(recordId),
+    complete: fits,
+  };
+}
+
+/**
  * A dead-letter sink that sends letters to any `QueueSender` (an `SqsQueueSender` for the
  * DLQ URL on AWS, a `MemoryQueue` locally), one message per record.
  */
@@ -239,4 +260,11 @@ export function streamRecordDeadLetters(
   queue: QueueSender & { readonly name?: string },
 ): DeadLetterSink<DynamoDBRecord> {
   return new QueueDeadLetters({ queue, source: 'relay', toLetter: streamRecordLetter });
+}
+
+/** Dead letters for outbox items the sweeper finds and can never relay: the item plus the reason. */
+export function outboxItemDeadLetters(
+  queue: QueueSender & { readonly name?: string },
+): DeadLetterSink<Readonly<Record<string, unknown>>> {
+  return new QueueDeadLetters({ queue, source: 'relay', toLetter: outboxItemLetter });
 }

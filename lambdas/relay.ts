@@ -1,0 +1,95 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import type {
+  Context,
+  DynamoDBBatchResponse,
+  DynamoDBRecord,
+  DynamoDBStreamEvent,
+} from 'aws-lambda';
+import { usersOutbox } from './app/userEvents.ts';
+import { DynamoDbPendingOutbox } from './aws/DynamoDbPendingOutbox.ts';
+import { type DeadLetterSink, streamRecordDeadLetters } from './aws/deadLetter.ts';
+import { SqsQueueSender } from './aws/SqsQueueSender.ts';
+import { type RelayedOutbox, relayStreamRecords } from './aws/streamRelay.ts';
+import { Env, Metrics as MetricName } from './constants.ts';
+import type { RelayEventsOptions } from './outbox/relayEvents.ts';
+import type { PendingOutbox } from './outbox/types.ts';
+import type { QueueSender } from './queue/types.ts';
+
+/** What the relay handler runs with; tests and local runs pass their own. */
+export interface RelayHandlerDeps {
+  /** The events queue. */
+  readonly queue: QueueSender;
+  /** The relay dead-letter queue, for records that can never be relayed. */
+  readonly deadLetters: DeadLetterSink<DynamoDBRecord>;
+  /** Relayed items are deleted from it (see `relayStreamRecords`). */
+  readonly outbox?: PendingOutbox;
+  /** Outboxes whose payloads are validated before relaying. @default [usersOutbox] */
+  readonly outboxes?: readonly RelayedOutbox[];
+  readonly relay?: RelayEventsOptions;
+  /** @default silent */
+  readonly logger?: Logger;
+  /** `EventsRelayed` and `EventsUnrelayable` are emitted when given. */
+  readonly metrics?: Metrics;
+}
+
+/** The relay Lambda's handler: DynamoDB stream batch in, partial batch response out. */
+export type RelayHandler = (
+  event: DynamoDBStreamEvent,
+  context?: Context,
+) => Promise<DynamoDBBatchResponse>;
+
+/**
+ * Builds the relay handler: outbox INSERTs from the table's stream go to the queue, records
+ * that can never be relayed go to the relay DLQ, and failed records are reported by sequence
+ * number so Lambda retries from there.
+ */
+export function createRelayHandler(deps: RelayHandlerDeps): RelayHandler {
+  return async (event, context) => {
+    if (context) deps.logger?.addContext(context);
+    const report = await relayStreamRecords(event, {
+      queue: deps.queue,
+      deadLetters: deps.deadLetters,
+      outboxes: deps.outboxes ?? [usersOutbox],
+      ...(deps.outbox ? { outbox: deps.outbox } : {}),
+      ...(deps.relay ? { relay: deps.relay } : {}),
+      ...(deps.logger ? { logger: deps.logger } : {}),
+    });
+    if (deps.metrics) {
+      deps.metrics.addMetric(MetricName.EVENTS_RELAYED, MetricUnit.Count, report.relayed.length);
+      deps.metrics.addMetric(MetricName.EVENTS_UNRELAYABLE, MetricUnit.Count, report.deadLettered);
+      deps.metrics.publishStoredMetrics();
+    }
+    return report.response;
+  };
+}
+
+function requireEnv(name: string): string {
+  const value = process.env[name];
+  if (!value) throw new TypeError(`environment variable ${name} must be set`);
+  return value;
+}
+
+/** The relay's dependencies from the environment the CDK construct sets. */
+export function relayDepsFromEnv(): RelayHandlerDeps {
+  return {
+    queue: new SqsQueueSender({ queueUrl: requireEnv(Env.QUEUE_URL) }),
+    deadLetters: streamRecordDeadLetters(
+      new SqsQueueSender({ queueUrl: requireEnv(Env.RELAY_DLQ_URL) }),
+    ),
+    outbox: new DynamoDbPendingOutbox({ tableName: requireEnv(Env.TABLE_NAME) }),
+    logger: new Logger({ serviceName: 'tidings-relay' }),
+    metrics: new Metrics({ namespace: MetricName.NAMESPACE, serviceName: 'tidings-relay' }),
+  };
+}
+
+let fromEnv: RelayHandler | undefined;
+
+/**
+ * The Lambda entry point. Configuration is read on the first invocation, not at import, so
+ * the module loads in tests; clients are created once per cold start.
+ */
+export const handler: RelayHandler = (event, context) => {
+  fromEnv ??= createRelayHandler(relayDepsFromEnv());
+  return fromEnv(event, context);
+};

@@ -1,0 +1,157 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { Context } from 'aws-lambda';
+import { DynamoDbPendingOutbox } from './aws/DynamoDbPendingOutbox.ts';
+import { type DeadLetterSink, outboxItemDeadLetters } from './aws/deadLetter.ts';
+import { SqsQueueSender } from './aws/SqsQueueSender.ts';
+import { Env, Metrics as MetricName } from './constants.ts';
+import { describeError } from './errors.ts';
+import { isUuid } from './events/ids.ts';
+import { OutboxRelay } from './outbox/OutboxRelay.ts';
+import { outboxKey } from './outbox/outboxItem.ts';
+import type { RelayEventsOptions } from './outbox/relayEvents.ts';
+import type { PendingOutbox } from './outbox/types.ts';
+import type { QueueSender } from './queue/types.ts';
+
+/** What the sweeper handler runs with; tests and local runs pass their own. */
+export interface SweeperHandlerDeps {
+  readonly outbox: PendingOutbox;
+  readonly queue: QueueSender;
+  /** Where items that can never be relayed go (the relay DLQ); without it they are logged. */
+  readonly deadLetters?: DeadLetterSink<Readonly<Record<string, unknown>>>;
+  /**
+   * Only items at least this old are swept, leaving fresh ones to the stream relay.
+   * @default 120_000
+   */
+  readonly minAgeMs?: number;
+  /** Items per round. @default 100 */
+  readonly limit?: number;
+  /** Rounds per invocation while full pages keep coming. @default 5 */
+  readonly maxRounds?: number;
+  /** No new round starts with less than this much time left. @default 20_000 */
+  readonly safetyMarginMs?: number;
+  readonly relay?: RelayEventsOptions;
+  /** @default Date.now */
+  readonly clock?: () => number;
+  /** @default silent */
+  readonly logger?: Logger;
+  /** `OldestPendingAgeSeconds`, `EventsSwept` and `EventsRelayed` are emitted when given. */
+  readonly metrics?: Metrics;
+}
+
+/** What one sweep did. */
+export interface SweepReport {
+  /** Events relayed by this sweep. */
+  readonly swept: number;
+  /** Events the queue did not take; they stay pending for the next sweep. */
+  readonly failed: number;
+  /** Items that could not be read as events. */
+  readonly unrelayable: number;
+  /** Age of the oldest item past the threshold when the sweep began; 0 when none. */
+  readonly oldestPendingAgeSeconds: number;
+}
+
+/** The sweeper Lambda's handler, invoked on a schedule. */
+export type SweeperHandler = (event: unknown, context?: Context) => Promise<SweepReport>;
+
+/**
+ * Builds the backstop sweeper: relays outbox items the stream relay has not (an outage longer
+ * than the stream's retention, a lost record), oldest first, through the same `OutboxRelay`
+ * path, and reports how old the oldest waiting item is so an alarm can watch the relay.
+ * Items the queue refuses stay pending for the next sweep; the sweep itself succeeds.
+ */
+export function createSweeperHandler(deps: SweeperHandlerDeps): SweeperHandler {
+  const limit = deps.limit ?? 100;
+  const maxRounds = deps.maxRounds ?? 5;
+  const safetyMarginMs = deps.safetyMarginMs ?? 20_000;
+  const relay = new OutboxRelay({
+    ...deps.relay,
+    outbox: deps.outbox,
+    queue: deps.queue,
+    ...(deps.clock ? { clock: deps.clock } : {}),
+    onUnrelayable: async (item, reason) => {
+      const eventId = typeof item.eventId === 'string' ? item.eventId : undefined;
+      try {
+        if (!deps.deadLetters) throw new Error('no dead-letter queue configured');
+        await deps.deadLetters.deadLetter(item, {
+          reason,
+          errorName: 'CorruptOutboxItemError',
+          ...(isUuid(eventId) ? { eventId } : {}),
+        });
+        // The dead letter holds the item now; removing it stops every sweep finding it again.
+        if (isUuid(eventId) && item.pk === outboxKey(eventId).pk) {
+          await deps.outbox.deleteRelayed([eventId]);
+        }
+      } catch (error) {
+        deps.logger?.error('could not dead-letter an unrelayable outbox item', {
+          pk: item.pk,
+          reason,
+          error: describeError(error),
+        });
+      }
+    },
+  });
+
+  return async (_event, context) => {
+    if (context) deps.logger?.addContext(context);
+    let swept = 0;
+    let failed = 0;
+    let unrelayable = 0;
+    let oldestPendingAgeSeconds = 0;
+    for (let round = 0; round < maxRounds; round++) {
+      const report = await relay.relayPending({ minAgeMs: deps.minAgeMs ?? 120_000, limit });
+      if (round === 0) oldestPendingAgeSeconds = report.oldestPendingAgeSeconds;
+      swept += report.relayed.length;
+      failed += report.failed.length;
+      unrelayable += report.unrelayable;
+      for (const failure of report.failed) {
+        deps.logger?.warn('swept event not relayed; it stays pending', { ...failure });
+      }
+      const seen = report.relayed.length + report.failed.length + report.unrelayable;
+      const outOfTime = (context?.getRemainingTimeInMillis() ?? Infinity) < safetyMarginMs;
+      // A short page means nothing more is pending; a page with nothing relayed means the
+      // queue is refusing, and another round would only meet the same items again.
+      if (seen < limit || report.relayed.length === 0 || outOfTime) break;
+    }
+    if (deps.metrics) {
+      deps.metrics.addMetric(
+        MetricName.OLDEST_PENDING_AGE_SECONDS,
+        MetricUnit.Seconds,
+        oldestPendingAgeSeconds,
+      );
+      deps.metrics.addMetric(MetricName.EVENTS_SWEPT, MetricUnit.Count, swept);
+      deps.metrics.addMetric(MetricName.EVENTS_RELAYED, MetricUnit.Count, swept);
+      deps.metrics.publishStoredMetrics();
+    }
+    const summary = { swept, failed, unrelayable, oldestPendingAgeSeconds };
+    deps.logger?.info('sweep done', summary);
+    return summary;
+  };
+}
+
+function requireEnv(name: string): string {
+  const value = process.env[name];
+  if (!value) throw new TypeError(`environment variable ${name} must be set`);
+  return value;
+}
+
+/** The sweeper's dependencies from the environment the CDK construct sets. */
+export function sweeperDepsFromEnv(): SweeperHandlerDeps {
+  return {
+    outbox: new DynamoDbPendingOutbox({ tableName: requireEnv(Env.TABLE_NAME) }),
+    queue: new SqsQueueSender({ queueUrl: requireEnv(Env.QUEUE_URL) }),
+    deadLetters: outboxItemDeadLetters(
+      new SqsQueueSender({ queueUrl: requireEnv(Env.RELAY_DLQ_URL) }),
+    ),
+    logger: new Logger({ serviceName: 'tidings-sweeper' }),
+    metrics: new Metrics({ namespace: MetricName.NAMESPACE, serviceName: 'tidings-sweeper' }),
+  };
+}
+
+let fromEnv: SweeperHandler | undefined;
+
+/** The Lambda entry point; configuration is read on the first invocation. */
+export const handler: SweeperHandler = (event, context) => {
+  fromEnv ??= createSweeperHandler(sweeperDepsFromEnv());
+  return fromEnv(event, context);
+};

@@ -1,0 +1,134 @@
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import { describe, expect, it, vi } from 'vitest';
+import { DeadLetterAttribute, outboxItemDeadLetters } from '../../lambdas/aws/deadLetter.ts';
+import { Metrics as MetricName } from '../../lambdas/constants.ts';
+import { MemoryOutboxStore } from '../../lambdas/outbox/MemoryOutboxStore.ts';
+import { outboxKey, toOutboxItem } from '../../lambdas/outbox/outboxItem.ts';
+import { MemoryQueue } from '../../lambdas/queue/MemoryQueue.ts';
+import { createSweeperHandler } from '../../lambdas/sweeper.ts';
+import { eventIds, fakeClock, makeEvent, T0 } from '../helpers/events.ts';
+
+const MINUTE = 60_000;
+
+async function storeWith(items: Record<string, unknown>[]): Promise<MemoryOutboxStore> {
+  const store = new MemoryOutboxStore();
+  for (const Item of items) await store.transactWrite([{ Put: { TableName: 'tidings', Item } }]);
+  return store;
+}
+
+function itemAt(eventId: string, occurredAt: number): Record<string, unknown> {
+  const event = makeEvent({ eventId, occurredAt: new Date(occurredAt).toISOString() });
+  return toOutboxItem(event, { name: 'users', destination: 'notifications' }) as unknown as Record<
+    string,
+    unknown
+  >;
+}
+
+function quietMetrics() {
+  const metrics = new Metrics({ namespace: MetricName.NAMESPACE, serviceName: 'test' });
+  const added = vi.spyOn(metrics, 'addMetric');
+  vi.spyOn(metrics, 'publishStoredMetrics').mockReturnValue(metrics);
+  return { metrics, added };
+}
+
+describe('createSweeperHandler', () => {
+  it('relays items past the threshold, leaves fresh ones, and reports the oldest age', async () => {
+    // Arrange
+    const clock = fakeClock(T0 + 10 * MINUTE);
+    const [old, older, fresh] = eventIds(3) as [string, string, string];
+    const store = await storeWith([
+      itemAt(old, T0 + 5 * MINUTE),
+      itemAt(older, T0),
+      itemAt(fresh, T0 + 9 * MINUTE),
+    ]);
+    const queue = new MemoryQueue({ name: 'tidings-events', clock });
+    const { metrics, added } = quietMetrics();
+    const sweep = createSweeperHandler({
+      outbox: store,
+      queue,
+      clock,
+      minAgeMs: 2 * MINUTE,
+      metrics,
+    });
+
+    // Act
+    const report = await sweep({});
+
+    // Assert
+    expect(queue.messages().map((m) => m.attributes.eventId)).toEqual([older, old]);
+    expect(store.get(outboxKey(older))).toBeUndefined();
+    expect(store.get(outboxKey(fresh))).toBeDefined();
+    expect(report).toEqual({ swept: 2, failed: 0, unrelayable: 0, oldestPendingAgeSeconds: 600 });
+    expect(added).toHaveBeenCalledWith(MetricName.OLDEST_PENDING_AGE_SECONDS, 'Seconds', 600);
+    expect(added).toHaveBeenCalledWith(MetricName.EVENTS_SWEPT, 'Count', 2);
+  });
+
+  it('keeps sweeping while pages come back full', async () => {
+    // Arrange
+    const clock = fakeClock(T0 + 60 * MINUTE);
+    const ids = eventIds(5);
+    const store = await storeWith(ids.map((id, i) => itemAt(id, T0 + i * 1000)));
+    const queue = new MemoryQueue({ name: 'tidings-events', clock });
+    const sweep = createSweeperHandler({ outbox: store, queue, clock, limit: 2 });
+
+    // Act
+    const report = await sweep({});
+
+    // Assert
+    expect(report.swept).toBe(5);
+    expect(queue.messages()).toHaveLength(5);
+  });
+
+  it('leaves events the queue refuses pending and does not fail the sweep', async () => {
+    // Arrange
+    const clock = fakeClock(T0 + 60 * MINUTE);
+    const [id] = eventIds(1) as [string];
+    const store = await storeWith([itemAt(id, T0)]);
+    const queue = new MemoryQueue({
+      name: 'tidings-events',
+      clock,
+      faults: { sendBatch: () => ({ code: 'InternalError', senderFault: false }) },
+    });
+    const sweep = createSweeperHandler({
+      outbox: store,
+      queue,
+      clock,
+      relay: { sleep: async () => {} },
+    });
+
+    // Act
+    const report = await sweep({});
+
+    // Assert
+    expect(report).toMatchObject({ swept: 0, failed: 1 });
+    expect(store.get(outboxKey(id))).toBeDefined();
+  });
+
+  it('dead-letters an item it cannot read as an event, with the reason, and removes it', async () => {
+    // Arrange
+    const clock = fakeClock(T0 + 60 * MINUTE);
+    const [id] = eventIds(1) as [string];
+    const corrupt = { ...itemAt(id, T0), eventType: '' };
+    const store = await storeWith([corrupt]);
+    const queue = new MemoryQueue({ name: 'tidings-events', clock });
+    const dlq = new MemoryQueue({ name: 'tidings-relay-dlq', clock });
+    const sweep = createSweeperHandler({
+      outbox: store,
+      queue,
+      clock,
+      deadLetters: outboxItemDeadLetters(dlq),
+    });
+
+    // Act
+    const report = await sweep({});
+
+    // Assert
+    expect(report.unrelayable).toBe(1);
+    const [letter] = dlq.messages();
+    expect(letter?.attributes[DeadLetterAttribute.REASON]).toContain(
+      'eventType must be a non-empty string',
+    );
+    expect(JSON.parse(letter?.body ?? '{}')).toMatchObject({ pk: `OUTBOX#${id}`, eventType: '' });
+    expect(store.get(outboxKey(id))).toBeUndefined();
+  });
+});
