@@ -12,7 +12,7 @@ export interface QueueSpec<S extends StandardSchemaV1 = StandardSchemaV1> {
   parse(payload: unknown, eventType?: string): StandardSchemaV1.InferOutput<S>;
 }
 
-const NAME_PATTERN = /^[A-Za-z0-9_-]{1,75}(\.fifo)?$/;
+const NAME_PATTERN = /^(?=.{1,80}$)[A-Za-z0-9_-]+(\.fifo)?$/;
 
 /**
  * Declares a queue: its name (an SQS queue name) and the Standard Schema (zod 4 by default)
