@@ -71,6 +71,13 @@ export type DynamoDbLedgerOptions = {
     }
 );
 
+/** Options of `DynamoDbLedger.fromEnv`: everything but the table name, which the environment gives. */
+export type DynamoDbLedgerEnvOptions = DynamoDbLedgerOptions extends infer O
+  ? O extends unknown
+    ? Omit<O, 'tableName'>
+    : never
+  : never;
+
 /**
  * The idempotency ledger on DynamoDB: one item per notification, one request per operation.
  *
@@ -122,7 +129,7 @@ export class DynamoDbLedger implements InspectableLedger {
    * @throws LedgerConfigError naming the variable when it is unset or invalid.
    */
   static fromEnv(
-    options: Omit<DynamoDbLedgerOptions, 'tableName'> = {},
+    options: DynamoDbLedgerEnvOptions = {},
     env: Readonly<Record<string, string | undefined>> = process.env,
   ): DynamoDbLedger {
     const tableName = env[Env.LEDGER_TABLE_NAME];
@@ -132,7 +139,7 @@ export class DynamoDbLedger implements InspectableLedger {
         `environment variable ${Env.LEDGER_TABLE_NAME} must name the ledger table; it is ${JSON.stringify(tableName)}`,
       );
     }
-    return new DynamoDbLedger({ ...options, tableName } as DynamoDbLedgerOptions);
+    return new DynamoDbLedger({ ...options, tableName });
   }
 
   /** Claims `notificationId` with a lease until `leaseUntil` (epoch ms). */

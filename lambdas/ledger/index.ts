@@ -1,6 +1,11 @@
 export { classifyDynamoDbError, type DynamoDbErrorClass } from './classifyDynamoDbError.ts';
 export { DEFAULT_LEDGER_TTL_SECONDS, LedgerAttribute } from './constants.ts';
-export { DynamoDbLedger, type DynamoDbLedgerOptions, parseLedgerItem } from './DynamoDbLedger.ts';
+export {
+  DynamoDbLedger,
+  type DynamoDbLedgerEnvOptions,
+  type DynamoDbLedgerOptions,
+  parseLedgerItem,
+} from './DynamoDbLedger.ts';
 export {
   ClaimLostError,
   ClaimNotHeldError,
