@@ -1,0 +1,39 @@
+import { TidingsError } from '../errors.ts';
+import type { SchemaIssue } from '../outbox/errors.ts';
+
+/** Base class of errors from the example application's operations. */
+export abstract class AppError extends TidingsError {}
+
+/**
+ * A registration request failed validation: nothing was written. `issues` names each bad
+ * field (`email`, `name`, or `(root)` when the input is not an object). Permanent.
+ */
+export class InvalidRegistrationError extends AppError {
+  readonly permanent = true;
+
+  constructor(
+    readonly issues: readonly SchemaIssue[],
+    options?: { cause?: unknown },
+  ) {
+    super(
+      `invalid registration: ${issues.map((issue) => `${issue.path}: ${issue.message}`).join('; ')}`,
+      options,
+    );
+  }
+}
+
+/**
+ * The email is already registered: DynamoDB cancelled the transaction because the email's
+ * uniqueness item exists. Nothing was written. Permanent.
+ */
+export class UserAlreadyExistsError extends AppError {
+  readonly permanent = true;
+
+  constructor(
+    /** The normalised (trimmed, lower-cased) email. */
+    readonly email: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`a user with email "${email}" already exists`, options);
+  }
+}

@@ -1,0 +1,212 @@
+import { describe, expect, it } from 'vitest';
+import { InvalidRegistrationError, UserAlreadyExistsError } from '../../lambdas/app/errors.ts';
+import { emailKey, registerUser, userKey } from '../../lambdas/app/registerUser.ts';
+import {
+  USER_REGISTERED,
+  UserRegistered,
+  userNotificationsQueue,
+} from '../../lambdas/app/userEvents.ts';
+import { defineOutbox } from '../../lambdas/outbox/defineOutbox.ts';
+import { TransactionCanceledError } from '../../lambdas/outbox/errors.ts';
+import { MemoryOutboxStore } from '../../lambdas/outbox/MemoryOutboxStore.ts';
+import { fromOutboxItem, outboxKey } from '../../lambdas/outbox/outboxItem.ts';
+import type { TransactItems } from '../../lambdas/outbox/types.ts';
+import { eventIds, fakeClock, rejectionOf, T0 } from '../helpers/events.ts';
+
+const TABLE = 'tidings';
+const [USER_A, EVENT_A, USER_B, EVENT_B] = eventIds(4) as [string, string, string, string];
+
+/** An outbox like `usersOutbox`, on a fixed clock. */
+const outbox = defineOutbox({
+  name: 'users',
+  schema: UserRegistered,
+  destination: userNotificationsQueue,
+  clock: fakeClock(),
+});
+
+/** Hands out the given ids in order. */
+function idsFrom(...ids: string[]): () => string {
+  const queue = [...ids];
+  return () => {
+    const id = queue.shift();
+    if (!id) throw new Error('test ran out of ids');
+    return id;
+  };
+}
+
+describe('registerUser', () => {
+  it('writes the user, the email claim and the user.registered outbox item in one transaction', async () => {
+    // Arrange
+    const store = new MemoryOutboxStore();
+    const iso = new Date(T0).toISOString();
+
+    // Act
+    const result = await registerUser(
+      { email: '  Ada@Example.COM ', name: ' Ada ' },
+      { writer: store, tableName: TABLE, outbox, newId: idsFrom(USER_A, EVENT_A) },
+    );
+
+    // Assert
+    expect(result).toEqual({ userId: USER_A, eventId: EVENT_A });
+    expect(store.get(userKey(USER_A))).toEqual({
+      ...userKey(USER_A),
+      kind: 'user',
+      userId: USER_A,
+      email: 'ada@example.com',
+      name: 'Ada',
+      createdAt: iso,
+    });
+    expect(store.get(emailKey('ada@example.com'))).toEqual({
+      ...emailKey('ada@example.com'),
+      kind: 'userEmail',
+      email: 'ada@example.com',
+      userId: USER_A,
+      createdAt: iso,
+    });
+    const stored = fromOutboxItem(store.get(outboxKey(EVENT_A)) ?? {});
+    expect(stored).toEqual({
+      event: {
+        eventId: EVENT_A,
+        eventType: USER_REGISTERED,
+        occurredAt: iso,
+        orderingKey: USER_A,
+        payload: { userId: USER_A, email: 'ada@example.com', name: 'Ada' },
+      },
+      outbox: 'users',
+      destination: 'notifications',
+    });
+  });
+
+  it('leaves name out of the user and the payload when none is given, and correlates to the request id', async () => {
+    // Arrange
+    const store = new MemoryOutboxStore();
+
+    // Act
+    await registerUser(
+      { email: 'ada@example.com' },
+      {
+        writer: store,
+        tableName: TABLE,
+        outbox,
+        newId: idsFrom(USER_A, EVENT_A),
+        requestId: 'req-9',
+      },
+    );
+
+    // Assert
+    expect(store.get(userKey(USER_A))).not.toHaveProperty('name');
+    const item = store.get(outboxKey(EVENT_A));
+    expect(item?.payload).toEqual({ userId: USER_A, email: 'ada@example.com' });
+    expect(item?.correlationId).toBe('req-9');
+  });
+
+  it('refuses an email that is taken, whatever its case, and writes nothing of the second attempt', async () => {
+    // Arrange
+    const store = new MemoryOutboxStore();
+    await registerUser(
+      { email: 'ada@example.com' },
+      { writer: store, tableName: TABLE, outbox, newId: idsFrom(USER_A, EVENT_A) },
+    );
+
+    // Act
+    const error = await rejectionOf(
+      registerUser(
+        { email: 'ADA@example.com', name: 'Impostor' },
+        { writer: store, tableName: TABLE, outbox, newId: idsFrom(USER_B, EVENT_B) },
+      ),
+    );
+
+    // Assert
+    expect(error).toBeInstanceOf(UserAlreadyExistsError);
+    expect(error).toMatchObject({ email: 'ada@example.com', permanent: true });
+    expect((error as Error).cause).toBeInstanceOf(TransactionCanceledError);
+    expect(store.get(userKey(USER_B))).toBeUndefined();
+    expect(store.get(outboxKey(EVENT_B))).toBeUndefined();
+    expect(store.get(emailKey('ada@example.com'))?.userId).toBe(USER_A);
+  });
+
+  it('rethrows a cancellation that is not about the email as it is', async () => {
+    // Arrange: a store that refuses the outbox item, as if the event had been written before.
+    const cancelled = new TransactionCanceledError([
+      { code: 'None' },
+      { code: 'None' },
+      { code: 'ConditionalCheckFailed' },
+    ]);
+    const store = new MemoryOutboxStore({ fault: () => cancelled });
+
+    // Act
+    const error = await rejectionOf(
+      registerUser(
+        { email: 'ada@example.com' },
+        { writer: store, tableName: TABLE, outbox, newId: idsFrom(USER_A, EVENT_A) },
+      ),
+    );
+
+    // Assert
+    expect(error).toBe(cancelled);
+  });
+
+  it('rejects invalid input with an issue per bad field, before writing anything', async () => {
+    // Arrange
+    const store = new MemoryOutboxStore();
+
+    // Act
+    const error = await rejectionOf(
+      registerUser(
+        { email: 'not-an-email', name: '   ' },
+        { writer: store, tableName: TABLE, outbox, newId: idsFrom(USER_A, EVENT_A) },
+      ),
+    );
+
+    // Assert
+    expect(error).toBeInstanceOf(InvalidRegistrationError);
+    const issues = (error as InvalidRegistrationError).issues;
+    expect(issues.map((issue) => issue.path)).toEqual(['email', 'name']);
+    expect((error as Error).message).toContain('email:');
+    expect(store.itemsWithPrefix('')).toEqual([]);
+  });
+
+  it('reports a non-object input at the root', async () => {
+    // Act
+    const error = await rejectionOf(
+      registerUser('ada@example.com', { writer: new MemoryOutboxStore(), tableName: TABLE }),
+    );
+
+    // Assert
+    expect((error as InvalidRegistrationError).issues).toEqual([
+      { path: '(root)', message: expect.stringContaining('expected object') },
+    ]);
+  });
+
+  it('sends the three items with their conditions and a client request token to the writer', async () => {
+    // Arrange
+    const calls: { items: TransactItems; token: string | undefined }[] = [];
+    const writer = {
+      async transactWrite(items: TransactItems, options?: { clientRequestToken?: string }) {
+        calls.push({ items, token: options?.clientRequestToken });
+      },
+    };
+
+    // Act
+    await registerUser(
+      { email: 'ada@example.com' },
+      { writer, tableName: TABLE, outbox, newId: idsFrom(USER_A, EVENT_A) },
+    );
+    await registerUser(
+      { email: 'ada@example.com' },
+      { writer, tableName: TABLE, outbox, newId: idsFrom(USER_B, EVENT_B) },
+    );
+
+    // Assert
+    const [first, second] = calls;
+    expect(first?.items.map((op) => [op.Put?.Item?.pk, op.Put?.ConditionExpression])).toEqual([
+      [`USER#${USER_A}`, 'attribute_not_exists(pk)'],
+      ['EMAIL#ada@example.com', 'attribute_not_exists(pk)'],
+      [`OUTBOX#${EVENT_A}`, 'attribute_not_exists(pk)'],
+    ]);
+    expect(first?.token).toMatch(/^[0-9a-f]{32}$/);
+    // A new call is a new attempt: its token must differ, or DynamoDB would answer it with
+    // IdempotentParameterMismatch instead of the email claim's 409.
+    expect(second?.token).not.toBe(first?.token);
+  });
+});
