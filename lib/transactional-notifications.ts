@@ -1,0 +1,731 @@
+import { Arn, ArnFormat, Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
+import {
+  AttributeType,
+  BillingMode,
+  type ITable,
+  ProjectionType,
+  StreamViewType,
+  Table,
+  TableEncryption,
+  type TableProps,
+} from 'aws-cdk-lib/aws-dynamodb';
+import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import { Effect, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import {
+  FilterCriteria,
+  type FunctionUrl,
+  FunctionUrlAuthType,
+  StartingPosition,
+} from 'aws-cdk-lib/aws-lambda';
+import { DynamoEventSource, SqsDlq, SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { type ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import { type ITopic, Topic } from 'aws-cdk-lib/aws-sns';
+import {
+  DeduplicationScope,
+  FifoThroughputLimit,
+  Queue,
+  QueueEncryption,
+} from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { Env, Metrics } from '../lambdas/constants.ts';
+import {
+  LEDGER_TABLE_DEFINITION,
+  OUTBOX_STREAM_FILTER,
+  TABLE_DEFINITION,
+} from '../lambdas/outbox/tableDefinition.ts';
+import { LAMBDA_BASE_ENVIRONMENT, type LambdaRole, lambdaCodeProps } from './bundling.ts';
+import { TidingsConfigurationError } from './errors.ts';
+import { PipelineMonitoring } from './pipeline-monitoring.ts';
+
+/** Powertools log levels the handlers understand. */
+export type TidingsLogLevel = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+
+/**
+ * Table settings a user may change. The keys, the stream and the TTL attribute are fixed by
+ * `TABLE_DEFINITION`, because the handlers depend on them.
+ */
+export type TidingsTableOptions = Omit<
+  TableProps,
+  'partitionKey' | 'sortKey' | 'stream' | 'timeToLiveAttribute'
+>;
+
+/** Configuration of {@link TransactionalNotifications}. */
+export interface TransactionalNotificationsProps {
+  /**
+   * The verified SES identity's address emails are sent from (`TIDINGS_FROM_ADDRESS`). The
+   * one setting without a default: there is no address SES would accept on your behalf.
+   */
+  readonly senderEmail: string;
+  /**
+   * The SES identity the consumer may send through: the sender address itself or its domain.
+   * @default - the `senderEmail` address (an email identity)
+   */
+  readonly sesIdentity?: string;
+  /**
+   * More SES identities `ses:SendEmail` is allowed on. While the account is in the SES
+   * sandbox, SES may also authorize the send against each verified recipient identity.
+   * @default - none
+   */
+  readonly additionalSesIdentities?: readonly string[];
+  /**
+   * SES configuration set used for every send (event publishing, suppression).
+   * @default - none
+   */
+  readonly configurationSetName?: string;
+  /**
+   * SNS platform application ARNs (`arn:aws:sns:region:account:app/PLATFORM/NAME`) whose
+   * endpoints the consumer may publish push notifications to.
+   * @default - none: push notifications are denied by IAM
+   */
+  readonly pushPlatformApplicationArns?: readonly string[];
+  /**
+   * The Standard Webhooks signing secret (the base64 part of `whsec_...`).
+   * @default - a new Secrets Manager secret of 48 random alphanumeric characters
+   */
+  readonly webhookSigningSecret?: ISecret;
+  /**
+   * An existing table to use instead of creating one. It must have the keys and the sparse
+   * pending index of `TABLE_DEFINITION` and a `NEW_IMAGE` stream (import it with
+   * `Table.fromTableAttributes({ tableArn, tableStreamArn })`).
+   * @default - a new table
+   */
+  readonly table?: ITable;
+  /**
+   * Settings for the table the construct creates. Not allowed together with `table`.
+   * @default - on-demand, AWS-managed KMS encryption, point-in-time recovery, retained on delete
+   */
+  readonly tableProps?: TidingsTableOptions;
+  /**
+   * What happens to the idempotency ledger when it leaves the stack.
+   * @default RemovalPolicy.DESTROY
+   */
+  readonly ledgerRemovalPolicy?: RemovalPolicy;
+  /**
+   * Per-key ordering: a FIFO queue and FIFO dead-letter queue; the relay sets group and
+   * deduplication ids, so content-based deduplication stays off.
+   * @default false
+   */
+  readonly fifo?: boolean;
+  /**
+   * Stream records per relay invocation (1 to 10000).
+   * @default 100
+   */
+  readonly relayBatchSize?: number;
+  /**
+   * How long the stream gathers records before invoking the relay.
+   * @default - none: records are relayed as soon as they arrive
+   */
+  readonly relayMaxBatchingWindow?: Duration;
+  /**
+   * Retries of a failing stream batch before it goes to the relay DLQ. The outbox items stay
+   * in the table, so the sweeper relays them later.
+   * @default 10
+   */
+  readonly relayRetryAttempts?: number;
+  /**
+   * Stream records older than this go to the relay DLQ instead of being retried; the sweeper
+   * relays their outbox items.
+   * @default Duration.hours(1)
+   */
+  readonly relayMaxRecordAge?: Duration;
+  /**
+   * Messages per consumer invocation (1 to 10 without a batching window).
+   * @default 10
+   */
+  readonly consumerBatchSize?: number;
+  /**
+   * How long SQS gathers messages before invoking the consumer. Standard queues only.
+   * @default - none: messages are consumed as soon as they arrive
+   */
+  readonly consumerMaxBatchingWindow?: Duration;
+  /**
+   * Most concurrent consumer invocations, protecting SES quotas and webhook receivers (2 to 1000).
+   * @default 5
+   */
+  readonly consumerMaxConcurrency?: number;
+  /**
+   * The consumer's timeout; the queue's visibility timeout is six times this plus the batching window.
+   * @default Duration.seconds(30)
+   */
+  readonly consumerTimeout?: Duration;
+  /**
+   * Deliveries of a message before SQS moves it to the dead-letter queue.
+   * @default 5
+   */
+  readonly maxReceiveCount?: number;
+  /**
+   * How often the sweeper looks for outbox items the stream relay missed.
+   * @default Duration.minutes(5)
+   */
+  readonly sweepInterval?: Duration;
+  /**
+   * Give the producer a Function URL with `AWS_IAM` auth (SigV4-signed requests only).
+   * @default false
+   */
+  readonly producerFunctionUrl?: boolean;
+  /**
+   * The topic every alarm notifies.
+   * @default - a new topic that accepts TLS publishes only
+   */
+  readonly alarmTopic?: ITopic;
+  /**
+   * Alarm when the relay's stream iterator is older than this.
+   * @default Duration.minutes(5)
+   */
+  readonly iteratorAgeThreshold?: Duration;
+  /**
+   * Alarm when the sweeper finds an unrelayed outbox item older than this.
+   * @default Duration.minutes(15)
+   */
+  readonly oldestPendingAgeThreshold?: Duration;
+  /**
+   * Prefix of each function's Powertools service name (`<serviceName>-relay`, ...), the
+   * `service` dimension of its metrics. Give each pipeline in one account its own.
+   * @default 'tidings'
+   */
+  readonly serviceName?: string;
+  /**
+   * Powertools log level of every handler.
+   * @default 'INFO'
+   */
+  readonly logLevel?: TidingsLogLevel;
+  /**
+   * How long function logs are kept.
+   * @default RetentionDays.ONE_MONTH
+   */
+  readonly logRetention?: RetentionDays;
+  /**
+   * Memory of each function, in MB.
+   * @default 256
+   */
+  readonly memorySize?: number;
+  /**
+   * Name of the CloudWatch dashboard.
+   * @default - generated by CloudFormation
+   */
+  readonly dashboardName?: string;
+}
+
+/** The Lambda service principal every function role trusts. */
+const LAMBDA_PRINCIPAL = 'lambda.amazonaws.com';
+
+/** CloudFormation-friendly ids of the functions, by role. */
+const FUNCTION_IDS: Readonly<Record<LambdaRole, string>> = {
+  producer: 'Producer',
+  relay: 'Relay',
+  consumer: 'Consumer',
+  sweeper: 'Sweeper',
+};
+
+/**
+ * The whole Tidings pipeline as one construct: the outbox table and idempotency ledger, the
+ * stream relay, the queue and its dead-letter queues, the consumer that sends email, push and
+ * webhooks, the backstop sweeper, the producer, and the alarms and dashboard that watch them.
+ * Secure by default: encryption everywhere, TLS-only queues, least-privilege roles, DLQs.
+ *
+ * @example
+ * const notifications = new TransactionalNotifications(this, 'Notifications', {
+ *   senderEmail: 'no-reply@example.com',
+ *   sesIdentity: 'example.com',
+ * });
+ * notifications.table.grantReadData(myApiFunction);
+ */
+export class TransactionalNotifications extends Construct {
+  /** The table holding business items and outbox items. */
+  readonly table: ITable;
+  /** The idempotency ledger the consumer claims each notification in before sending it. */
+  readonly ledgerTable: Table;
+  /** The queue between the relay and the consumer (`.fifo` when `fifo` is on). */
+  readonly queue: Queue;
+  /** The consumer's dead-letter queue: exhausted redeliveries and permanent failures, with reasons. */
+  readonly deadLetterQueue: Queue;
+  /** The relay's dead-letter queue: stream batches that failed and records it can never relay. */
+  readonly relayDeadLetterQueue: Queue;
+  /** Writes business items and their outbox event in one transaction. */
+  readonly producer: NodejsFunction;
+  /** Moves outbox INSERTs from the table's stream to the queue. */
+  readonly relay: NodejsFunction;
+  /** Routes queued events to email, push and webhooks. */
+  readonly consumer: NodejsFunction;
+  /** Relays outbox items the stream missed, on a schedule. */
+  readonly sweeper: NodejsFunction;
+  /** The producer's IAM-authenticated Function URL, when `producerFunctionUrl` is on. */
+  readonly producerUrl?: FunctionUrl;
+  /** The webhook signing secret the consumer reads. */
+  readonly webhookSigningSecret: ISecret;
+  /** The topic every alarm notifies. */
+  readonly alarmTopic: ITopic;
+  /** Alarms and dashboard. */
+  readonly monitoring: PipelineMonitoring;
+
+  readonly #props: TransactionalNotificationsProps;
+  readonly #serviceNames: Readonly<Record<LambdaRole, string>>;
+
+  constructor(scope: Construct, id: string, props: TransactionalNotificationsProps) {
+    super(scope, id);
+    this.#props = props;
+    validateProps(props);
+    const fifo = props.fifo ?? false;
+    const serviceName = props.serviceName ?? 'tidings';
+    this.#serviceNames = {
+      producer: `${serviceName}-producer`,
+      relay: `${serviceName}-relay`,
+      consumer: `${serviceName}-consumer`,
+      sweeper: `${serviceName}-sweeper`,
+    };
+
+    this.table = props.table ?? this.#createTable(props.tableProps);
+    if (!this.table.tableStreamArn) {
+      throw new TidingsConfigurationError(
+        'table',
+        `table ${this.table.node.path} has no stream ARN: import it with Table.fromTableAttributes({ tableArn, tableStreamArn }) and a NEW_IMAGE stream`,
+      );
+    }
+    this.ledgerTable = this.#createLedgerTable(props.ledgerRemovalPolicy ?? RemovalPolicy.DESTROY);
+
+    const consumerTimeout = props.consumerTimeout ?? Duration.seconds(30);
+    const consumerWindow = props.consumerMaxBatchingWindow;
+    this.deadLetterQueue = new Queue(this, 'DeadLetterQueue', {
+      ...(fifo ? { fifo: true, contentBasedDeduplication: false } : {}),
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    this.queue = new Queue(this, 'Queue', {
+      // High-throughput FIFO: deduplication and throughput are per message group.
+      ...(fifo
+        ? {
+            fifo: true,
+            contentBasedDeduplication: false,
+            deduplicationScope: DeduplicationScope.MESSAGE_GROUP,
+            fifoThroughputLimit: FifoThroughputLimit.PER_MESSAGE_GROUP_ID,
+          }
+        : {}),
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      // AWS guidance: at least six times the consumer's timeout, plus the batching window,
+      // so a message is not redelivered while a retried invocation still holds it.
+      visibilityTimeout: Duration.seconds(
+        consumerTimeout.toSeconds() * 6 + (consumerWindow?.toSeconds() ?? 0),
+      ),
+      deadLetterQueue: {
+        queue: this.deadLetterQueue,
+        maxReceiveCount: props.maxReceiveCount ?? 5,
+      },
+    });
+    // Lambda's on-failure destinations take standard queues only, so this one never is FIFO.
+    this.relayDeadLetterQueue = new Queue(this, 'RelayDeadLetterQueue', {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    Validations.of(this.relayDeadLetterQueue).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason:
+        'This queue is itself a dead-letter queue: the relay stream mapping sends failed batches here on failure, a route the rule does not recognize.',
+    });
+
+    this.webhookSigningSecret = props.webhookSigningSecret ?? this.#createWebhookSecret();
+    this.alarmTopic = props.alarmTopic ?? this.#createAlarmTopic();
+
+    this.producer = this.#createFunction('producer', {
+      description:
+        'Tidings producer: writes business items and their outbox event in one transaction',
+      timeout: Duration.seconds(10),
+      environment: { [Env.TABLE_NAME]: this.table.tableName },
+    });
+    this.relay = this.#createFunction('relay', {
+      description: 'Tidings relay: moves outbox INSERTs from the table stream to the queue',
+      timeout: Duration.seconds(60),
+      environment: {
+        [Env.TABLE_NAME]: this.table.tableName,
+        [Env.QUEUE_URL]: this.queue.queueUrl,
+        [Env.RELAY_DLQ_URL]: this.relayDeadLetterQueue.queueUrl,
+      },
+    });
+    this.consumer = this.#createFunction('consumer', {
+      description: 'Tidings consumer: routes queued events to email, push and webhooks',
+      timeout: consumerTimeout,
+      environment: {
+        [Env.QUEUE_URL]: this.queue.queueUrl,
+        [Env.CONSUMER_DLQ_URL]: this.deadLetterQueue.queueUrl,
+        [Env.FROM_ADDRESS]: props.senderEmail,
+        ...(props.configurationSetName
+          ? { [Env.SES_CONFIGURATION_SET]: props.configurationSetName }
+          : {}),
+        [Env.WEBHOOK_SECRET_ARN]: this.webhookSigningSecret.secretArn,
+        [Env.LEDGER_TABLE_NAME]: this.ledgerTable.tableName,
+      },
+    });
+    const sweepInterval = props.sweepInterval ?? Duration.minutes(5);
+    this.sweeper = this.#createFunction('sweeper', {
+      description: 'Tidings sweeper: relays outbox items the stream relay missed',
+      // Shorter than the interval, so sweeps never overlap.
+      timeout: Duration.seconds(Math.min(120, Math.max(30, sweepInterval.toSeconds() - 30))),
+      environment: {
+        [Env.TABLE_NAME]: this.table.tableName,
+        [Env.QUEUE_URL]: this.queue.queueUrl,
+        [Env.RELAY_DLQ_URL]: this.relayDeadLetterQueue.queueUrl,
+      },
+      // A failed sweep is not retried: the next scheduled one does the same work.
+      retryAttempts: 0,
+    });
+
+    this.#wireProducer();
+    this.#wireRelay();
+    this.#wireConsumer();
+    this.#wireSweeper(sweepInterval);
+
+    if (props.producerFunctionUrl) {
+      this.producerUrl = this.producer.addFunctionUrl({ authType: FunctionUrlAuthType.AWS_IAM });
+    }
+
+    this.monitoring = new PipelineMonitoring(this, 'Monitoring', {
+      functions: {
+        producer: this.producer,
+        relay: this.relay,
+        consumer: this.consumer,
+        sweeper: this.sweeper,
+      },
+      serviceNames: this.#serviceNames,
+      queue: this.queue,
+      deadLetterQueue: this.deadLetterQueue,
+      relayDeadLetterQueue: this.relayDeadLetterQueue,
+      alarmTopic: this.alarmTopic,
+      iteratorAgeThreshold: props.iteratorAgeThreshold ?? Duration.minutes(5),
+      oldestPendingAgeThreshold: props.oldestPendingAgeThreshold ?? Duration.minutes(15),
+      sweepInterval,
+      ...(props.dashboardName ? { dashboardName: props.dashboardName } : {}),
+    });
+  }
+
+  #createTable(tableProps: TidingsTableOptions | undefined): Table {
+    const index = TABLE_DEFINITION.pendingIndex;
+    const table = new Table(this, 'Table', {
+      billingMode: BillingMode.PAY_PER_REQUEST,
+      encryption: TableEncryption.AWS_MANAGED,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      // The table holds business data and events not yet relayed: never delete it with the stack.
+      removalPolicy: RemovalPolicy.RETAIN,
+      ...tableProps,
+      partitionKey: attribute(TABLE_DEFINITION.partitionKey),
+      sortKey: attribute(TABLE_DEFINITION.sortKey),
+      stream: StreamViewType[TABLE_DEFINITION.streamViewType],
+      timeToLiveAttribute: TABLE_DEFINITION.timeToLiveAttribute,
+    });
+    table.addGlobalSecondaryIndex({
+      indexName: index.indexName,
+      partitionKey: attribute(index.partitionKey),
+      sortKey: attribute(index.sortKey),
+      // The sweeper reads keys from the index and fetches items with BatchGetItem, so copying
+      // payloads into the index would only cost writes (same as the local table setup).
+      projectionType: ProjectionType.KEYS_ONLY,
+    });
+    return table;
+  }
+
+  #createLedgerTable(removalPolicy: RemovalPolicy): Table {
+    return new Table(this, 'LedgerTable', {
+      partitionKey: attribute(LEDGER_TABLE_DEFINITION.partitionKey),
+      timeToLiveAttribute: LEDGER_TABLE_DEFINITION.timeToLiveAttribute,
+      billingMode: BillingMode.PAY_PER_REQUEST,
+      encryption: TableEncryption.AWS_MANAGED,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      removalPolicy,
+    });
+  }
+
+  #createWebhookSecret(): Secret {
+    const secret = new Secret(this, 'WebhookSigningSecret', {
+      description: 'Tidings: Standard Webhooks signing secret (receivers use whsec_<value>)',
+      // 48 alphanumeric characters are valid base64 for 36 random bytes (~285 bits).
+      generateSecretString: { passwordLength: 48, excludePunctuation: true, includeSpace: false },
+    });
+    Validations.of(secret).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason:
+        'Rotating a webhook signing secret needs every receiver to accept the new one first; Standard Webhooks supports that with several signatures, but the rotation is a coordinated manual step, not a Lambda rotation.',
+    });
+    return secret;
+  }
+
+  #createAlarmTopic(): Topic {
+    // Not KMS-encrypted: CloudWatch cannot publish to a topic under the AWS-managed SNS key,
+    // and alarm messages carry alarm names and metric values, never event data.
+    return new Topic(this, 'AlarmTopic', {
+      displayName: 'Tidings alarms',
+      enforceSSL: true,
+    });
+  }
+
+  #createFunction(
+    role: LambdaRole,
+    options: {
+      description: string;
+      timeout: Duration;
+      environment: Record<string, string>;
+      retryAttempts?: number;
+    },
+  ): NodejsFunction {
+    const id = FUNCTION_IDS[role];
+    const logGroup = new LogGroup(this, `${id}Logs`, {
+      retention: this.#props.logRetention ?? RetentionDays.ONE_MONTH,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    // An own role instead of the AWSLambdaBasicExecutionRole managed policy, whose log
+    // permissions apply to every log group in the account.
+    const executionRole = new Role(this, `${id}Role`, {
+      assumedBy: new ServicePrincipal(LAMBDA_PRINCIPAL),
+      description: `Tidings ${role} function`,
+    });
+    logGroup.grantWrite(executionRole);
+    return new NodejsFunction(this, id, {
+      ...lambdaCodeProps(role),
+      memorySize: this.#props.memorySize ?? 256,
+      timeout: options.timeout,
+      description: options.description,
+      role: executionRole,
+      logGroup,
+      ...(options.retryAttempts === undefined ? {} : { retryAttempts: options.retryAttempts }),
+      environment: {
+        ...LAMBDA_BASE_ENVIRONMENT,
+        POWERTOOLS_SERVICE_NAME: this.#serviceNames[role],
+        POWERTOOLS_METRICS_NAMESPACE: Metrics.NAMESPACE,
+        POWERTOOLS_LOG_LEVEL: this.#props.logLevel ?? 'INFO',
+        ...options.environment,
+      },
+    });
+  }
+
+  #wireProducer(): void {
+    // Item writes only, on the table only: the actions a TransactWriteItems may contain.
+    this.producer.addToRolePolicy(
+      new PolicyStatement({
+        effect: Effect.ALLOW,
+        actions: [
+          'dynamodb:PutItem',
+          'dynamodb:UpdateItem',
+          'dynamodb:DeleteItem',
+          'dynamodb:ConditionCheckItem',
+        ],
+        resources: [this.table.tableArn],
+      }),
+    );
+  }
+
+  #wireRelay(): void {
+    this.relay.addEventSource(
+      new DynamoEventSource(this.table, {
+        startingPosition: StartingPosition.TRIM_HORIZON,
+        batchSize: this.#props.relayBatchSize ?? 100,
+        ...(this.#props.relayMaxBatchingWindow
+          ? { maxBatchingWindow: this.#props.relayMaxBatchingWindow }
+          : {}),
+        filters: [FilterCriteria.filter(OUTBOX_STREAM_FILTER)],
+        reportBatchItemFailures: true,
+        bisectBatchOnError: true,
+        retryAttempts: this.#props.relayRetryAttempts ?? 10,
+        maxRecordAge: this.#props.relayMaxRecordAge ?? Duration.hours(1),
+        onFailure: new SqsDlq(this.relayDeadLetterQueue),
+      }),
+    );
+    this.queue.grantSendMessages(this.relay);
+    this.relayDeadLetterQueue.grantSendMessages(this.relay);
+    // The relay deletes outbox items once the queue has them; nothing else in the table.
+    this.relay.addToRolePolicy(
+      new PolicyStatement({
+        effect: Effect.ALLOW,
+        actions: ['dynamodb:BatchWriteItem', 'dynamodb:DeleteItem'],
+        resources: [this.table.tableArn],
+      }),
+    );
+    Validations.of(this.relay.role ?? this.relay).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'dynamodb:ListStreams, which the stream event source mapping needs, has no resource-level permissions; the other stream actions are scoped to the table stream ARN.',
+    });
+  }
+
+  #wireConsumer(): void {
+    const props = this.#props;
+    const fifo = props.fifo ?? false;
+    this.consumer.addEventSource(
+      new SqsEventSource(this.queue, {
+        batchSize: props.consumerBatchSize ?? 10,
+        ...(!fifo && props.consumerMaxBatchingWindow
+          ? { maxBatchingWindow: props.consumerMaxBatchingWindow }
+          : {}),
+        reportBatchItemFailures: true,
+        maxConcurrency: props.consumerMaxConcurrency ?? 5,
+      }),
+    );
+    // Permanent failures go to the DLQ at once, with their reason.
+    this.deadLetterQueue.grantSendMessages(this.consumer);
+    // The event source grant already includes sqs:ChangeMessageVisibility on the queue, which
+    // the consumer uses for backoff; no second grant.
+
+    const stack = Stack.of(this);
+    const identities = [
+      props.sesIdentity ?? props.senderEmail,
+      ...(props.additionalSesIdentities ?? []),
+    ];
+    this.consumer.addToRolePolicy(
+      new PolicyStatement({
+        effect: Effect.ALLOW,
+        actions: ['ses:SendEmail'],
+        resources: [
+          ...identities.map((identity) =>
+            stack.formatArn({ service: 'ses', resource: 'identity', resourceName: identity }),
+          ),
+          ...(props.configurationSetName
+            ? [
+                stack.formatArn({
+                  service: 'ses',
+                  resource: 'configuration-set',
+                  resourceName: props.configurationSetName,
+                }),
+              ]
+            : []),
+        ],
+      }),
+    );
+
+    const endpointPatterns = (props.pushPlatformApplicationArns ?? []).map(endpointArnPattern);
+    if (endpointPatterns.length > 0) {
+      this.consumer.addToRolePolicy(
+        new PolicyStatement({
+          effect: Effect.ALLOW,
+          actions: ['sns:Publish'],
+          resources: endpointPatterns,
+        }),
+      );
+      for (const pattern of endpointPatterns) {
+        Validations.of(this.consumer.role ?? this.consumer).acknowledge({
+          id: `AwsSolutions-IAM5[Resource::${nagResourceName(stack, pattern)}]`,
+          reason:
+            'Device endpoints are created at run time, one per device; the wildcard is limited to the endpoints of one configured platform application.',
+        });
+      }
+    }
+
+    this.webhookSigningSecret.grantRead(this.consumer);
+    // The ledger's claim, complete and release: put, update and delete of single items.
+    this.consumer.addToRolePolicy(
+      new PolicyStatement({
+        effect: Effect.ALLOW,
+        actions: ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+        resources: [this.ledgerTable.tableArn],
+      }),
+    );
+  }
+
+  #wireSweeper(sweepInterval: Duration): void {
+    new Rule(this, 'SweepSchedule', {
+      description: 'Tidings: relay outbox items the stream relay missed',
+      schedule: Schedule.rate(sweepInterval),
+      targets: [new LambdaFunction(this.sweeper, { retryAttempts: 0 })],
+    });
+    const indexArn = `${this.table.tableArn}/index/${TABLE_DEFINITION.pendingIndex.indexName}`;
+    this.sweeper.addToRolePolicy(
+      new PolicyStatement({
+        effect: Effect.ALLOW,
+        actions: ['dynamodb:Query'],
+        resources: [indexArn],
+      }),
+    );
+    this.sweeper.addToRolePolicy(
+      new PolicyStatement({
+        effect: Effect.ALLOW,
+        actions: ['dynamodb:BatchGetItem', 'dynamodb:BatchWriteItem', 'dynamodb:DeleteItem'],
+        resources: [this.table.tableArn],
+      }),
+    );
+    this.queue.grantSendMessages(this.sweeper);
+    this.relayDeadLetterQueue.grantSendMessages(this.sweeper);
+  }
+}
+
+/** A key attribute from the table definition, as CDK wants it. */
+function attribute(definition: { readonly name: string; readonly type: 'S' | 'N' | 'B' }): {
+  name: string;
+  type: AttributeType;
+} {
+  const types = { S: AttributeType.STRING, N: AttributeType.NUMBER, B: AttributeType.BINARY };
+  return { name: definition.name, type: types[definition.type] };
+}
+
+/**
+ * `arn:aws:sns:region:account:app/PLATFORM/NAME` becomes
+ * `arn:aws:sns:region:account:endpoint/PLATFORM/NAME/*`: every device endpoint of that
+ * application and nothing else. Works on tokens too.
+ */
+function endpointArnPattern(platformApplicationArn: string): string {
+  const parts = Arn.split(platformApplicationArn, ArnFormat.SLASH_RESOURCE_NAME);
+  return `arn:${parts.partition}:sns:${parts.region}:${parts.account}:endpoint/${parts.resourceName}/*`;
+}
+
+/**
+ * How cdk-nag names a resource in an IAM5 finding: the resolved value with references
+ * flattened (`{ Ref: X }` as `<X>`, `Fn::GetAtt` as `<R.A>`, `Fn::Join` joined).
+ */
+function nagResourceName(stack: Stack, value: string): string {
+  const flatten = (node: unknown): string => {
+    if (typeof node === 'string') return node.replace(/\$\{/g, '<').replace(/\}/g, '>');
+    if (node && typeof node === 'object') {
+      const record = node as Record<string, unknown>;
+      const join = record['Fn::Join'];
+      if (Array.isArray(join)) {
+        const [delimiter, items] = join as [string, unknown[]];
+        return items.map(flatten).join(delimiter);
+      }
+      const getAtt = record['Fn::GetAtt'];
+      if (Array.isArray(getAtt)) return `<${flatten(getAtt[0])}.${flatten(getAtt[1])}>`;
+      if ('Ref' in record) return `<${flatten(record.Ref)}>`;
+      if ('Fn::Sub' in record) return flatten(record['Fn::Sub']);
+      if ('Fn::ImportValue' in record) return flatten(record['Fn::ImportValue']);
+    }
+    return JSON.stringify(node);
+  };
+  return flatten(stack.resolve(value));
+}
+
+function validateProps(props: TransactionalNotificationsProps): void {
+  if (props.table && props.tableProps) {
+    throw new TidingsConfigurationError(
+      'tableProps',
+      'tableProps configure a table the construct creates; they cannot apply to the table passed in `table`',
+    );
+  }
+  if (props.fifo && props.consumerMaxBatchingWindow) {
+    throw new TidingsConfigurationError(
+      'consumerMaxBatchingWindow',
+      `a batching window (${props.consumerMaxBatchingWindow.toHumanString()}) is not supported on FIFO queues`,
+    );
+  }
+  for (const arn of props.pushPlatformApplicationArns ?? []) {
+    if (Token.isUnresolved(arn)) continue;
+    const parts = Arn.split(arn, ArnFormat.SLASH_RESOURCE_NAME);
+    if (parts.service !== 'sns' || parts.resource !== 'app' || !parts.resourceName?.includes('/')) {
+      throw new TidingsConfigurationError(
+        'pushPlatformApplicationArns',
+        `not an SNS platform application ARN (arn:aws:sns:region:account:app/PLATFORM/NAME): ${JSON.stringify(arn)}`,
+      );
+    }
+  }
+  const serviceName = props.serviceName;
+  if (serviceName !== undefined && !/^[A-Za-z0-9_-]{1,64}$/.test(serviceName)) {
+    throw new TidingsConfigurationError(
+      'serviceName',
+      `serviceName must be 1 to 64 letters, digits, "_" or "-": ${JSON.stringify(serviceName)}`,
+    );
+  }
+  if (!props.senderEmail.includes('@') && !Token.isUnresolved(props.senderEmail)) {
+    throw new TidingsConfigurationError(
+      'senderEmail',
+      `senderEmail must be an email address: ${JSON.stringify(props.senderEmail)}`,
+    );
+  }
+}

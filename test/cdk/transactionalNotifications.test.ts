@@ -1,0 +1,640 @@
+import { Duration } from 'aws-cdk-lib';
+import { Capture, Match } from 'aws-cdk-lib/assertions';
+import { Table } from 'aws-cdk-lib/aws-dynamodb';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { Env, Metrics } from '../../lambdas/constants.ts';
+import {
+  LEDGER_TABLE_DEFINITION,
+  OUTBOX_STREAM_FILTER,
+  TABLE_DEFINITION,
+} from '../../lambdas/outbox/tableDefinition.ts';
+import { TidingsConfigurationError } from '../../lib/errors.ts';
+import {
+  allowedActions,
+  logicalId,
+  type SynthesizedPipeline,
+  statementsOf,
+  synthesizePipeline,
+  TEST_ENV,
+} from './helpers.ts';
+
+const PLATFORM_APP_ARN = `arn:aws:sns:${TEST_ENV.region}:${TEST_ENV.account}:app/GCM/MyApp`;
+const CONFIGURATION_SET = 'tidings-events';
+
+describe('TransactionalNotifications (standard queue)', () => {
+  let pipeline: SynthesizedPipeline;
+  let ref: (construct: Parameters<typeof logicalId>[1]) => string;
+
+  beforeAll(() => {
+    pipeline = synthesizePipeline({
+      sesIdentity: 'example.com',
+      configurationSetName: CONFIGURATION_SET,
+      pushPlatformApplicationArns: [PLATFORM_APP_ARN],
+      producerFunctionUrl: true,
+      consumerBatchSize: 50,
+      consumerMaxBatchingWindow: Duration.seconds(5),
+      consumerMaxConcurrency: 4,
+      consumerTimeout: Duration.seconds(20),
+      maxReceiveCount: 7,
+      relayBatchSize: 25,
+      relayMaxBatchingWindow: Duration.seconds(2),
+    });
+    ref = (construct) => logicalId(pipeline.stack, construct);
+  });
+
+  describe('table', () => {
+    it('is on demand with a NEW_IMAGE stream, TTL, point-in-time recovery and encryption', () => {
+      // Arrange
+      const { template, construct } = pipeline;
+
+      // Act
+      const table = template.toJSON().Resources[ref(construct.table)];
+
+      // Assert
+      expect(table.Properties).toMatchObject({
+        BillingMode: 'PAY_PER_REQUEST',
+        KeySchema: [
+          { AttributeName: TABLE_DEFINITION.partitionKey.name, KeyType: 'HASH' },
+          { AttributeName: TABLE_DEFINITION.sortKey.name, KeyType: 'RANGE' },
+        ],
+        StreamSpecification: { StreamViewType: TABLE_DEFINITION.streamViewType },
+        TimeToLiveSpecification: {
+          AttributeName: TABLE_DEFINITION.timeToLiveAttribute,
+          Enabled: true,
+        },
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        SSESpecification: { SSEEnabled: true },
+      });
+      expect(table.DeletionPolicy).toBe('Retain');
+    });
+
+    it('has the sparse pending index of the table definition', () => {
+      const index = TABLE_DEFINITION.pendingIndex;
+      pipeline.template.hasResourceProperties('AWS::DynamoDB::Table', {
+        GlobalSecondaryIndexes: [
+          {
+            IndexName: index.indexName,
+            KeySchema: [
+              { AttributeName: index.partitionKey.name, KeyType: 'HASH' },
+              { AttributeName: index.sortKey.name, KeyType: 'RANGE' },
+            ],
+            Projection: { ProjectionType: 'KEYS_ONLY' },
+          },
+        ],
+      });
+    });
+
+    it('creates a separate ledger table with TTL, point-in-time recovery and encryption', () => {
+      const ledger = pipeline.template.toJSON().Resources[ref(pipeline.construct.ledgerTable)];
+
+      expect(ledger.Properties).toMatchObject({
+        BillingMode: 'PAY_PER_REQUEST',
+        KeySchema: [{ AttributeName: LEDGER_TABLE_DEFINITION.partitionKey.name, KeyType: 'HASH' }],
+        TimeToLiveSpecification: {
+          AttributeName: LEDGER_TABLE_DEFINITION.timeToLiveAttribute,
+          Enabled: true,
+        },
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        SSESpecification: { SSEEnabled: true },
+      });
+      expect(ledger.DeletionPolicy).toBe('Delete');
+    });
+  });
+
+  describe('relay', () => {
+    it('reads the stream with the outbox filter, partial failures, bisect, bounded retries and an on-failure queue', () => {
+      // Arrange
+      const { template, construct } = pipeline;
+      const pattern = new Capture();
+
+      // Act / Assert
+      template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+        FunctionName: { Ref: ref(construct.relay) },
+        EventSourceArn: { 'Fn::GetAtt': [ref(construct.table), 'StreamArn'] },
+        StartingPosition: 'TRIM_HORIZON',
+        BatchSize: 25,
+        MaximumBatchingWindowInSeconds: 2,
+        FilterCriteria: { Filters: [{ Pattern: pattern }] },
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+        BisectBatchOnFunctionError: true,
+        MaximumRetryAttempts: 10,
+        MaximumRecordAgeInSeconds: 3600,
+        DestinationConfig: {
+          OnFailure: {
+            Destination: { 'Fn::GetAtt': [ref(construct.relayDeadLetterQueue), 'Arn'] },
+          },
+        },
+      });
+      expect(JSON.parse(pattern.asString())).toEqual(OUTBOX_STREAM_FILTER);
+    });
+
+    it('may send to its queue and relay DLQ, read its stream and delete items of its table only', () => {
+      // Arrange
+      const { construct } = pipeline;
+
+      // Act
+      const actions = allowedActions(statementsOf(pipeline, construct.relay.role));
+
+      // Assert
+      const queueArn = { 'Fn::GetAtt': [ref(construct.queue), 'Arn'] };
+      const relayDlqArn = { 'Fn::GetAtt': [ref(construct.relayDeadLetterQueue), 'Arn'] };
+      const tableArn = { 'Fn::GetAtt': [ref(construct.table), 'Arn'] };
+      expect(actions.get('sqs:SendMessage')).toEqual(
+        expect.arrayContaining([queueArn, relayDlqArn]),
+      );
+      expect(actions.get('sqs:SendMessage')).toHaveLength(2);
+      expect(actions.get('dynamodb:GetRecords')).toEqual([
+        { 'Fn::GetAtt': [ref(construct.table), 'StreamArn'] },
+      ]);
+      expect(actions.get('dynamodb:BatchWriteItem')).toEqual([tableArn]);
+      expect(actions.get('dynamodb:DeleteItem')).toEqual([tableArn]);
+      const dynamoActions = [...actions.keys()].filter((a) => a.startsWith('dynamodb:')).sort();
+      expect(dynamoActions).toEqual([
+        'dynamodb:BatchWriteItem',
+        'dynamodb:DeleteItem',
+        'dynamodb:DescribeStream',
+        'dynamodb:GetRecords',
+        'dynamodb:GetShardIterator',
+        'dynamodb:ListStreams',
+      ]);
+    });
+
+    it('gets the queue, relay DLQ and table from the environment names the handlers read', () => {
+      pipeline.template.hasResourceProperties('AWS::Lambda::Function', {
+        Environment: {
+          Variables: Match.objectLike({
+            [Env.TABLE_NAME]: { Ref: ref(pipeline.construct.table) },
+            [Env.QUEUE_URL]: { Ref: ref(pipeline.construct.queue) },
+            [Env.RELAY_DLQ_URL]: { Ref: ref(pipeline.construct.relayDeadLetterQueue) },
+            POWERTOOLS_SERVICE_NAME: 'tidings-relay',
+          }),
+        },
+      });
+    });
+  });
+
+  describe('queue', () => {
+    it('is encrypted, redrives to its DLQ after maxReceiveCount and hides messages for 6x the consumer timeout plus the window', () => {
+      const { template, construct } = pipeline;
+
+      template.hasResourceProperties('AWS::SQS::Queue', {
+        SqsManagedSseEnabled: true,
+        VisibilityTimeout: 6 * 20 + 5,
+        RedrivePolicy: {
+          deadLetterTargetArn: { 'Fn::GetAtt': [ref(construct.deadLetterQueue), 'Arn'] },
+          maxReceiveCount: 7,
+        },
+        FifoQueue: Match.absent(),
+      });
+    });
+
+    it('encrypts every queue and denies non-TLS access to each in its queue policy', () => {
+      // Arrange
+      const { template, construct } = pipeline;
+      const queues = [construct.queue, construct.deadLetterQueue, construct.relayDeadLetterQueue];
+
+      // Act / Assert
+      expect(template.findResources('AWS::SQS::Queue')).toSatisfy((found: object) =>
+        Object.values(found).every((q) => q.Properties.SqsManagedSseEnabled === true),
+      );
+      for (const queue of queues) {
+        template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+          Queues: [{ Ref: ref(queue) }],
+          PolicyDocument: {
+            Statement: Match.arrayWith([
+              Match.objectLike({
+                Effect: 'Deny',
+                Action: 'sqs:*',
+                Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+                Resource: { 'Fn::GetAtt': [ref(queue), 'Arn'] },
+              }),
+            ]),
+          },
+        });
+      }
+    });
+  });
+
+  describe('consumer', () => {
+    it('consumes the queue with partial batch responses, batch size, window and max concurrency', () => {
+      pipeline.template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+        FunctionName: { Ref: ref(pipeline.construct.consumer) },
+        EventSourceArn: { 'Fn::GetAtt': [ref(pipeline.construct.queue), 'Arn'] },
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+        BatchSize: 50,
+        MaximumBatchingWindowInSeconds: 5,
+        ScalingConfig: { MaximumConcurrency: 4 },
+      });
+    });
+
+    it('may change visibility on its queue and send to its DLQ', () => {
+      const { construct } = pipeline;
+
+      const actions = allowedActions(statementsOf(pipeline, construct.consumer.role));
+
+      expect(actions.get('sqs:ChangeMessageVisibility')).toEqual([
+        { 'Fn::GetAtt': [ref(construct.queue), 'Arn'] },
+      ]);
+      expect(actions.get('sqs:SendMessage')).toEqual([
+        { 'Fn::GetAtt': [ref(construct.deadLetterQueue), 'Arn'] },
+      ]);
+    });
+
+    it('may send email only through the configured identity and configuration set', () => {
+      const actions = allowedActions(statementsOf(pipeline, pipeline.construct.consumer.role));
+
+      const resolved = actions.get('ses:SendEmail')?.map((arn) => JSON.stringify(arn));
+      expect(resolved).toHaveLength(2);
+      expect(resolved?.[0]).toContain(
+        `:ses:${TEST_ENV.region}:${TEST_ENV.account}:identity/example.com`,
+      );
+      expect(resolved?.[1]).toContain(
+        `:ses:${TEST_ENV.region}:${TEST_ENV.account}:configuration-set/${CONFIGURATION_SET}`,
+      );
+    });
+
+    it('may publish only to endpoints of the configured platform application', () => {
+      const actions = allowedActions(statementsOf(pipeline, pipeline.construct.consumer.role));
+
+      expect(actions.get('sns:Publish')).toEqual([
+        `arn:aws:sns:${TEST_ENV.region}:${TEST_ENV.account}:endpoint/GCM/MyApp/*`,
+      ]);
+    });
+
+    it('may read its webhook secret and write its ledger, and nothing in the outbox table', () => {
+      // Arrange
+      const { construct } = pipeline;
+
+      // Act
+      const actions = allowedActions(statementsOf(pipeline, construct.consumer.role));
+
+      // Assert
+      const ledgerArn = { 'Fn::GetAtt': [ref(construct.ledgerTable), 'Arn'] };
+      expect(actions.get('secretsmanager:GetSecretValue')).toEqual([
+        { Ref: ref(construct.webhookSigningSecret) },
+      ]);
+      for (const action of ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem']) {
+        expect(actions.get(action)).toEqual([ledgerArn]);
+      }
+      expect([...actions.keys()].filter((a) => a.startsWith('dynamodb:'))).toHaveLength(3);
+    });
+
+    it('gets the sender, configuration set, secret, ledger and DLQ from the environment names the handlers read', () => {
+      pipeline.template.hasResourceProperties('AWS::Lambda::Function', {
+        Environment: {
+          Variables: Match.objectLike({
+            [Env.FROM_ADDRESS]: 'no-reply@example.com',
+            [Env.SES_CONFIGURATION_SET]: CONFIGURATION_SET,
+            [Env.WEBHOOK_SECRET_ARN]: { Ref: ref(pipeline.construct.webhookSigningSecret) },
+            [Env.LEDGER_TABLE_NAME]: { Ref: ref(pipeline.construct.ledgerTable) },
+            [Env.CONSUMER_DLQ_URL]: { Ref: ref(pipeline.construct.deadLetterQueue) },
+            [Env.ALLOW_LOOPBACK_WEBHOOKS]: Match.absent(),
+          }),
+        },
+      });
+    });
+  });
+
+  describe('sweeper', () => {
+    it('runs every 5 minutes on an EventBridge schedule', () => {
+      pipeline.template.hasResourceProperties('AWS::Events::Rule', {
+        ScheduleExpression: 'rate(5 minutes)',
+        State: 'ENABLED',
+        Targets: [
+          Match.objectLike({
+            Arn: { 'Fn::GetAtt': [ref(pipeline.construct.sweeper), 'Arn'] },
+          }),
+        ],
+      });
+    });
+
+    it('may query the pending index, read and delete items, and send to the queue', () => {
+      // Arrange
+      const { construct } = pipeline;
+      const tableArn = { 'Fn::GetAtt': [ref(construct.table), 'Arn'] };
+
+      // Act
+      const actions = allowedActions(statementsOf(pipeline, construct.sweeper.role));
+
+      // Assert
+      expect(actions.get('dynamodb:Query')).toEqual([
+        {
+          'Fn::Join': ['', [tableArn, `/index/${TABLE_DEFINITION.pendingIndex.indexName}`]],
+        },
+      ]);
+      expect(actions.get('dynamodb:BatchGetItem')).toEqual([tableArn]);
+      expect(actions.get('dynamodb:BatchWriteItem')).toEqual([tableArn]);
+      expect(actions.get('sqs:SendMessage')).toEqual(
+        expect.arrayContaining([{ 'Fn::GetAtt': [ref(construct.queue), 'Arn'] }]),
+      );
+    });
+  });
+
+  describe('producer', () => {
+    it('may only write items of its table', () => {
+      const { construct } = pipeline;
+
+      const actions = allowedActions(statementsOf(pipeline, construct.producer.role));
+
+      const nonLogActions = [...actions.keys()].filter((a) => !a.startsWith('logs:')).sort();
+      expect(nonLogActions).toEqual([
+        'dynamodb:ConditionCheckItem',
+        'dynamodb:DeleteItem',
+        'dynamodb:PutItem',
+        'dynamodb:UpdateItem',
+      ]);
+      for (const action of nonLogActions) {
+        expect(actions.get(action)).toEqual([{ 'Fn::GetAtt': [ref(construct.table), 'Arn'] }]);
+      }
+    });
+
+    it('has a Function URL that requires IAM auth', () => {
+      pipeline.template.hasResourceProperties('AWS::Lambda::Url', {
+        AuthType: 'AWS_IAM',
+        TargetFunctionArn: { 'Fn::GetAtt': [ref(pipeline.construct.producer), 'Arn'] },
+      });
+    });
+  });
+
+  describe('every function', () => {
+    it('runs Node 24 on arm64 with Powertools settings and a log group with retention', () => {
+      // Arrange
+      const { template, construct } = pipeline;
+      const functions = [
+        construct.producer,
+        construct.relay,
+        construct.consumer,
+        construct.sweeper,
+      ];
+      const resources = template.toJSON().Resources;
+
+      for (const fn of functions) {
+        // Act
+        const properties = resources[ref(fn)].Properties;
+        const logGroupId = properties.LoggingConfig.LogGroup.Ref as string;
+
+        // Assert
+        expect(properties.Runtime).toBe('nodejs24.x');
+        expect(properties.Architectures).toEqual(['arm64']);
+        expect(properties.Environment.Variables).toMatchObject({
+          POWERTOOLS_SERVICE_NAME: expect.stringMatching(/^tidings-/),
+          POWERTOOLS_METRICS_NAMESPACE: Metrics.NAMESPACE,
+          POWERTOOLS_LOG_LEVEL: 'INFO',
+          NODE_OPTIONS: '--enable-source-maps',
+        });
+        expect(resources[logGroupId].Properties.RetentionInDays).toBe(30);
+      }
+    });
+
+    it('uses roles without managed policies', () => {
+      const roles = pipeline.template.findResources('AWS::IAM::Role');
+
+      expect(Object.keys(roles)).toHaveLength(4);
+      for (const role of Object.values(roles)) {
+        expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+      }
+    });
+
+    it('allows no wildcard action, and a wildcard resource only for dynamodb:ListStreams', () => {
+      // Arrange
+      const policies = pipeline.template.findResources('AWS::IAM::Policy');
+      const allows = Object.values(policies).flatMap((policy) =>
+        [policy.Properties.PolicyDocument.Statement].flat(),
+      );
+
+      // Act
+      const wildcardActions = allows
+        .flatMap((s) => [s.Action].flat())
+        .filter((a) => a.includes('*'));
+      const wildcardResources = allows.filter((s) => [s.Resource].flat().includes('*'));
+
+      // Assert
+      expect(wildcardActions).toEqual([]);
+      expect(wildcardResources).toEqual([
+        { Action: 'dynamodb:ListStreams', Effect: 'Allow', Resource: '*' },
+      ]);
+    });
+  });
+
+  describe('observability', () => {
+    it('alarms when either dead-letter queue holds a message', () => {
+      for (const queue of [
+        pipeline.construct.deadLetterQueue,
+        pipeline.construct.relayDeadLetterQueue,
+      ]) {
+        pipeline.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+          Namespace: 'AWS/SQS',
+          MetricName: 'ApproximateNumberOfMessagesVisible',
+          Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [ref(queue), 'QueueName'] } }],
+          ComparisonOperator: 'GreaterThanThreshold',
+          Threshold: 0,
+        });
+      }
+    });
+
+    it('alarms on the relay iterator age and the oldest unrelayed outbox item', () => {
+      pipeline.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: 'AWS/Lambda',
+        MetricName: 'IteratorAge',
+        Dimensions: [{ Name: 'FunctionName', Value: { Ref: ref(pipeline.construct.relay) } }],
+        Threshold: 5 * 60 * 1000,
+      });
+      pipeline.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: Metrics.NAMESPACE,
+        MetricName: Metrics.OLDEST_PENDING_AGE_SECONDS,
+        Dimensions: [{ Name: 'service', Value: 'tidings-sweeper' }],
+        Threshold: 15 * 60,
+      });
+    });
+
+    it('alarms on errors and throttles of every function', () => {
+      const { construct } = pipeline;
+      for (const fn of [
+        construct.producer,
+        construct.relay,
+        construct.consumer,
+        construct.sweeper,
+      ]) {
+        for (const metricName of ['Errors', 'Throttles']) {
+          pipeline.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+            Namespace: 'AWS/Lambda',
+            MetricName: metricName,
+            Dimensions: [{ Name: 'FunctionName', Value: { Ref: ref(fn) } }],
+            Threshold: 0,
+          });
+        }
+      }
+    });
+
+    it('sends every alarm to the alarm topic', () => {
+      const alarms = pipeline.template.findResources('AWS::CloudWatch::Alarm');
+      const topic = { Ref: ref(pipeline.construct.alarmTopic) };
+
+      expect(Object.keys(alarms)).toHaveLength(pipeline.construct.monitoring.alarms.length);
+      expect(Object.keys(alarms).length).toBeGreaterThanOrEqual(12);
+      for (const alarm of Object.values(alarms)) {
+        expect(alarm.Properties.AlarmActions).toEqual([topic]);
+        expect(alarm.Properties.OKActions).toEqual([topic]);
+      }
+    });
+
+    it('creates an alarm topic that denies publishing without TLS', () => {
+      pipeline.template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+        Topics: [{ Ref: ref(pipeline.construct.alarmTopic) }],
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({
+              Effect: 'Deny',
+              Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+            }),
+          ]),
+        },
+      });
+    });
+
+    it('has a dashboard showing events staged, relayed, sent per channel, failures, DLQ depth and iterator age', () => {
+      const body = new Capture();
+      pipeline.template.hasResourceProperties('AWS::CloudWatch::Dashboard', {
+        DashboardBody: body,
+      });
+
+      const text = JSON.stringify(body.asObject());
+      for (const metric of [
+        Metrics.EVENTS_STAGED,
+        Metrics.EVENTS_RELAYED,
+        Metrics.NOTIFICATIONS_SENT,
+        Metrics.NOTIFICATIONS_FAILED,
+        Metrics.OLDEST_PENDING_AGE_SECONDS,
+        'ApproximateNumberOfMessagesVisible',
+        'IteratorAge',
+      ]) {
+        expect(text).toContain(`\\"${metric}\\"`);
+      }
+      for (const channel of ['email', 'push', 'webhook']) {
+        expect(text).toContain(`\\"channel\\",\\"${channel}\\"`);
+      }
+    });
+  });
+
+  it('creates the webhook signing secret when none is given', () => {
+    pipeline.template.hasResourceProperties('AWS::SecretsManager::Secret', {
+      GenerateSecretString: Match.objectLike({ PasswordLength: 48, ExcludePunctuation: true }),
+    });
+  });
+});
+
+describe('TransactionalNotifications (FIFO)', () => {
+  let pipeline: SynthesizedPipeline;
+
+  beforeAll(() => {
+    pipeline = synthesizePipeline({ fifo: true });
+  });
+
+  it('makes the queue and its DLQ FIFO, with content-based deduplication off', () => {
+    const { template, construct, stack } = pipeline;
+    const resources = template.toJSON().Resources;
+
+    for (const queue of [construct.queue, construct.deadLetterQueue]) {
+      expect(resources[logicalId(stack, queue)].Properties).toMatchObject({
+        FifoQueue: true,
+        ContentBasedDeduplication: false,
+      });
+    }
+    expect(resources[logicalId(stack, construct.queue)].Properties).toMatchObject({
+      DeduplicationScope: 'messageGroup',
+      FifoThroughputLimit: 'perMessageGroupId',
+    });
+  });
+
+  it('keeps the relay DLQ standard, as Lambda on-failure destinations require', () => {
+    const { template, construct, stack } = pipeline;
+
+    const relayDlq = template.toJSON().Resources[logicalId(stack, construct.relayDeadLetterQueue)];
+
+    expect(relayDlq.Properties.FifoQueue).toBeUndefined();
+  });
+
+  it('consumes without a batching window, which FIFO queues do not support', () => {
+    pipeline.template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      EventSourceArn: {
+        'Fn::GetAtt': [logicalId(pipeline.stack, pipeline.construct.queue), 'Arn'],
+      },
+      MaximumBatchingWindowInSeconds: Match.absent(),
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+    });
+  });
+
+  it('refuses a consumer batching window with FIFO', () => {
+    expect(() =>
+      synthesizePipeline({ fifo: true, consumerMaxBatchingWindow: Duration.seconds(1) }),
+    ).toThrow(TidingsConfigurationError);
+  });
+});
+
+describe('TransactionalNotifications (existing table)', () => {
+  const tableArn = `arn:aws:dynamodb:${TEST_ENV.region}:${TEST_ENV.account}:table/orders`;
+  const streamArn = `${tableArn}/stream/2026-01-01T00:00:00.000`;
+  let pipeline: SynthesizedPipeline;
+
+  beforeAll(() => {
+    pipeline = synthesizePipeline({}, (stack) => ({
+      table: Table.fromTableAttributes(stack, 'Orders', { tableArn, tableStreamArn: streamArn }),
+    }));
+  });
+
+  it('creates only the ledger table', () => {
+    pipeline.template.resourceCountIs('AWS::DynamoDB::Table', 1);
+    pipeline.template.hasResourceProperties('AWS::DynamoDB::Table', {
+      KeySchema: [{ AttributeName: LEDGER_TABLE_DEFINITION.partitionKey.name, KeyType: 'HASH' }],
+    });
+  });
+
+  it('relays from the given table stream and scopes grants to the given table', () => {
+    pipeline.template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      EventSourceArn: streamArn,
+    });
+    const actions = allowedActions(statementsOf(pipeline, pipeline.construct.producer.role));
+    expect(actions.get('dynamodb:PutItem')).toEqual([tableArn]);
+  });
+
+  it('refuses a table without a stream', () => {
+    expect(() =>
+      synthesizePipeline({}, (stack) => ({
+        table: Table.fromTableArn(stack, 'NoStream', tableArn),
+      })),
+    ).toThrow(/has no stream ARN/);
+  });
+
+  it('refuses table props together with an existing table', () => {
+    expect(() =>
+      synthesizePipeline({ tableProps: {} }, (stack) => ({
+        table: Table.fromTableAttributes(stack, 'Orders', { tableArn, tableStreamArn: streamArn }),
+      })),
+    ).toThrow(TidingsConfigurationError);
+  });
+});
+
+describe('TransactionalNotifications props', () => {
+  it('refuses a push platform ARN that is not an SNS platform application', () => {
+    const build = () =>
+      synthesizePipeline({
+        pushPlatformApplicationArns: ['arn:aws:sns:eu-west-1:111122223333:my-topic'],
+      });
+
+    expect(build).toThrow(
+      /not an SNS platform application ARN.*"arn:aws:sns:eu-west-1:111122223333:my-topic"/,
+    );
+  });
+
+  it('uses its service name for the Powertools service of each function and the alarm dimension', () => {
+    const pipeline = synthesizePipeline({ serviceName: 'orders' });
+
+    pipeline.template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ POWERTOOLS_SERVICE_NAME: 'orders-consumer' }) },
+    });
+    pipeline.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: Metrics.OLDEST_PENDING_AGE_SECONDS,
+      Dimensions: [{ Name: 'service', Value: 'orders-sweeper' }],
+    });
+  });
+});
