@@ -32,6 +32,7 @@ const configurationSetName = context('configurationSetName');
 const fifo = flag('fifo');
 const producerFunctionUrl = flag('producerFunctionUrl');
 const pushPlatformApplicationArns = list('pushPlatformApplicationArns');
+const additionalSesIdentities = list('additionalSesIdentities');
 const alarmEmail = context('alarmEmail');
 
 new TidingsStack(app, context('stackName') ?? 'Tidings', {
@@ -43,6 +44,7 @@ new TidingsStack(app, context('stackName') ?? 'Tidings', {
     ...(fifo === undefined ? {} : { fifo }),
     ...(producerFunctionUrl === undefined ? {} : { producerFunctionUrl }),
     ...(pushPlatformApplicationArns ? { pushPlatformApplicationArns } : {}),
+    ...(additionalSesIdentities ? { additionalSesIdentities } : {}),
   },
   ...(alarmEmail ? { alarmEmail } : {}),
 });

@@ -55,13 +55,14 @@ export type TidingsTableOptions = Omit<
 /** Configuration of {@link TransactionalNotifications}. */
 export interface TransactionalNotificationsProps {
   /**
-   * The verified SES identity's address emails are sent from (`TIDINGS_FROM_ADDRESS`). The
-   * one setting without a default: there is no address SES would accept on your behalf.
+   * The address emails are sent from (`TIDINGS_FROM_ADDRESS`), bare or as `Name <address>`,
+   * under a verified SES identity. The one setting without a default: there is no address
+   * SES would accept on your behalf.
    */
   readonly senderEmail: string;
   /**
    * The SES identity the consumer may send through: the sender address itself or its domain.
-   * @default - the `senderEmail` address (an email identity)
+   * @default - the address in `senderEmail` (an email identity)
    */
   readonly sesIdentity?: string;
   /**
@@ -501,16 +502,14 @@ export class TransactionalNotifications extends Construct {
   }
 
   #wireProducer(): void {
-    // Item writes only, on the table only: the actions a TransactWriteItems may contain.
+    // The shipped producer's transaction holds Put items only (user, email claim, outbox
+    // event), and TransactWriteItems is authorized per item action: PutItem on this table is
+    // all it needs. A producer of your own that updates or condition-checks items needs
+    // those actions added with `producer.addToRolePolicy`.
     this.producer.addToRolePolicy(
       new PolicyStatement({
         effect: Effect.ALLOW,
-        actions: [
-          'dynamodb:PutItem',
-          'dynamodb:UpdateItem',
-          'dynamodb:DeleteItem',
-          'dynamodb:ConditionCheckItem',
-        ],
+        actions: ['dynamodb:PutItem'],
         resources: [this.table.tableArn],
       }),
     );
@@ -569,7 +568,7 @@ export class TransactionalNotifications extends Construct {
 
     const stack = Stack.of(this);
     const identities = [
-      props.sesIdentity ?? props.senderEmail,
+      props.sesIdentity ?? addressOf(props.senderEmail),
       ...(props.additionalSesIdentities ?? []),
     ];
     this.consumer.addToRolePolicy(
@@ -655,6 +654,11 @@ function attribute(definition: { readonly name: string; readonly type: 'S' | 'N'
 } {
   const types = { S: AttributeType.STRING, N: AttributeType.NUMBER, B: AttributeType.BINARY };
   return { name: definition.name, type: types[definition.type] };
+}
+
+/** The bare address of `Name <address>`, or the value itself. */
+function addressOf(sender: string): string {
+  return /<([^<>]+)>\s*$/.exec(sender)?.[1] ?? sender;
 }
 
 /**
