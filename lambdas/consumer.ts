@@ -1,0 +1,213 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { createAppRouter } from './app/router.ts';
+import { userNotificationsQueue } from './app/userEvents.ts';
+import { type DeadLetterSink, sqsRecordDeadLetters } from './aws/deadLetter.ts';
+import { SqsQueueSender } from './aws/SqsQueueSender.ts';
+import {
+  type ConsumeReport,
+  consumeSqsRecords,
+  queueUrlFromArn,
+  SqsVisibilityChanger,
+  type VisibilityBackoffOptions,
+} from './aws/sqsConsumer.ts';
+import { Env, Metrics as MetricName } from './constants.ts';
+import type { Clock } from './events/ids.ts';
+import { DynamoDbLedger } from './ledger/DynamoDbLedger.ts';
+import type { NotificationRouter } from './notifications/NotificationRouter.ts';
+import type { NotificationLedger, NotificationSenders } from './notifications/types.ts';
+import type { QueueSpec } from './outbox/defineQueue.ts';
+import type { VisibilityChanger } from './queue/MemoryQueue.ts';
+import { composeSenders } from './senders/composeSenders.ts';
+import { SesEmailSender } from './senders/SesEmailSender.ts';
+import { SnsPushSender } from './senders/SnsPushSender.ts';
+import { WebhookSender } from './senders/WebhookSender.ts';
+
+/** What the consumer handler runs with; tests and local runs pass their own. */
+export interface ConsumerHandlerDeps {
+  readonly senders: NotificationSenders;
+  /** Where permanent failures go, with the reason. */
+  readonly deadLetters: DeadLetterSink<SQSRecord>;
+  /**
+   * Backs failed messages off. @default SQS `ChangeMessageVisibility` on the queue the
+   * records came from (its URL built from their ARN)
+   */
+  readonly visibility?: VisibilityChanger;
+  /** @default createAppRouter() */
+  readonly router?: NotificationRouter;
+  /** Validates payloads before routing. @default userNotificationsQueue */
+  readonly queueSpec?: QueueSpec;
+  /** The idempotency ledger notifications are claimed in before sending. */
+  readonly ledger?: NotificationLedger;
+  /** Accept http webhooks to loopback hosts: local runs only. @default false */
+  readonly allowLoopbackWebhooks?: boolean;
+  /** The longest ledger lease. @default 60_000 */
+  readonly maxLeaseMs?: number;
+  /** Time kept back from the invocation's remaining time for the lease. @default 5_000 */
+  readonly leaseSafetyMarginMs?: number;
+  readonly backoff?: VisibilityBackoffOptions;
+  /** Jitter source in [0, 1). @default Math.random */
+  readonly random?: () => number;
+  readonly clock?: Clock;
+  /** @default silent */
+  readonly logger?: Logger;
+  /** `NotificationsSent` / `NotificationsFailed` per channel are emitted when given. */
+  readonly metrics?: Metrics;
+}
+
+/** The consumer Lambda's handler: SQS batch in, partial batch response out. */
+export type ConsumerHandler = (event: SQSEvent, context?: Context) => Promise<SQSBatchResponse>;
+
+/**
+ * The ledger lease for one invocation: at most `maxLeaseMs`, and never past the time the
+ * invocation has left (minus a margin), so a claim does not outlive a timed-out invocation
+ * by much and a redelivery can take it over.
+ */
+export function leaseMsFor(
+  context: Pick<Context, 'getRemainingTimeInMillis'> | undefined,
+  maxLeaseMs = 60_000,
+  safetyMarginMs = 5_000,
+): number {
+  if (!context) return maxLeaseMs;
+  return Math.max(1_000, Math.min(maxLeaseMs, context.getRemainingTimeInMillis() - safetyMarginMs));
+}
+
+/**
+ * Builds the consumer handler: each relayed event is routed with the app's router and sent;
+ * transient failures are retried with growing visibility timeouts, permanent ones go to the
+ * consumer DLQ with their reason (see `consumeSqsRecords`).
+ */
+export function createConsumerHandler(deps: ConsumerHandlerDeps): ConsumerHandler {
+  const router = deps.router ?? createAppRouter();
+  const queueSpec = deps.queueSpec ?? userNotificationsQueue;
+  return async (event, context) => {
+    if (context) deps.logger?.addContext(context);
+    const visibility = deps.visibility ?? visibilityFor(event.Records?.[0]?.eventSourceARN);
+    const report = await consumeSqsRecords(event, {
+      router,
+      queueSpec,
+      senders: deps.senders,
+      deadLetters: deps.deadLetters,
+      visibility,
+      leaseMs: leaseMsFor(context, deps.maxLeaseMs, deps.leaseSafetyMarginMs),
+      ...(deps.ledger ? { ledger: deps.ledger } : {}),
+      ...(deps.allowLoopbackWebhooks ? { validation: { allowLoopbackHttp: true } } : {}),
+      ...(deps.backoff ? { backoff: deps.backoff } : {}),
+      ...(deps.random ? { random: deps.random } : {}),
+      ...(deps.clock ? { clock: deps.clock } : {}),
+      ...(context ? { context } : {}),
+      ...(deps.logger ? { logger: deps.logger } : {}),
+    });
+    if (deps.metrics) emitMetrics(deps.metrics, report);
+    return report.response;
+  };
+}
+
+const visibilityByArn = new Map<string, VisibilityChanger>();
+
+/** SQS visibility changes on the queue a batch came from, its URL built from the ARN. */
+function visibilityFor(arn: string | undefined): VisibilityChanger {
+  if (!arn) {
+    // Failed records then come back after the queue's own visibility timeout.
+    return {
+      changeVisibility: () =>
+        Promise.reject(new TypeError('the records carry no eventSourceARN to find the queue by')),
+    };
+  }
+  let visibility = visibilityByArn.get(arn);
+  if (!visibility) {
+    visibility = new SqsVisibilityChanger({ queueUrl: queueUrlFromArn(arn) });
+    visibilityByArn.set(arn, visibility);
+  }
+  return visibility;
+}
+
+function emitMetrics(metrics: Metrics, report: ConsumeReport): void {
+  for (const [channel, count] of Object.entries(report.sent)) {
+    const single = metrics.singleMetric();
+    single.addDimension('channel', channel);
+    single.addMetric(MetricName.NOTIFICATIONS_SENT, MetricUnit.Count, count);
+  }
+  const failed = new Map<string, { channel: string; permanent: boolean; count: number }>();
+  for (const { channel, permanent } of report.failedNotifications) {
+    const key = `${channel}:${permanent}`;
+    const entry = failed.get(key) ?? { channel, permanent, count: 0 };
+    entry.count++;
+    failed.set(key, entry);
+  }
+  for (const { channel, permanent, count } of failed.values()) {
+    const single = metrics.singleMetric();
+    single.addDimension('channel', channel);
+    single.addDimension('permanent', String(permanent));
+    single.addMetric(MetricName.NOTIFICATIONS_FAILED, MetricUnit.Count, count);
+  }
+}
+
+function requireEnv(name: string): string {
+  const value = process.env[name];
+  if (!value) throw new TypeError(`environment variable ${name} must be set`);
+  return value;
+}
+
+let secretsClient: SecretsManagerClient | undefined;
+
+/**
+ * Loads the webhook signing secret from Secrets Manager. `WebhookSender` calls it on its
+ * first send and caches what it returns, so the secret is fetched once per environment.
+ */
+function webhookSecretLoader(secretArn: string): () => Promise<string> {
+  return async () => {
+    secretsClient ??= new SecretsManagerClient({});
+    const output = await secretsClient.send(new GetSecretValueCommand({ SecretId: secretArn }));
+    if (!output.SecretString) throw new TypeError(`secret ${secretArn} has no string value`);
+    return output.SecretString;
+  };
+}
+
+/** The SES, SNS and webhook senders, configured from the environment. */
+export function sendersFromEnv(): NotificationSenders {
+  const configurationSetName = process.env[Env.SES_CONFIGURATION_SET];
+  const secretArn = process.env[Env.WEBHOOK_SECRET_ARN];
+  return composeSenders({
+    email: new SesEmailSender({
+      fromAddress: requireEnv(Env.FROM_ADDRESS),
+      ...(configurationSetName ? { configurationSetName } : {}),
+    }),
+    push: new SnsPushSender({}),
+    ...(secretArn
+      ? {
+          webhook: new WebhookSender({
+            secret: webhookSecretLoader(secretArn),
+            allowLoopback: process.env[Env.ALLOW_LOOPBACK_WEBHOOKS] === 'true',
+          }),
+        }
+      : {}),
+  });
+}
+
+/** The consumer's dependencies from the environment the CDK construct sets. */
+export function consumerDepsFromEnv(): ConsumerHandlerDeps {
+  const queueUrl = process.env[Env.QUEUE_URL];
+  return {
+    senders: sendersFromEnv(),
+    deadLetters: sqsRecordDeadLetters(
+      new SqsQueueSender({ queueUrl: requireEnv(Env.CONSUMER_DLQ_URL) }),
+    ),
+    ...(queueUrl ? { visibility: new SqsVisibilityChanger({ queueUrl }) } : {}),
+    // Without a ledger table a redelivery may send a notification again; the stack sets one.
+    ...(process.env[Env.LEDGER_TABLE_NAME] ? { ledger: DynamoDbLedger.fromEnv() } : {}),
+    allowLoopbackWebhooks: process.env[Env.ALLOW_LOOPBACK_WEBHOOKS] === 'true',
+    logger: new Logger({ serviceName: 'tidings-consumer' }),
+    metrics: new Metrics({ namespace: MetricName.NAMESPACE, serviceName: 'tidings-consumer' }),
+  };
+}
+
+let fromEnv: ConsumerHandler | undefined;
+
+/** The Lambda entry point; configuration is read on the first invocation. */
+export const handler: ConsumerHandler = (event, context) => {
+  fromEnv ??= createConsumerHandler(consumerDepsFromEnv());
+  return fromEnv(event, context);
+};
