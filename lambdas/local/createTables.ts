@@ -27,13 +27,6 @@ export interface CreateTableOptions {
 }
 
 /**
- * The pending index projects keys only: the sweeper reads whole items with `BatchGetItem`
- * (see `DynamoDbPendingOutbox`), so copying payloads into the index would only cost writes.
- * Not part of `TABLE_DEFINITION` yet, hence spelled out here.
- */
-const PENDING_INDEX_PROJECTION = 'KEYS_ONLY';
-
-/**
  * Creates the Tidings table from `TABLE_DEFINITION` (keys, on-demand billing, a NEW_IMAGE
  * stream, the sparse pending index, TTL) and waits until it and its index are ACTIVE, so the
  * local table is the one the CDK construct deploys.
@@ -70,7 +63,7 @@ export async function createTidingsTable(
             { AttributeName: index.partitionKey.name, KeyType: 'HASH' },
             { AttributeName: index.sortKey.name, KeyType: 'RANGE' },
           ],
-          Projection: { ProjectionType: PENDING_INDEX_PROJECTION },
+          Projection: { ProjectionType: index.projection },
         },
       ],
     }),

@@ -19,6 +19,8 @@ export const TABLE_DEFINITION = {
     indexName: 'outbox-pending',
     partitionKey: { name: 'pendingShard', type: 'S' },
     sortKey: { name: 'occurredAt', type: 'S' },
+    /** Keys only: the sweeper reads the few items it finds with BatchGetItem. */
+    projection: 'KEYS_ONLY',
     shards: 8,
   },
 } as const;
