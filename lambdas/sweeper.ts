@@ -8,7 +8,6 @@ import { Env, Metrics as MetricName } from './constants.ts';
 import { describeError } from './errors.ts';
 import { isUuid } from './events/ids.ts';
 import { OutboxRelay } from './outbox/OutboxRelay.ts';
-import { outboxKey } from './outbox/outboxItem.ts';
 import type { RelayEventsOptions } from './outbox/relayEvents.ts';
 import type { PendingOutbox } from './outbox/types.ts';
 import type { QueueSender } from './queue/types.ts';
@@ -73,21 +72,19 @@ export function createSweeperHandler(deps: SweeperHandlerDeps): SweeperHandler {
       const eventId = typeof item.eventId === 'string' ? item.eventId : undefined;
       try {
         if (!deps.deadLetters) throw new Error('no dead-letter queue configured');
+        // Once this resolves the relay removes the item, so no later sweep finds it again.
         await deps.deadLetters.deadLetter(item, {
           reason,
-          errorName: 'CorruptOutboxItemError',
+          errorName: 'UnrelayableOutboxItem',
           ...(isUuid(eventId) ? { eventId } : {}),
         });
-        // The dead letter holds the item now; removing it stops every sweep finding it again.
-        if (isUuid(eventId) && item.pk === outboxKey(eventId).pk) {
-          await deps.outbox.deleteRelayed([eventId]);
-        }
       } catch (error) {
-        deps.logger?.error('could not dead-letter an unrelayable outbox item', {
+        deps.logger?.error('could not dead-letter an unrelayable outbox item; it stays pending', {
           pk: item.pk,
           reason,
           error: describeError(error),
         });
+        throw error;
       }
     },
   });

@@ -136,6 +136,72 @@ describe('OutboxRelay', () => {
     expect(relayedIds()).toEqual([good]);
   });
 
+  it('removes a corrupt item once onUnrelayable took it, so the next run does not offer it again', async () => {
+    // Arrange
+    const { relay, store, unrelayable } = setup();
+    const [id] = eventIds(1) as [string];
+    const corrupt = { ...toOutboxItem(makeEvent({ eventId: id, occurredAt: at(T0) }), outbox) };
+    delete (corrupt as { payload?: unknown }).payload;
+    await store.transactWrite([{ Put: { TableName: 't', Item: corrupt } }]);
+
+    // Act
+    await relay.relayPending();
+    const second = await relay.relayPending();
+
+    // Assert
+    expect(unrelayable).toHaveLength(1);
+    expect(second.unrelayable).toBe(0);
+    expect(store.get(outboxKey(id))).toBeUndefined();
+  });
+
+  it('keeps a corrupt item pending when onUnrelayable throws', async () => {
+    // Arrange
+    const { relay, store } = setup({
+      relay: {
+        onUnrelayable: () => {
+          throw new Error('dead-letter queue unavailable');
+        },
+      },
+    });
+    const [id] = eventIds(1) as [string];
+    const corrupt = { ...toOutboxItem(makeEvent({ eventId: id, occurredAt: at(T0) }), outbox) };
+    delete (corrupt as { payload?: unknown }).payload;
+    await store.transactWrite([{ Put: { TableName: 't', Item: corrupt } }]);
+
+    // Act
+    const report = await relay.relayPending();
+
+    // Assert
+    expect(report.unrelayable).toBe(1);
+    expect(store.get(outboxKey(id))).toBeDefined();
+  });
+
+  it('sets aside an event the queue refuses for good instead of retrying it every run', async () => {
+    // Arrange
+    const [refused, fine] = eventIds(2) as [string, string];
+    const { relay, stage, store, unrelayable, relayedIds } = setup({
+      faults: {
+        sendBatch: (message) =>
+          message.id === refused
+            ? { code: 'InvalidMessageContents', senderFault: true }
+            : undefined,
+      },
+    });
+    await stage(makeEvent({ eventId: refused, occurredAt: at(T0) }));
+    await stage(makeEvent({ eventId: fine, occurredAt: at(T0 + 1) }));
+
+    // Act
+    const report = await relay.relayPending();
+
+    // Assert
+    expect(report.relayed).toEqual([fine]);
+    expect(report.failed).toEqual([]);
+    expect(report.unrelayable).toBe(1);
+    expect(unrelayable[0]?.reason).toContain('InvalidMessageContents');
+    expect(store.get(outboxKey(refused))).toBeUndefined();
+    expect(relayedIds()).toEqual([fine]);
+  });
+
   it('leaves items younger than minAgeMs alone', async () => {
     // Arrange
     const { relay, stage, clock, store } = setup();
