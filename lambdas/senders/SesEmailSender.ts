@@ -1,0 +1,123 @@
+import type { MessageTag, SESv2Client, SendEmailCommandInput } from '@aws-sdk/client-sesv2';
+import { z } from 'zod';
+import type { EmailNotification, SendContext, SendResult } from '../notifications/types.ts';
+import { classifySesError } from './classifySesError.ts';
+import { EmailTagName } from './constants.ts';
+import { SenderConfigurationError } from './errors.ts';
+import { memoizeAsync } from './memoizeAsync.ts';
+import type { ChannelSender, ClientSource } from './types.ts';
+
+/** Options of `SesEmailSender`. */
+export type SesEmailSenderOptions = ClientSource<SESv2Client> & {
+  /** The verified identity mail is sent from: `no-reply@example.com` or `Name <no-reply@example.com>`. */
+  readonly fromAddress: string;
+  /** A configuration set for event publishing and suppression. @default none */
+  readonly configurationSetName?: string;
+};
+
+// Loaded on the first send only: a consumer that never sends email never evaluates the SDK
+// client module (esbuild keeps a dynamic import's module lazy inside the bundle).
+const loadSes = memoizeAsync(() => import('@aws-sdk/client-sesv2'));
+const defaultSesClient = memoizeAsync(async () => new (await loadSes()).SESv2Client({}));
+
+const isEmail = (value: string) => z.email().safeParse(value).success;
+const NAMED_ADDRESS = /^[^<>]*<([^<>]+)>$/;
+const TAG_UNSAFE = /[^A-Za-z0-9_-]/g;
+
+/** Whether `value` is an address SES accepts as `FromEmailAddress` (bare, or `Name <address>`). */
+function isFromAddress(value: string): boolean {
+  const named = NAMED_ADDRESS.exec(value.trim());
+  return isEmail(named?.[1] ?? value.trim());
+}
+
+/**
+ * A value SES accepts in a message tag: only ASCII letters, digits, `_` and `-`, at most 256
+ * characters. Other characters become `_` (`user.registered` -> `user_registered`).
+ */
+export function sesTagValue(value: string): string {
+  return value.replace(TAG_UNSAFE, '_').slice(0, 256);
+}
+
+/** The SES v2 `SendEmail` input for one notification; pure, so it is tested without mocks. */
+export function buildSendEmailInput(
+  notification: EmailNotification,
+  context: SendContext,
+  config: { readonly fromAddress: string; readonly configurationSetName?: string | undefined },
+): SendEmailCommandInput {
+  const utf8 = (data: string) => ({ Data: data, Charset: 'UTF-8' });
+  const tags: MessageTag[] = [];
+  for (const [name, value] of [
+    [EmailTagName.EVENT_ID, context.eventId],
+    [EmailTagName.EVENT_TYPE, context.eventType],
+  ] as const) {
+    const safe = sesTagValue(value);
+    if (safe) tags.push({ Name: name, Value: safe });
+  }
+  return {
+    FromEmailAddress: config.fromAddress,
+    Destination: {
+      ToAddresses: typeof notification.to === 'string' ? [notification.to] : [...notification.to],
+      ...(notification.cc?.length ? { CcAddresses: [...notification.cc] } : {}),
+    },
+    ...(notification.replyTo ? { ReplyToAddresses: [notification.replyTo] } : {}),
+    Content: {
+      Simple: {
+        Subject: utf8(notification.subject),
+        Body: {
+          Text: utf8(notification.body),
+          ...(notification.html ? { Html: utf8(notification.html) } : {}),
+        },
+      },
+    },
+    ...(config.configurationSetName ? { ConfigurationSetName: config.configurationSetName } : {}),
+    ...(tags.length ? { EmailTags: tags } : {}),
+  };
+}
+
+/**
+ * Sends email notifications with SES v2 `SendEmail` (simple content: text, optional HTML,
+ * UTF-8), tagged with the event id and type. The client is built on the first send.
+ *
+ * @example
+ * const email = new SesEmailSender({ fromAddress: 'Tidings <no-reply@example.com>' });
+ * const { providerMessageId } = await email.send(notification, context);
+ */
+export class SesEmailSender implements ChannelSender<EmailNotification> {
+  readonly fromAddress: string;
+  readonly configurationSetName: string | undefined;
+  readonly #client: () => Promise<SESv2Client>;
+
+  /** @throws SenderConfigurationError when `fromAddress` is not an email address. */
+  constructor(options: SesEmailSenderOptions) {
+    if (typeof options.fromAddress !== 'string' || !isFromAddress(options.fromAddress)) {
+      throw new SenderConfigurationError(
+        'fromAddress',
+        `fromAddress must be an email address or "Name <address>": ${JSON.stringify(options.fromAddress)}`,
+      );
+    }
+    this.fromAddress = options.fromAddress.trim();
+    this.configurationSetName = options.configurationSetName || undefined;
+    const { client, clientFactory } = options;
+    this.#client = client
+      ? () => Promise.resolve(client)
+      : clientFactory
+        ? memoizeAsync(clientFactory)
+        : defaultSesClient;
+  }
+
+  /**
+   * Sends one email.
+   * @returns SES's `MessageId` as `providerMessageId`.
+   * @throws SendError classified by `classifySesError`, the SDK error as its `cause`.
+   */
+  async send(notification: EmailNotification, context: SendContext): Promise<SendResult> {
+    const input = buildSendEmailInput(notification, context, this);
+    try {
+      const [client, { SendEmailCommand }] = await Promise.all([this.#client(), loadSes()]);
+      const output = await client.send(new SendEmailCommand(input));
+      return output.MessageId ? { providerMessageId: output.MessageId } : {};
+    } catch (error) {
+      throw classifySesError(error);
+    }
+  }
+}

@@ -1,0 +1,93 @@
+import type { PublishCommandInput, SNSClient } from '@aws-sdk/client-sns';
+import { SendError } from '../notifications/errors.ts';
+import type { PushNotification, SendContext, SendResult } from '../notifications/types.ts';
+import { classifySnsError } from './classifySnsError.ts';
+import { memoizeAsync } from './memoizeAsync.ts';
+import type { ChannelSender, ClientSource } from './types.ts';
+
+/** Options of `SnsPushSender`: only where its client comes from. */
+export type SnsPushSenderOptions = ClientSource<SNSClient>;
+
+// Loaded on the first push only: a consumer that never sends a push never evaluates the SNS
+// client module (esbuild keeps a dynamic import's module lazy inside the bundle).
+const loadSns = memoizeAsync(() => import('@aws-sdk/client-sns'));
+const defaultSnsClient = memoizeAsync(async () => new (await loadSns()).SNSClient({}));
+
+/** `arn:<partition>:sns:<region>:<account>:endpoint/<platform>/<application>/<id>` */
+const ENDPOINT_ARN =
+  /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:endpoint\/[A-Za-z0-9_]+\/[^/\s]+\/[^/\s]+$/;
+
+/** Whether `value` is an SNS platform endpoint ARN, the only push target `Publish` takes here. */
+export function isSnsEndpointArn(value: string): boolean {
+  return ENDPOINT_ARN.test(value);
+}
+
+/**
+ * The SNS `Publish` input for one push: `MessageStructure: 'json'` with a message per
+ * platform. APNS and APNS_SANDBOX get `aps.alert` with title and body; FCM gets its HTTP v1
+ * form. `data` travels under a `data` key on every platform, so it cannot collide with `aps`.
+ */
+export function buildPublishInput(notification: PushNotification): PublishCommandInput {
+  const { title, body } = notification;
+  const data =
+    notification.data && Object.keys(notification.data).length ? notification.data : undefined;
+  const apns = JSON.stringify({ aps: { alert: { title, body } }, ...(data ? { data } : {}) });
+  // FCM: SNS documents the `GCM` key holding an `fcmV1Message` (FCM HTTP v1) since Google shut
+  // the legacy FCM API down in 2024. SNS still translates legacy-shaped GCM payloads, but
+  // that is a compatibility path; v1 is the form SNS recommends and the one that reaches iOS
+  // and web FCM targets too. v1 `data` values must be strings, which `PushNotification` ensures.
+  const gcm = JSON.stringify({
+    fcmV1Message: { message: { notification: { title, body }, ...(data ? { data } : {}) } },
+  });
+  return {
+    TargetArn: notification.deviceToken,
+    MessageStructure: 'json',
+    Message: JSON.stringify({ default: body, APNS: apns, APNS_SANDBOX: apns, GCM: gcm }),
+  };
+}
+
+/**
+ * Sends push notifications with SNS `Publish` to a platform endpoint ARN (the notification's
+ * `deviceToken`). The SNS client is built on the first push.
+ *
+ * @example
+ * const push = new SnsPushSender();
+ * await push.send({ kind: 'push', deviceToken: endpointArn, title: 'Hi', body: 'Welcome' }, context);
+ */
+export class SnsPushSender implements ChannelSender<PushNotification> {
+  readonly #client: () => Promise<SNSClient>;
+
+  constructor(options: SnsPushSenderOptions = {}) {
+    const { client, clientFactory } = options;
+    this.#client = client
+      ? () => Promise.resolve(client)
+      : clientFactory
+        ? memoizeAsync(clientFactory)
+        : defaultSnsClient;
+  }
+
+  /**
+   * Publishes one push.
+   * @returns SNS's `MessageId` as `providerMessageId`.
+   * @throws SendError (permanent, reason `invalid-endpoint-arn`) when `deviceToken` is not an
+   *   SNS platform endpoint ARN, before any call; otherwise as `classifySnsError` says.
+   */
+  async send(notification: PushNotification, _context: SendContext): Promise<SendResult> {
+    if (!isSnsEndpointArn(notification.deviceToken)) {
+      throw new SendError({
+        channel: 'push',
+        reason: 'invalid-endpoint-arn',
+        permanent: true,
+        message: `push deviceToken must be an SNS platform endpoint ARN (arn:aws:sns:<region>:<account>:endpoint/...): ${JSON.stringify(notification.deviceToken.slice(0, 200))}`,
+      });
+    }
+    const input = buildPublishInput(notification);
+    try {
+      const [client, { PublishCommand }] = await Promise.all([this.#client(), loadSns()]);
+      const output = await client.send(new PublishCommand(input));
+      return output.MessageId ? { providerMessageId: output.MessageId } : {};
+    } catch (error) {
+      throw classifySnsError(error);
+    }
+  }
+}
