@@ -1,0 +1,305 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
+import { SESv2Client } from '@aws-sdk/client-sesv2';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { type RegisteredUser, registerUser } from '../app/registerUser.ts';
+import { DynamoDbPendingOutbox } from '../aws/DynamoDbPendingOutbox.ts';
+import {
+  createTransactWriteClient,
+  DynamoDbTransactWriter,
+} from '../aws/DynamoDbTransactWriter.ts';
+import {
+  DeadLetterAttribute,
+  outboxItemDeadLetters,
+  sqsRecordDeadLetters,
+  streamRecordDeadLetters,
+} from '../aws/deadLetter.ts';
+import { createConsumerHandler } from '../consumer.ts';
+import type { Clock } from '../events/ids.ts';
+import { DynamoDbLedger } from '../ledger/DynamoDbLedger.ts';
+import { MemoryLedger } from '../ledger/MemoryLedger.ts';
+import { RecordingSenders } from '../notifications/RecordingSenders.ts';
+import type { NotificationLedger, NotificationSenders } from '../notifications/types.ts';
+import { MemoryOutboxStore } from '../outbox/MemoryOutboxStore.ts';
+import { OutboxRelay } from '../outbox/OutboxRelay.ts';
+import { OUTBOX_STREAM_FILTER } from '../outbox/tableDefinition.ts';
+import type { TransactWriter } from '../outbox/types.ts';
+import { type DeadLetter, MemoryQueue } from '../queue/MemoryQueue.ts';
+import { createRelayHandler } from '../relay.ts';
+import { composeSenders } from '../senders/composeSenders.ts';
+import { SesEmailSender } from '../senders/SesEmailSender.ts';
+import { createLedgerTable, createTidingsTable } from './createTables.ts';
+import { LOCAL_AWS_CONFIG, startDynamoDbLocal } from './DynamoDbLocal.ts';
+import { type LocalEmail, type SesLocal, sesLocalMailbox, startSesLocal } from './SesLocal.ts';
+import { SqsEventPump } from './SqsEventPump.ts';
+import { StreamPoller } from './StreamPoller.ts';
+
+/** An email the pipeline sent, as the local run reports it. */
+export interface SentEmail {
+  readonly to: readonly string[];
+  readonly subject: string;
+  readonly body: string;
+}
+
+/** What one `deliver` call moved. */
+export interface DeliveryReport {
+  /** Events the relay put on the queue. */
+  readonly relayed: number;
+  /** Consumer invocations (batches) and the messages they settled. */
+  readonly consumed: number;
+  /** Whether everything committed is now sent or dead-lettered. */
+  readonly settled: boolean;
+}
+
+/**
+ * The whole Tidings pipeline in one process: the real producer logic, a relay, the mock
+ * queue standing in for SQS, and the real consumer handler. `npm run local` and the
+ * end-to-end tests drive it.
+ */
+export interface LocalPipeline {
+  readonly mode: 'memory' | 'dynamodb-local';
+  /** Where a person can read the sent mail (SES local's web page), when there is one. */
+  readonly mailboxUrl?: string;
+  /** Registers a user: one transaction, as the producer Lambda does it. */
+  register(input: unknown): Promise<RegisteredUser>;
+  /** Relays what committed and consumes until the queue is empty (or `maxRounds`). */
+  deliver(options?: { maxRounds?: number }): Promise<DeliveryReport>;
+  /** Emails sent so far, oldest first. */
+  sentEmails(): Promise<SentEmail[]>;
+  /** Messages on the relay and consumer dead-letter queues, with their reasons. */
+  deadLetters(): { relay: DeadLetter[]; consumer: DeadLetter[] };
+  /** Stops what the pipeline started. */
+  close(): Promise<void>;
+}
+
+/** Options shared by both pipelines. */
+export interface LocalPipelineOptions {
+  /** The sender address of the welcome email. @default 'welcome@tidings.local' */
+  readonly fromAddress?: string;
+  /** The consumer's ledger. @default an in-memory (or DynamoDB Local) ledger */
+  readonly ledger?: NotificationLedger;
+}
+
+const TABLE_NAME = 'tidings-local';
+const LEDGER_TABLE_NAME = 'tidings-local-ledger';
+
+/** A clock the pipeline can move forward, so retries that wait on a visibility timeout run at once. */
+function movableClock(): { clock: Clock; advance: (ms: number) => void } {
+  let offset = 0;
+  return {
+    clock: () => Date.now() + offset,
+    advance: (ms) => {
+      offset += ms;
+    },
+  };
+}
+
+function queues(clock: Clock) {
+  return {
+    queue: new MemoryQueue({ name: 'notifications', clock, maxReceiveCount: 5 }),
+    relayDlq: new MemoryQueue({ name: 'notifications-relay-dlq', clock }),
+    consumerDlq: new MemoryQueue({ name: 'notifications-dlq', clock }),
+  };
+}
+
+function consumerPump(
+  queue: MemoryQueue,
+  consumerDlq: MemoryQueue,
+  senders: NotificationSenders,
+  ledger: NotificationLedger,
+  clock: Clock,
+): SqsEventPump {
+  const handler = createConsumerHandler({
+    senders,
+    ledger,
+    deadLetters: sqsRecordDeadLetters(consumerDlq),
+    visibility: queue.visibilityChanger(),
+    allowLoopbackWebhooks: true,
+    clock,
+  });
+  return new SqsEventPump(queue, handler, { batchSize: 10 });
+}
+
+function messagesOf(queue: MemoryQueue): DeadLetter[] {
+  // The dead-letter queues are queues in their own right (as on AWS): what sits on them is
+  // what was dead-lettered, with the reason in its attributes.
+  return queue.messages().map((message) => ({
+    message,
+    reason: message.attributes?.[DeadLetterAttribute.REASON] ?? 'unknown',
+    deadLetteredAt: message.sentAt,
+    receiveCount: Number(message.attributes?.[DeadLetterAttribute.RECEIVE_COUNT] ?? 0),
+  }));
+}
+
+/**
+ * The pipeline on the in-memory defaults: `MemoryOutboxStore` for the table, `OutboxRelay`
+ * for the stream relay, `MemoryQueue` for SQS, `RecordingSenders` for the providers. Needs
+ * nothing installed.
+ */
+export function createMemoryPipeline(options: LocalPipelineOptions = {}): LocalPipeline {
+  const { clock, advance } = movableClock();
+  const store = new MemoryOutboxStore();
+  const { queue, relayDlq, consumerDlq } = queues(clock);
+  const senders = new RecordingSenders();
+  const relayDeadLetters = outboxItemDeadLetters(relayDlq);
+  const relay = new OutboxRelay({
+    outbox: store,
+    queue,
+    clock,
+    onUnrelayable: (item, reason) =>
+      relayDeadLetters.deadLetter(item, { reason, errorName: 'UnrelayableOutboxItem' }),
+  });
+  const pump = consumerPump(
+    queue,
+    consumerDlq,
+    senders,
+    options.ledger ?? new MemoryLedger({ clock }),
+    clock,
+  );
+  return {
+    mode: 'memory',
+    register: (input) => registerUser(input, { writer: store, tableName: TABLE_NAME }),
+    async deliver({ maxRounds = 100 } = {}) {
+      let relayed = 0;
+      for (;;) {
+        const report = await relay.relayPending({ limit: 100 });
+        relayed += report.relayed.length;
+        if (report.relayed.length === 0) break;
+      }
+      const drained = await pump.drain({ maxRounds, advance });
+      return { relayed, consumed: drained.received, settled: drained.drained };
+    },
+    async sentEmails() {
+      return senders.emails.map(({ notification }) => ({
+        to: typeof notification.to === 'string' ? [notification.to] : [...notification.to],
+        subject: notification.subject,
+        body: notification.body,
+      }));
+    },
+    deadLetters: () => ({ relay: messagesOf(relayDlq), consumer: messagesOf(consumerDlq) }),
+    async close() {},
+  };
+}
+
+/** Options of the DynamoDB Local pipeline. */
+export interface DynamoDbLocalPipelineOptions extends LocalPipelineOptions {
+  /** Use a DynamoDB Local already running here instead of starting one. */
+  readonly dynamoDbEndpoint?: string;
+  /** Use an SES local already running here instead of starting one. */
+  readonly sesEndpoint?: string;
+  /** Table names, for several pipelines on one DynamoDB Local. */
+  readonly tableName?: string;
+  readonly ledgerTableName?: string;
+  /** Wraps the transaction writer, e.g. to inject faults. */
+  readonly wrapWriter?: (writer: TransactWriter) => TransactWriter;
+}
+
+/**
+ * The pipeline on real local implementations of the AWS APIs: DynamoDB Local (transactions
+ * and streams), the real relay handler fed by `StreamPoller`, `MemoryQueue` for SQS (no SQS
+ * emulator runs here), the real consumer handler, SES v2 through SES local over HTTP, and the
+ * DynamoDB ledger. Needs Java 17+ for DynamoDB Local.
+ */
+export async function createDynamoDbLocalPipeline(
+  options: DynamoDbLocalPipelineOptions = {},
+): Promise<LocalPipeline> {
+  const stops: (() => Promise<void>)[] = [];
+  try {
+    const ddb = options.dynamoDbEndpoint
+      ? { endpoint: options.dynamoDbEndpoint }
+      : await startDynamoDbLocal().then((started) => {
+          stops.push(() => started.stop());
+          return started;
+        });
+    let ses: Pick<SesLocal, 'endpoint' | 'fetchEmails'>;
+    if (options.sesEndpoint) {
+      ses = { endpoint: options.sesEndpoint, ...sesLocalMailbox(options.sesEndpoint) };
+    } else {
+      const started = await startSesLocal();
+      stops.push(() => started.stop());
+      ses = started;
+    }
+    const config = { endpoint: ddb.endpoint, ...LOCAL_AWS_CONFIG };
+    const client = new DynamoDBClient(config);
+    stops.push(async () => client.destroy());
+    const tableName = options.tableName ?? TABLE_NAME;
+    const ledgerTableName = options.ledgerTableName ?? LEDGER_TABLE_NAME;
+    const { streamArn } = await createTidingsTable(client, tableName);
+    await createLedgerTable(client, ledgerTableName);
+
+    const { clock, advance } = movableClock();
+    const { queue, relayDlq, consumerDlq } = queues(clock);
+    const baseWriter = new DynamoDbTransactWriter({ client: createTransactWriteClient(config) });
+    const writer = options.wrapWriter ? options.wrapWriter(baseWriter) : baseWriter;
+    const relayDeadLetters = streamRecordDeadLetters(relayDlq);
+    const relayHandler = createRelayHandler({
+      queue,
+      deadLetters: relayDeadLetters,
+      outbox: new DynamoDbPendingOutbox({
+        tableName,
+        client: DynamoDBDocumentClient.from(client),
+      }),
+    });
+    const streamsClient = new DynamoDBStreamsClient(config);
+    stops.push(async () => streamsClient.destroy());
+    const poller = new StreamPoller({
+      streamArn,
+      streamsClient,
+      handler: (event) => relayHandler(event),
+      filter: OUTBOX_STREAM_FILTER,
+      bisectOnError: true,
+      maxRetryAttempts: 10,
+      onFailure: async (records, reason) => {
+        for (const record of records) {
+          await relayDeadLetters.deadLetter(record, {
+            reason: `stream retries exhausted: ${reason}`,
+            errorName: 'StreamRetriesExhausted',
+          });
+        }
+      },
+    });
+    const ses2 = new SESv2Client({ endpoint: ses.endpoint, ...LOCAL_AWS_CONFIG });
+    stops.push(async () => ses2.destroy());
+    const senders = composeSenders({
+      email: new SesEmailSender({
+        client: ses2,
+        fromAddress: options.fromAddress ?? 'welcome@tidings.local',
+      }),
+    });
+    const ledger =
+      options.ledger ?? new DynamoDbLedger({ tableName: ledgerTableName, client, clock });
+    const pump = consumerPump(queue, consumerDlq, senders, ledger, clock);
+    const startedAt = Math.floor(Date.now() / 1000) - 1;
+
+    return {
+      mode: 'dynamodb-local',
+      mailboxUrl: ses.endpoint,
+      register: (input) => registerUser(input, { writer, tableName }),
+      async deliver({ maxRounds = 100 } = {}) {
+        const polled = await poller.drain({ maxRounds });
+        const relayed = queue.messages().length;
+        const drained = await pump.drain({ maxRounds, advance });
+        return {
+          relayed,
+          consumed: drained.received,
+          settled: polled.drained && drained.drained,
+        };
+      },
+      async sentEmails() {
+        const emails: LocalEmail[] = await ses.fetchEmails({ sinceEpochSeconds: startedAt });
+        return emails.map((email) => ({
+          to: email.destination.to,
+          subject: email.subject,
+          body: email.body.text ?? '',
+        }));
+      },
+      deadLetters: () => ({ relay: messagesOf(relayDlq), consumer: messagesOf(consumerDlq) }),
+      async close() {
+        for (const stop of stops.reverse()) await stop().catch(() => {});
+      },
+    };
+  } catch (error) {
+    for (const stop of stops.reverse()) await stop().catch(() => {});
+    throw error;
+  }
+}
