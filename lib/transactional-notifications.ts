@@ -421,9 +421,7 @@ export class TransactionalNotifications extends Construct {
       indexName: index.indexName,
       partitionKey: attribute(index.partitionKey),
       sortKey: attribute(index.sortKey),
-      // The sweeper reads keys from the index and fetches items with BatchGetItem, so copying
-      // payloads into the index would only cost writes (same as the local table setup).
-      projectionType: ProjectionType.KEYS_ONLY,
+      projectionType: ProjectionType[index.projection],
     });
     return table;
   }

@@ -76,7 +76,7 @@ describe.each(Object.values(LambdaRole))('the %s bundle', (role) => {
     expect(existsSync(join(dir, 'index.mjs.map'))).toBe(true);
     expect(statSync(code).size).toBeLessThan(MAX_BUNDLE_BYTES);
     expect(readFileSync(code, 'utf8')).toMatch(/\/\/# sourceMappingURL=index\.mjs\.map\s*$/);
-  });
+  }, 60_000);
 
   it('carries its AWS SDK inside, with no package import left for the runtime to resolve', () => {
     // Arrange

@@ -28,6 +28,9 @@ function acknowledgments(root: IConstruct): { path: string; id: string; reason: 
   );
 }
 
+/** Synthesizing a whole pipeline takes seconds, more on a loaded machine. */
+const SYNTH_TIMEOUT_MS = 60_000;
+
 const VARIANTS: [string, TidingsStackProps][] = [
   [
     'every option on',
@@ -50,30 +53,38 @@ const VARIANTS: [string, TidingsStackProps][] = [
 ];
 
 describe('cdk-nag AwsSolutions checks on the example stack', () => {
-  it.each(VARIANTS)('reports no unacknowledged finding (%s)', (_name, props) => {
-    // Arrange
-    const { app } = exampleApp(props);
+  it.each(VARIANTS)(
+    'reports no unacknowledged finding (%s)',
+    (_name, props) => {
+      // Arrange
+      const { app } = exampleApp(props);
 
-    // Act: synth runs the plugin and throws on any finding; the direct run lists them.
-    const synth = () => app.synth();
-    const report = new AwsSolutionsChecks().validateScope(app);
+      // Act: synth runs the plugin and throws on any finding; the direct run lists them.
+      const synth = () => app.synth();
+      const report = new AwsSolutionsChecks().validateScope(app);
 
-    // Assert
-    expect(synth).not.toThrow();
-    expect(report.violations).toEqual([]);
-  });
+      // Assert
+      expect(synth).not.toThrow();
+      expect(report.violations).toEqual([]);
+    },
+    SYNTH_TIMEOUT_MS,
+  );
 
-  it('is attached so that a finding fails synth', () => {
-    // Arrange: an unencrypted queue without a DLQ or TLS policy, next to the pipeline.
-    const { app } = exampleApp({});
-    new CfnQueue(new Stack(app, 'Careless'), 'Queue');
+  it(
+    'is attached so that a finding fails synth',
+    () => {
+      // Arrange: an unencrypted queue without a DLQ or TLS policy, next to the pipeline.
+      const { app } = exampleApp({});
+      new CfnQueue(new Stack(app, 'Careless'), 'Queue');
 
-    // Act
-    const synth = () => app.synth();
+      // Act
+      const synth = () => app.synth();
 
-    // Assert
-    expect(synth).toThrow(/AwsSolutions-SQS3/);
-  });
+      // Assert
+      expect(synth).toThrow(/AwsSolutions-SQS3/);
+    },
+    SYNTH_TIMEOUT_MS,
+  );
 
   it('gives every acknowledged finding a written reason', () => {
     // Arrange

@@ -78,7 +78,7 @@ describe('TransactionalNotifications (standard queue)', () => {
               { AttributeName: index.partitionKey.name, KeyType: 'HASH' },
               { AttributeName: index.sortKey.name, KeyType: 'RANGE' },
             ],
-            Projection: { ProjectionType: 'KEYS_ONLY' },
+            Projection: { ProjectionType: index.projection },
           },
         ],
       });
