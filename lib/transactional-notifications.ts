@@ -83,8 +83,9 @@ export interface TransactionalNotificationsProps {
    */
   readonly pushPlatformApplicationArns?: readonly string[];
   /**
-   * The Standard Webhooks signing secret (the base64 part of `whsec_...`).
-   * @default - a new Secrets Manager secret of 48 random alphanumeric characters
+   * The Standard Webhooks signing secret: `whsec_<base64>`, or the base64 part alone.
+   * @default - a new Secrets Manager secret of 48 random alphanumeric characters, valid
+   * base64 of 36 bytes (Secrets Manager cannot generate the `whsec_` prefix)
    */
   readonly webhookSigningSecret?: ISecret;
   /**
