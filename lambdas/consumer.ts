@@ -19,7 +19,7 @@ import { DynamoDbLedger } from './ledger/DynamoDbLedger.ts';
 import type { NotificationRouter } from './notifications/NotificationRouter.ts';
 import type { NotificationLedger, NotificationSenders } from './notifications/types.ts';
 import type { QueueSpec } from './outbox/defineQueue.ts';
-import type { VisibilityChanger } from './queue/MemoryQueue.ts';
+import type { VisibilityChanger } from './queue/types.ts';
 import { composeSenders } from './senders/composeSenders.ts';
 import { SesEmailSender } from './senders/SesEmailSender.ts';
 import { SnsPushSender } from './senders/SnsPushSender.ts';

@@ -19,7 +19,7 @@ import { processNotificationMessage } from '../notifications/processNotification
 import type { NotificationLedger, NotificationSenders } from '../notifications/types.ts';
 import type { ValidateNotificationOptions } from '../notifications/validateNotification.ts';
 import type { QueueSpec } from '../outbox/defineQueue.ts';
-import type { VisibilityChanger } from '../queue/MemoryQueue.ts';
+import type { VisibilityChanger } from '../queue/types.ts';
 import { type DeadLetterSink, describeForDeadLetter, stringAttributesOf } from './deadLetter.ts';
 import { SqsRequestError } from './relayErrors.ts';
 import { defaultSqsClient, queueNameFromUrl } from './SqsQueueSender.ts';

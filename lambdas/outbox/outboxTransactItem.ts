@@ -1,6 +1,6 @@
 import type { StandardSchemaV1 } from '@standard-schema/spec';
 import type { IntegrationEvent } from '../events/types.ts';
-import { MAX_MESSAGE_BYTES } from '../queue/types.ts';
+import { MAX_MESSAGE_BYTES, messageBytes } from '../queue/types.ts';
 import type { OutboxSpec, StageOptions } from './defineOutbox.ts';
 import {
   documentItemBytes,
@@ -11,7 +11,7 @@ import {
 } from './itemSize.ts';
 import { TransactionLimit, TransactionLimitError } from './limitErrors.ts';
 import { type OutboxItem, toOutboxItem } from './outboxItem.ts';
-import { messageBytes, toOutgoingMessage } from './relayEvents.ts';
+import { toOutgoingMessage } from './relayEvents.ts';
 import type { TransactItems, TransactWriter } from './types.ts';
 
 /** Options of `outboxTransactItem`. */

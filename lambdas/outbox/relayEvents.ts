@@ -4,6 +4,7 @@ import { headersForEvent } from '../events/integrationEventFromQueueMessage.ts';
 import {
   MAX_BATCH_ENTRIES,
   MAX_MESSAGE_BYTES,
+  messageBytes,
   type OutgoingMessage,
   type QueueSender,
 } from '../queue/types.ts';
@@ -59,15 +60,6 @@ export function toOutgoingMessage(stored: StoredEvent, fifo: boolean): OutgoingM
       ? { groupId: event.orderingKey ?? event.eventId, deduplicationId: event.eventId }
       : {}),
   };
-}
-
-/** Bytes SQS counts for a message: body plus attribute names, types and values. */
-export function messageBytes(message: OutgoingMessage): number {
-  let bytes = Buffer.byteLength(message.body);
-  for (const [name, value] of Object.entries(message.attributes ?? {})) {
-    bytes += Buffer.byteLength(name) + Buffer.byteLength('String') + Buffer.byteLength(value);
-  }
-  return bytes;
 }
 
 /** Splits messages into batches of at most 10 entries and at most 1 MiB each. */

@@ -12,9 +12,11 @@ import {
 import {
   MAX_BATCH_ENTRIES,
   MAX_MESSAGE_BYTES,
+  messageBytes,
   type OutgoingMessage,
   type QueueSender,
   type SendBatchResult,
+  type VisibilityChanger,
 } from './types.ts';
 
 const QUEUE_NAME_BASE = /^[A-Za-z0-9_-]+$/;
@@ -127,16 +129,6 @@ export interface QueueStats {
   /** Sent with `delaySeconds` and not yet due. */
   readonly delayed: number;
   readonly deadLettered: number;
-}
-
-/**
- * Changes how long a received message stays invisible, as SQS `ChangeMessageVisibility` does.
- * A consumer uses it for retry backoff: it sets the failed message's visibility to the
- * backoff delay, then reports the message as a batch item failure. On AWS an SQS client
- * implements it; locally `MemoryQueue.visibilityChanger()` does.
- */
-export interface VisibilityChanger {
-  changeVisibility(receiptHandle: string, seconds: number): Promise<void>;
 }
 
 interface StoredMessage {
@@ -654,15 +646,6 @@ export class MemoryQueue implements QueueSender {
       }),
     );
   }
-}
-
-/** Bytes SQS counts for a message: the body plus each attribute's name, type and value. */
-function messageBytes(message: OutgoingMessage): number {
-  let bytes = Buffer.byteLength(message.body);
-  for (const [name, value] of Object.entries(message.attributes ?? {})) {
-    bytes += Buffer.byteLength(name) + Buffer.byteLength('String') + Buffer.byteLength(value);
-  }
-  return bytes;
 }
 
 function forbiddenCharacter(text: string): string | undefined {

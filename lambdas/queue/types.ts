@@ -40,3 +40,22 @@ export interface QueueSender {
 export const MAX_BATCH_ENTRIES = 10;
 /** The most bytes SQS accepts in one message, and in one batch. */
 export const MAX_MESSAGE_BYTES = 1_048_576;
+
+/**
+ * Changes how long a received message stays invisible, as SQS `ChangeMessageVisibility` does.
+ * A consumer uses it for retry backoff: it sets the failed message's visibility to the
+ * backoff delay, then reports the message as a batch item failure. On AWS an SQS client
+ * implements it; locally `MemoryQueue.visibilityChanger()` does.
+ */
+export interface VisibilityChanger {
+  changeVisibility(receiptHandle: string, seconds: number): Promise<void>;
+}
+
+/** Bytes SQS counts for a message: the body plus each attribute's name, type and value. */
+export function messageBytes(message: OutgoingMessage): number {
+  let bytes = Buffer.byteLength(message.body);
+  for (const [name, value] of Object.entries(message.attributes ?? {})) {
+    bytes += Buffer.byteLength(name) + Buffer.byteLength('String') + Buffer.byteLength(value);
+  }
+  return bytes;
+}

@@ -1,16 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { parseCloudEvent } from '../../lambdas/events/envelope.ts';
 import { Header } from '../../lambdas/events/types.ts';
-import {
-  chunkMessages,
-  messageBytes,
-  relayEvents,
-  toOutgoingMessage,
-} from '../../lambdas/outbox/relayEvents.ts';
+import { chunkMessages, relayEvents, toOutgoingMessage } from '../../lambdas/outbox/relayEvents.ts';
 import { BatchRequestTooLongError, QueueUnavailableError } from '../../lambdas/queue/errors.ts';
 import {
   MAX_BATCH_ENTRIES,
   MAX_MESSAGE_BYTES,
+  messageBytes,
   type OutgoingMessage,
   type QueueSender,
   type SendBatchResult,
