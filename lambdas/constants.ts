@@ -41,3 +41,11 @@ export const Metrics = {
   /** Consumer: notifications that failed, with `channel` and `permanent` dimensions. */
   NOTIFICATIONS_FAILED: 'NotificationsFailed',
 } as const;
+
+/**
+ * The Powertools service name of a handler: `POWERTOOLS_SERVICE_NAME` as the CDK construct
+ * sets it (alarms and the dashboard filter on it), else `tidings-<role>`.
+ */
+export function serviceName(role: 'producer' | 'relay' | 'consumer' | 'sweeper'): string {
+  return process.env.POWERTOOLS_SERVICE_NAME || `tidings-${role}`;
+}

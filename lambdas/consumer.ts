@@ -13,7 +13,7 @@ import {
   SqsVisibilityChanger,
   type VisibilityBackoffOptions,
 } from './aws/sqsConsumer.ts';
-import { Env, Metrics as MetricName } from './constants.ts';
+import { Env, Metrics as MetricName, serviceName } from './constants.ts';
 import type { Clock } from './events/ids.ts';
 import { DynamoDbLedger } from './ledger/DynamoDbLedger.ts';
 import type { NotificationRouter } from './notifications/NotificationRouter.ts';
@@ -157,12 +157,21 @@ let secretsClient: SecretsManagerClient | undefined;
  * Loads the webhook signing secret from Secrets Manager. `WebhookSender` calls it on its
  * first send and caches what it returns, so the secret is fetched once per environment.
  */
+/**
+ * Secrets Manager cannot generate a `whsec_`-prefixed value, so the secret the CDK construct
+ * creates is the bare base64 key; Standard Webhooks secrets are that key with the prefix.
+ */
+export function asWebhookSecret(value: string): string {
+  const trimmed = value.trim();
+  return trimmed.startsWith('whsec_') ? trimmed : `whsec_${trimmed}`;
+}
+
 function webhookSecretLoader(secretArn: string): () => Promise<string> {
   return async () => {
     secretsClient ??= new SecretsManagerClient({});
     const output = await secretsClient.send(new GetSecretValueCommand({ SecretId: secretArn }));
     if (!output.SecretString) throw new TypeError(`secret ${secretArn} has no string value`);
-    return output.SecretString;
+    return asWebhookSecret(output.SecretString);
   };
 }
 
@@ -199,8 +208,8 @@ export function consumerDepsFromEnv(): ConsumerHandlerDeps {
     // Without a ledger table a redelivery may send a notification again; the stack sets one.
     ...(process.env[Env.LEDGER_TABLE_NAME] ? { ledger: DynamoDbLedger.fromEnv() } : {}),
     allowLoopbackWebhooks: process.env[Env.ALLOW_LOOPBACK_WEBHOOKS] === 'true',
-    logger: new Logger({ serviceName: 'tidings-consumer' }),
-    metrics: new Metrics({ namespace: MetricName.NAMESPACE, serviceName: 'tidings-consumer' }),
+    logger: new Logger({ serviceName: serviceName('consumer') }),
+    metrics: new Metrics({ namespace: MetricName.NAMESPACE, serviceName: serviceName('consumer') }),
   };
 }
 

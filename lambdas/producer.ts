@@ -4,7 +4,7 @@ import type { Context } from 'aws-lambda';
 import { registerUser } from './app/registerUser.ts';
 import type { UserRegistered } from './app/userEvents.ts';
 import { DynamoDbTransactWriter } from './aws/DynamoDbTransactWriter.ts';
-import { Env, Metrics as MetricName } from './constants.ts';
+import { Env, Metrics as MetricName, serviceName } from './constants.ts';
 import { describeError } from './errors.ts';
 import type { OutboxSpec } from './outbox/defineOutbox.ts';
 import type { TransactWriter } from './outbox/types.ts';
@@ -97,8 +97,8 @@ export function producerDepsFromEnv(): ProducerHandlerDeps {
   return {
     writer: new DynamoDbTransactWriter(),
     tableName,
-    logger: new Logger({ serviceName: 'tidings-producer' }),
-    metrics: new Metrics({ namespace: MetricName.NAMESPACE, serviceName: 'tidings-producer' }),
+    logger: new Logger({ serviceName: serviceName('producer') }),
+    metrics: new Metrics({ namespace: MetricName.NAMESPACE, serviceName: serviceName('producer') }),
   };
 }
 

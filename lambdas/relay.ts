@@ -11,7 +11,7 @@ import { DynamoDbPendingOutbox } from './aws/DynamoDbPendingOutbox.ts';
 import { type DeadLetterSink, streamRecordDeadLetters } from './aws/deadLetter.ts';
 import { SqsQueueSender } from './aws/SqsQueueSender.ts';
 import { type RelayedOutbox, relayStreamRecords } from './aws/streamRelay.ts';
-import { Env, Metrics as MetricName } from './constants.ts';
+import { Env, Metrics as MetricName, serviceName } from './constants.ts';
 import type { RelayEventsOptions } from './outbox/relayEvents.ts';
 import type { PendingOutbox } from './outbox/types.ts';
 import type { QueueSender } from './queue/types.ts';
@@ -78,8 +78,8 @@ export function relayDepsFromEnv(): RelayHandlerDeps {
       new SqsQueueSender({ queueUrl: requireEnv(Env.RELAY_DLQ_URL) }),
     ),
     outbox: new DynamoDbPendingOutbox({ tableName: requireEnv(Env.TABLE_NAME) }),
-    logger: new Logger({ serviceName: 'tidings-relay' }),
-    metrics: new Metrics({ namespace: MetricName.NAMESPACE, serviceName: 'tidings-relay' }),
+    logger: new Logger({ serviceName: serviceName('relay') }),
+    metrics: new Metrics({ namespace: MetricName.NAMESPACE, serviceName: serviceName('relay') }),
   };
 }
 

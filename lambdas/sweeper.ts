@@ -4,7 +4,7 @@ import type { Context } from 'aws-lambda';
 import { DynamoDbPendingOutbox } from './aws/DynamoDbPendingOutbox.ts';
 import { type DeadLetterSink, outboxItemDeadLetters } from './aws/deadLetter.ts';
 import { SqsQueueSender } from './aws/SqsQueueSender.ts';
-import { Env, Metrics as MetricName } from './constants.ts';
+import { Env, Metrics as MetricName, serviceName } from './constants.ts';
 import { describeError } from './errors.ts';
 import { isUuid } from './events/ids.ts';
 import { OutboxRelay } from './outbox/OutboxRelay.ts';
@@ -140,8 +140,8 @@ export function sweeperDepsFromEnv(): SweeperHandlerDeps {
     deadLetters: outboxItemDeadLetters(
       new SqsQueueSender({ queueUrl: requireEnv(Env.RELAY_DLQ_URL) }),
     ),
-    logger: new Logger({ serviceName: 'tidings-sweeper' }),
-    metrics: new Metrics({ namespace: MetricName.NAMESPACE, serviceName: 'tidings-sweeper' }),
+    logger: new Logger({ serviceName: serviceName('sweeper') }),
+    metrics: new Metrics({ namespace: MetricName.NAMESPACE, serviceName: serviceName('sweeper') }),
   };
 }
 
