@@ -1,0 +1,191 @@
+// The public API of Tidings: `import { ... } from 'tidings'`. Everything not listed here is
+// internal. Local-run tools (DynamoDB Local, the stream poller, SES local) are in
+// 'tidings/local'; the CDK construct is in 'tidings/cdk'.
+
+export { InvalidRegistrationError, UserAlreadyExistsError } from './app/errors.ts';
+export {
+  type RegisteredUser,
+  type RegisterUserOptions,
+  RegistrationInput,
+  registerUser,
+} from './app/registerUser.ts';
+export { createAppRouter, welcomeEmail } from './app/router.ts';
+export {
+  USER_REGISTERED,
+  UserRegistered,
+  userNotificationsQueue,
+  usersOutbox,
+} from './app/userEvents.ts';
+
+export {
+  DynamoDbPendingOutbox,
+  type DynamoDbPendingOutboxOptions,
+} from './aws/DynamoDbPendingOutbox.ts';
+export {
+  createTransactWriteClient,
+  DynamoDbTransactWriter,
+  type DynamoDbTransactWriterOptions,
+} from './aws/DynamoDbTransactWriter.ts';
+export {
+  DeadLetterAttribute,
+  type DeadLetterInfo,
+  type DeadLetterSink,
+  outboxItemDeadLetters,
+  sqsRecordDeadLetters,
+  streamRecordDeadLetters,
+} from './aws/deadLetter.ts';
+export { AwsError, DynamoDbRequestError, TransactionContentionError } from './aws/errors.ts';
+export { SqsQueueSender, type SqsQueueSenderOptions } from './aws/SqsQueueSender.ts';
+export {
+  type ConsumeReport,
+  consumeSqsRecords,
+  type SqsConsumerOptions,
+  SqsVisibilityChanger,
+  visibilityBackoffSeconds,
+} from './aws/sqsConsumer.ts';
+export {
+  relayStreamRecords,
+  type StreamRelayOptions,
+  type StreamRelayReport,
+} from './aws/streamRelay.ts';
+
+export { Env, Metrics } from './constants.ts';
+export {
+  type ConsumerHandler,
+  type ConsumerHandlerDeps,
+  createConsumerHandler,
+} from './consumer.ts';
+export { describeError, isPermanentError, TidingsError } from './errors.ts';
+
+export { type CloudEventEnvelope, parseCloudEvent, toCloudEvent } from './events/envelope.ts';
+export {
+  EventError,
+  InvalidEnvelopeError,
+  MissingEventTypeError,
+  MissingMessageIdError,
+} from './events/errors.ts';
+export { type Clock, isUuid, type RandomBytes, uuidv5, uuidv7 } from './events/ids.ts';
+export {
+  headersForEvent,
+  integrationEventFromQueueMessage,
+} from './events/integrationEventFromQueueMessage.ts';
+export {
+  queueMessageFromEnvelope,
+  type RawQueueMessage,
+} from './events/queueMessageFromEnvelope.ts';
+export {
+  type EnvelopeMetadata,
+  Header,
+  type IntegrationEvent,
+  type QueueMessage,
+} from './events/types.ts';
+
+export {
+  ClaimLostError,
+  DynamoDbLedger,
+  type DynamoDbLedgerOptions,
+  LedgerError,
+  LedgerStoreError,
+  MemoryLedger,
+  type MemoryLedgerOptions,
+} from './ledger/index.ts';
+
+export { dispatchNotification } from './notifications/dispatchNotification.ts';
+export {
+  DuplicateMapperError,
+  FrozenRouterError,
+  InvalidNotificationError,
+  MapperError,
+  NotificationDeliveryError,
+  NotificationError,
+  NotificationInProgressError,
+  SendError,
+  UnknownNotificationKindError,
+  UnmappedEventTypeError,
+} from './notifications/errors.ts';
+export { NotificationRouter } from './notifications/NotificationRouter.ts';
+export {
+  type NotificationOutcome,
+  type ProcessNotificationOptions,
+  type ProcessResult,
+  processNotificationMessage,
+} from './notifications/processNotificationMessage.ts';
+export {
+  type FaultInjector,
+  type RecordedSend,
+  RecordingSenders,
+} from './notifications/RecordingSenders.ts';
+export {
+  type ClaimOutcome,
+  type EmailNotification,
+  type Notification,
+  NotificationKind,
+  type NotificationLedger,
+  type NotificationMapper,
+  type NotificationSenders,
+  type PushNotification,
+  type SendContext,
+  type SendResult,
+  type WebhookNotification,
+} from './notifications/types.ts';
+export {
+  type ValidateNotificationOptions,
+  validateNotification,
+} from './notifications/validateNotification.ts';
+
+export { defineOutbox, type OutboxSpec, type StageOptions } from './outbox/defineOutbox.ts';
+export { defineQueue, type QueueSpec } from './outbox/defineQueue.ts';
+export {
+  AsyncSchemaError,
+  CorruptOutboxItemError,
+  OutboxError,
+  PayloadValidationError,
+  TransactionCanceledError,
+} from './outbox/errors.ts';
+export { TransactionLimit, TransactionLimitError } from './outbox/limitErrors.ts';
+export { MemoryOutboxStore } from './outbox/MemoryOutboxStore.ts';
+export {
+  OutboxRelay,
+  type OutboxRelayOptions,
+  type OutboxRelayReport,
+} from './outbox/OutboxRelay.ts';
+export { fromOutboxItem, type OutboxItem, outboxKey, toOutboxItem } from './outbox/outboxItem.ts';
+export {
+  type OutboxEntry,
+  outboxTransactItem,
+  transactWriteWithOutbox,
+} from './outbox/outboxTransactItem.ts';
+export { type RelayReport, relayEvents, toOutgoingMessage } from './outbox/relayEvents.ts';
+export {
+  LEDGER_TABLE_DEFINITION,
+  OUTBOX_STREAM_FILTER,
+  TABLE_DEFINITION,
+} from './outbox/tableDefinition.ts';
+export type { PendingOutbox, TransactItems, TransactWriter } from './outbox/types.ts';
+
+export {
+  createProducerHandler,
+  type ProducerHandler,
+  type ProducerHandlerDeps,
+} from './producer.ts';
+export { QueueError, ReceiptHandleInvalidError } from './queue/errors.ts';
+export {
+  type DeadLetter,
+  MemoryQueue,
+  type MemoryQueueOptions,
+  type ReceivedMessage,
+} from './queue/MemoryQueue.ts';
+export type {
+  OutgoingMessage,
+  QueueSender,
+  SendBatchResult,
+  VisibilityChanger,
+} from './queue/types.ts';
+export { createRelayHandler, type RelayHandler, type RelayHandlerDeps } from './relay.ts';
+
+export { type ChannelSenders, composeSenders } from './senders/composeSenders.ts';
+export { SenderConfigurationError, SsrfBlockedError, WebhookHttpError } from './senders/errors.ts';
+export { SesEmailSender, type SesEmailSenderOptions } from './senders/SesEmailSender.ts';
+export { SnsPushSender, type SnsPushSenderOptions } from './senders/SnsPushSender.ts';
+export { WebhookSender, type WebhookSenderOptions } from './senders/WebhookSender.ts';
+export { createSweeperHandler, type SweeperHandler, type SweeperHandlerDeps } from './sweeper.ts';
