@@ -187,6 +187,12 @@ export async function consumeSqsRecords(
         ...(options.skipUnmapped !== undefined ? { skipUnmapped: options.skipUnmapped } : {}),
         ...(options.validation ? { validation: options.validation } : {}),
         ...(options.clock ? { clock: options.clock } : {}),
+        onLedgerError: (error, notificationId, operation) =>
+          logger.warn('ledger write failed after the send; a redelivery may send again', {
+            notificationId,
+            operation,
+            error: describeError(error),
+          }),
       });
       count(result.outcomes);
       logger.info('message processed', {

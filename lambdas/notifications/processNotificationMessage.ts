@@ -33,6 +33,16 @@ export interface ProcessNotificationOptions {
   readonly leaseMs?: number;
   readonly validation?: ValidateNotificationOptions;
   readonly clock?: Clock;
+  /**
+   * Told when the ledger fails to mark a sent notification completed, or to release a failed
+   * one. The send's outcome stands either way; a missed completion opens the documented
+   * window in which a redelivery may send again, so callers should log and count it.
+   */
+  readonly onLedgerError?: (
+    error: unknown,
+    notificationId: string,
+    operation: 'complete' | 'release',
+  ) => void;
 }
 
 /** What happened to one notification of an event. */
@@ -106,14 +116,22 @@ export async function processNotificationMessage(
         });
         // Completing is best-effort: the provider already accepted the send. If this write
         // fails, the lease expires and a redelivery may send again (the documented window).
-        if (options.ledger) await options.ledger.complete(notificationId, result).catch(() => {});
+        if (options.ledger) {
+          await options.ledger
+            .complete(notificationId, result)
+            .catch((error) => options.onLedgerError?.(error, notificationId, 'complete'));
+        }
         return {
           ...base,
           status: 'sent',
           ...(result.providerMessageId ? { providerMessageId: result.providerMessageId } : {}),
         };
       } catch (error) {
-        if (claimed) await options.ledger?.release(notificationId).catch(() => {});
+        if (claimed) {
+          await options.ledger
+            ?.release(notificationId)
+            .catch((e) => options.onLedgerError?.(e, notificationId, 'release'));
+        }
         return {
           ...base,
           status: 'failed',

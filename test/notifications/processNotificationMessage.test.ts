@@ -361,6 +361,30 @@ describe('processNotificationMessage', () => {
   });
 
   describe('with a ledger', () => {
+    it('reports a failed completion to onLedgerError and still counts the send as sent', async () => {
+      // Arrange
+      const senders = new RecordingSenders();
+      const ledger = new MapLedger(() => 0);
+      ledger.complete = async () => {
+        throw new Error('ledger throttled');
+      };
+      const reported: [string, string, string][] = [];
+
+      // Act
+      const result = await processNotificationMessage(queueMessageFor(makeEvent()), {
+        router: routerFor(() => [emailNotification()]),
+        senders,
+        ledger,
+        clock: () => 0,
+        onLedgerError: (error, id, operation) =>
+          reported.push([(error as Error).message, id, operation]),
+      });
+
+      // Assert
+      expect(result.dispatched).toBe(1);
+      expect(reported).toEqual([['ledger throttled', `${EVENT_ID}:0`, 'complete']]);
+    });
+
     it('skips notifications completed by an earlier delivery and re-sends only the failed one', async () => {
       // Arrange
       const clock = fakeClock();
