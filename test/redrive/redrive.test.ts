@@ -349,14 +349,12 @@ describe('relay redrive', () => {
     // Arrange
     const { letter } = await relayLetter(eventIds(1)[0] as string);
     receiving(receivedMessage(letter));
-    ddbMock
-      .on(PutItemCommand)
-      .rejects(
-        new ConditionalCheckFailedException({
-          message: 'The conditional request failed',
-          $metadata: {},
-        }),
-      );
+    ddbMock.on(PutItemCommand).rejects(
+      new ConditionalCheckFailedException({
+        message: 'The conditional request failed',
+        $metadata: {},
+      }),
+    );
     sqsMock.on(DeleteMessageCommand).resolves({});
 
     // Act

@@ -1,0 +1,1094 @@
+/**
+ * The bad-input catalogue: one test per row of docs/bad-input.md, each driving the real
+ * handler with what a user (or a buggy service) would send and asserting the documented
+ * outcome: delivered, on a dead-letter queue with its reason attributes, or refused at the
+ * producer with a typed error and status. The last test keeps the doc and these tests in step.
+ */
+import { readFileSync } from 'node:fs';
+import { MessageRejected, SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
+import { EndpointDisabledException, PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { USER_REGISTERED, usersOutbox } from '../../lambdas/app/userEvents.ts';
+import { DeadLetterAttribute, outboxItemDeadLetters } from '../../lambdas/aws/deadLetter.ts';
+import { MissingSequenceNumberError } from '../../lambdas/aws/relayErrors.ts';
+import type { IntegrationEvent } from '../../lambdas/events/types.ts';
+import { MemoryLedger } from '../../lambdas/ledger/MemoryLedger.ts';
+import { NotificationRouter } from '../../lambdas/notifications/NotificationRouter.ts';
+import type { Notification } from '../../lambdas/notifications/types.ts';
+import { defineOutbox } from '../../lambdas/outbox/defineOutbox.ts';
+import { PayloadValidationError } from '../../lambdas/outbox/errors.ts';
+import { TransactionLimitError } from '../../lambdas/outbox/limitErrors.ts';
+import { MemoryOutboxStore } from '../../lambdas/outbox/MemoryOutboxStore.ts';
+import { outboxKey, toOutboxItem } from '../../lambdas/outbox/outboxItem.ts';
+import {
+  outboxTransactItem,
+  transactWriteWithOutbox,
+} from '../../lambdas/outbox/outboxTransactItem.ts';
+import { toOutgoingMessage } from '../../lambdas/outbox/relayEvents.ts';
+import type { TransactItems } from '../../lambdas/outbox/types.ts';
+import type { HttpProducerResult } from '../../lambdas/producer/producerResponse.ts';
+import { MemoryQueue } from '../../lambdas/queue/MemoryQueue.ts';
+import { MAX_MESSAGE_BYTES, messageBytes, type QueueSender } from '../../lambdas/queue/types.ts';
+import { composeSenders } from '../../lambdas/senders/composeSenders.ts';
+import { SesEmailSender } from '../../lambdas/senders/SesEmailSender.ts';
+import { SnsPushSender } from '../../lambdas/senders/SnsPushSender.ts';
+import { WebhookSender } from '../../lambdas/senders/WebhookSender.ts';
+import { createSweeperHandler } from '../../lambdas/sweeper.ts';
+import { makeFunctionUrlEvent } from '../helpers/apiEvents.ts';
+import {
+  consumerRig,
+  onlyMessage,
+  producerRig,
+  relayedRecord,
+  relayRig,
+  signupPayload,
+} from '../helpers/badInput.ts';
+import { eventIds, makeEvent, rejectionOf, thrownBy } from '../helpers/events.ts';
+import { makeStreamEvent, outboxInsertRecord, streamRecordOf } from '../helpers/relayRecords.ts';
+import { makeSqsEvent, makeSqsRecord } from '../helpers/sqs.ts';
+
+const ses = mockClient(SESv2Client);
+const sns = mockClient(SNSClient);
+
+afterEach(() => {
+  ses.reset();
+  sns.reset();
+  vi.restoreAllMocks();
+});
+
+const reasonOf = (letter: { attributes: Readonly<Record<string, string>> }) =>
+  letter.attributes[DeadLetterAttribute.REASON];
+const errorOf = (letter: { attributes: Readonly<Record<string, string>> }) =>
+  letter.attributes[DeadLetterAttribute.ERROR];
+
+function signupEvent(eventId: string, payload: unknown = signupPayload()): IntegrationEvent {
+  return makeEvent({ eventId, payload });
+}
+
+function routerOf(mapper: (event: IntegrationEvent) => readonly Notification[]) {
+  return new NotificationRouter().register(USER_REGISTERED, mapper).freeze();
+}
+
+const bodyOf = (result: unknown) => JSON.parse((result as HttpProducerResult).body);
+
+/** An event of outbox `blobs` whose relayed message is exactly `bytes` long; its item stays small. */
+function eventWithMessageBytes(eventId: string, bytes: number): IntegrationEvent {
+  // Control characters take 1 byte in the item but 6 in the JSON body ("\u0001").
+  const escaped = '\u0001'.repeat(170_000);
+  const sized = (pad: number) =>
+    makeEvent({ eventId, payload: { blob: escaped + 'a'.repeat(pad) } });
+  const base = messageBytes(
+    toOutgoingMessage({ event: sized(0), outbox: 'blobs', destination: 'blobs' }, false),
+  );
+  return sized(bytes - base);
+}
+
+describe('bad input at the producer', () => {
+  it('P1 a body that is not JSON is refused with 400 MalformedRequestError', async () => {
+    // Arrange
+    const { produce, store, refusals } = producerRig();
+
+    // Act
+    const result = await produce(makeFunctionUrlEvent('{"email": "ada@example.com"'));
+
+    // Assert
+    expect(result.statusCode).toBe(400);
+    expect(bodyOf(result).error).toContain('malformed request: body is not JSON');
+    expect(refusals()).toEqual([expect.stringMatching(/^MalformedRequestError: /)]);
+    expect(store.itemsWithPrefix('')).toEqual([]);
+  });
+
+  it('P2 an empty body is refused with 400 MalformedRequestError', async () => {
+    // Arrange
+    const { produce, refusals } = producerRig();
+
+    // Act
+    const result = await produce(makeFunctionUrlEvent(null));
+
+    // Assert
+    expect(result.statusCode).toBe(400);
+    expect(refusals()).toEqual([
+      'MalformedRequestError: malformed request: body is empty: expected a JSON object',
+    ]);
+  });
+
+  it('P3 a GET is refused with 405 MalformedRequestError and allow POST', async () => {
+    // Arrange
+    const { produce, refusals } = producerRig();
+
+    // Act
+    const result = (await produce(
+      makeFunctionUrlEvent(null, { method: 'GET' }),
+    )) as HttpProducerResult;
+
+    // Assert
+    expect(result.statusCode).toBe(405);
+    expect(result.headers.allow).toBe('POST');
+    expect(refusals()).toEqual([
+      expect.stringContaining(
+        'MalformedRequestError: malformed request: method must be POST, got GET',
+      ),
+    ]);
+  });
+
+  it('P4 an invalid email is refused with 400 InvalidRegistrationError naming the field', async () => {
+    // Arrange
+    const { produce, store, refusals } = producerRig();
+
+    // Act
+    const result = await produce(makeFunctionUrlEvent({ email: 'ada@@example' }));
+
+    // Assert
+    expect(result.statusCode).toBe(400);
+    expect(bodyOf(result).issues).toEqual([{ path: 'email', message: expect.any(String) }]);
+    expect(refusals()).toEqual([
+      expect.stringMatching(/^InvalidRegistrationError: invalid registration: email: /),
+    ]);
+    expect(store.itemsWithPrefix('OUTBOX#')).toEqual([]);
+  });
+
+  it('P5 JSON that is not an object is refused with 400 InvalidRegistrationError at the root', async () => {
+    // Arrange
+    const { produce, refusals } = producerRig();
+
+    // Act
+    const result = await produce(makeFunctionUrlEvent('["ada@example.com"]'));
+
+    // Assert
+    expect(result.statusCode).toBe(400);
+    expect(bodyOf(result).issues).toEqual([{ path: '(root)', message: expect.any(String) }]);
+    expect(refusals()).toEqual([expect.stringMatching(/^InvalidRegistrationError: /)]);
+  });
+
+  it('P6 an oversized field (a 1 MB name) is refused with 400 InvalidRegistrationError', async () => {
+    // Arrange
+    const { produce, store, refusals } = producerRig();
+
+    // Act
+    const result = await produce(
+      makeFunctionUrlEvent({ email: 'ada@example.com', name: 'A'.repeat(1_000_000) }),
+    );
+
+    // Assert
+    expect(result.statusCode).toBe(400);
+    expect(bodyOf(result).issues).toEqual([{ path: 'name', message: expect.any(String) }]);
+    expect(refusals()).toEqual([
+      expect.stringMatching(/^InvalidRegistrationError: invalid registration: name: /),
+    ]);
+    expect(store.itemsWithPrefix('')).toEqual([]);
+  });
+
+  it('P7 a duplicate signup is refused with 409 UserAlreadyExistsError and stages no second event', async () => {
+    // Arrange
+    const { produce, store, refusals } = producerRig();
+    const first = await produce(makeFunctionUrlEvent({ email: 'ada@example.com' }));
+
+    // Act
+    const second = await produce(makeFunctionUrlEvent({ email: '  ADA@example.com ' }));
+
+    // Assert
+    expect(first.statusCode).toBe(201);
+    expect(second.statusCode).toBe(409);
+    expect(bodyOf(second)).toEqual({ error: 'a user with email "ada@example.com" already exists' });
+    expect(refusals()).toEqual([expect.stringMatching(/^UserAlreadyExistsError: /)]);
+    expect(store.itemsWithPrefix('OUTBOX#')).toHaveLength(1);
+    expect(store.itemsWithPrefix('USER#')).toHaveLength(1);
+  });
+
+  it('P8 unknown extra fields are accepted and left out of the staged event', async () => {
+    // Arrange
+    const { produce, store } = producerRig();
+
+    // Act
+    const result = await produce(
+      makeFunctionUrlEvent({ email: 'ada@example.com', name: 'Ada', isAdmin: true }),
+    );
+
+    // Assert
+    expect(result.statusCode).toBe(201);
+    const [item] = store.itemsWithPrefix('OUTBOX#');
+    expect(Object.keys(item?.payload as object).sort()).toEqual(['email', 'name', 'userId']);
+  });
+
+  it('P9 a name with a noncharacter is accepted, then dead-lettered by the relay as MessageRefused', async () => {
+    // Arrange
+    const { produce, store } = producerRig();
+    const { relay, queue, dlq, deleted } = relayRig();
+
+    // Act
+    const result = await produce(
+      makeFunctionUrlEvent({ email: 'ada@example.com', name: 'Ada\uFFFE' }),
+    );
+    const [item] = store.itemsWithPrefix('OUTBOX#');
+    const response = await relay(
+      makeStreamEvent([streamRecordOf(item as Record<string, unknown>)]),
+    );
+
+    // Assert
+    expect(result.statusCode).toBe(201);
+    expect(response.batchItemFailures).toEqual([]);
+    expect(queue instanceof MemoryQueue && queue.messages()).toEqual([]);
+    const letter = onlyMessage(dlq);
+    expect(errorOf(letter)).toBe('MessageRefused');
+    expect(reasonOf(letter)).toMatch(
+      /^InvalidParameterValue: message body contains U\+FFFE at index \d+, which SQS refuses$/,
+    );
+    expect(letter.attributes[DeadLetterAttribute.EVENT_ID]).toBe(bodyOf(result).eventId);
+    expect(deleted).toEqual([bodyOf(result).eventId]);
+  });
+});
+
+describe('bad input at the producer SDK helper', () => {
+  it('S1 a payload its outbox schema rejects throws PayloadValidationError before any write', () => {
+    // Act
+    const error = thrownBy(() =>
+      outboxTransactItem({
+        tableName: 'tidings',
+        outbox: usersOutbox,
+        eventType: USER_REGISTERED,
+        payload: { userId: 'not-a-uuid', email: 'ada@example.com' },
+      }),
+    );
+
+    // Assert
+    expect(error).toBeInstanceOf(PayloadValidationError);
+    expect((error as Error).message).toContain('payload rejected by outbox "users": userId:');
+    expect((error as PayloadValidationError).permanent).toBe(true);
+  });
+
+  it('S2 an outbox item over 400 KB throws TransactionLimitError itemBytes', () => {
+    // Arrange
+    const anything = defineOutbox({
+      name: 'blobs',
+      schema: {
+        '~standard': { version: 1, vendor: 'test', validate: (value: unknown) => ({ value }) },
+      },
+      destination: 'blobs',
+    });
+
+    // Act
+    const error = thrownBy(() =>
+      outboxTransactItem({
+        tableName: 'tidings',
+        outbox: anything,
+        eventType: 'blob.stored',
+        payload: 'x'.repeat(420_000),
+      }),
+    );
+
+    // Assert
+    expect(error).toBeInstanceOf(TransactionLimitError);
+    expect(error).toMatchObject({ limit: 'itemBytes', max: 400 * 1024 });
+  });
+
+  it('S3 a payload whose relayed message would pass 1 MiB throws TransactionLimitError messageBytes', () => {
+    // Arrange: 200 000 control characters are 200 KB in the item but 1.2 MB once JSON-escaped.
+    const anything = defineOutbox({
+      name: 'blobs',
+      schema: {
+        '~standard': { version: 1, vendor: 'test', validate: (value: unknown) => ({ value }) },
+      },
+      destination: 'blobs',
+    });
+
+    // Act
+    const error = thrownBy(() =>
+      outboxTransactItem({
+        tableName: 'tidings',
+        outbox: anything,
+        eventType: 'blob.stored',
+        payload: '\u0001'.repeat(200_000),
+      }),
+    );
+
+    // Assert
+    expect(error).toBeInstanceOf(TransactionLimitError);
+    expect(error).toMatchObject({ limit: 'messageBytes', max: MAX_MESSAGE_BYTES });
+    expect((error as Error).message).toContain("over SQS's message limit (1 MiB)");
+  });
+
+  it('S4 a transaction of more than 100 actions throws TransactionLimitError items and writes nothing', async () => {
+    // Arrange
+    const store = new MemoryOutboxStore();
+    const items: TransactItems = Array.from({ length: 100 }, (_, i) => ({
+      Put: { TableName: 'tidings', Item: { pk: `ORDER#${i}`, sk: 'ORDER' } },
+    }));
+    const entry = outboxTransactItem({
+      tableName: 'tidings',
+      outbox: usersOutbox,
+      eventType: USER_REGISTERED,
+      payload: signupPayload(),
+    });
+
+    // Act
+    const error = await rejectionOf(transactWriteWithOutbox(store, items, entry));
+
+    // Assert
+    expect(error).toBeInstanceOf(TransactionLimitError);
+    expect(error).toMatchObject({ limit: 'items', actual: 101, max: 100 });
+    expect(store.itemsWithPrefix('')).toEqual([]);
+  });
+});
+
+describe('bad input at the relay', () => {
+  it('R1 an outbox item whose occurredAt is not a date is dead-lettered as CorruptOutboxItemError', async () => {
+    // Arrange
+    const { relay, dlq, deleted } = relayRig();
+    const [id] = eventIds(1) as [string];
+    const item = { ...toOutboxItem(signupEvent(id), usersOutbox), occurredAt: 'yesterday' };
+
+    // Act
+    const response = await relay(
+      makeStreamEvent([streamRecordOf(item as Record<string, unknown>)]),
+    );
+
+    // Assert
+    expect(response.batchItemFailures).toEqual([]);
+    const letter = onlyMessage(dlq);
+    expect(errorOf(letter)).toBe('CorruptOutboxItemError');
+    expect(reasonOf(letter)).toBe(
+      `CorruptOutboxItemError: corrupt outbox item OUTBOX#${id}: occurredAt is not a date: "yesterday"`,
+    );
+    expect(letter.attributes[DeadLetterAttribute.SOURCE]).toBe('relay');
+    expect(JSON.parse(letter.body).newImage.occurredAt).toEqual({ S: 'yesterday' });
+    expect(deleted).toEqual([id]);
+  });
+
+  it('R2 an outbox item whose eventId is not a UUID is dead-lettered and left in the table', async () => {
+    // Arrange
+    const { relay, dlq, deleted } = relayRig();
+    const item = {
+      ...toOutboxItem(signupEvent(eventIds(1)[0] as string), usersOutbox),
+      pk: 'OUTBOX#42',
+      eventId: '42',
+    };
+
+    // Act
+    await relay(makeStreamEvent([streamRecordOf(item as Record<string, unknown>)]));
+
+    // Assert
+    const letter = onlyMessage(dlq);
+    expect(reasonOf(letter)).toBe(
+      'CorruptOutboxItemError: corrupt outbox item OUTBOX#42: eventId is not a UUID: "42"',
+    );
+    expect(letter.attributes[DeadLetterAttribute.EVENT_ID]).toBeUndefined();
+    expect(deleted).toEqual([]);
+  });
+
+  it('R3 an outbox item without a payload is dead-lettered as CorruptOutboxItemError', async () => {
+    // Arrange
+    const { relay, dlq } = relayRig();
+    const [id] = eventIds(1) as [string];
+    const { payload: _payload, ...item } = toOutboxItem(signupEvent(id), usersOutbox);
+
+    // Act
+    await relay(makeStreamEvent([streamRecordOf(item as Record<string, unknown>)]));
+
+    // Assert
+    expect(reasonOf(onlyMessage(dlq))).toBe(
+      `CorruptOutboxItemError: corrupt outbox item OUTBOX#${id}: payload is missing`,
+    );
+  });
+
+  it('R4 an attribute of the wrong DynamoDB type is dead-lettered as CorruptOutboxItemError', async () => {
+    // Arrange
+    const { relay, dlq } = relayRig();
+    const [id] = eventIds(1) as [string];
+    const item = { ...toOutboxItem(signupEvent(id), usersOutbox), eventType: 7 };
+
+    // Act
+    await relay(makeStreamEvent([streamRecordOf(item as Record<string, unknown>)]));
+
+    // Assert
+    expect(reasonOf(onlyMessage(dlq))).toBe(
+      `CorruptOutboxItemError: corrupt outbox item OUTBOX#${id}: eventType must be a non-empty string, got 7`,
+    );
+  });
+
+  it('R5 an INSERT of an item that is not an outbox item is passed over: nothing sent, nothing dead-lettered', async () => {
+    // Arrange
+    const { relay, queue, dlq } = relayRig();
+    const user = streamRecordOf({
+      pk: 'USER#1',
+      sk: 'PROFILE',
+      kind: 'user',
+      email: 'ada@example.com',
+    });
+    const kindless = streamRecordOf({ pk: 'OUTBOX#x', sk: 'OUTBOX', payload: {} });
+
+    // Act
+    const response = await relay(makeStreamEvent([user, kindless]));
+
+    // Assert
+    expect(response.batchItemFailures).toEqual([]);
+    expect((queue as MemoryQueue).messages()).toEqual([]);
+    expect(dlq.messages()).toEqual([]);
+  });
+
+  it('R6 a MODIFY or REMOVE of an outbox item is passed over', async () => {
+    // Arrange
+    const { relay, queue, dlq } = relayRig();
+    const [id] = eventIds(1) as [string];
+    const record = outboxInsertRecord(signupEvent(id));
+    const modify = { ...record, eventName: 'MODIFY' as const };
+    const remove = {
+      ...record,
+      eventName: 'REMOVE' as const,
+      dynamodb: { ...record.dynamodb, NewImage: undefined },
+    };
+
+    // Act
+    const response = await relay(makeStreamEvent([modify, remove]));
+
+    // Assert
+    expect(response.batchItemFailures).toEqual([]);
+    expect((queue as MemoryQueue).messages()).toEqual([]);
+    expect(dlq.messages()).toEqual([]);
+  });
+
+  it('R7 a payload its outbox schema rejects, committed without the helper, is dead-lettered as PayloadValidationError', async () => {
+    // Arrange
+    const { relay, dlq } = relayRig();
+    const [id] = eventIds(1) as [string];
+
+    // Act
+    await relay(
+      makeStreamEvent([
+        outboxInsertRecord(signupEvent(id, { userId: signupPayload().userId, email: 'nope' })),
+      ]),
+    );
+
+    // Assert
+    const letter = onlyMessage(dlq);
+    expect(errorOf(letter)).toBe('PayloadValidationError');
+    expect(reasonOf(letter)).toMatch(
+      /^PayloadValidationError: "user\.registered" payload rejected by outbox "users": email: /,
+    );
+    expect(letter.attributes[DeadLetterAttribute.EVENT_ID]).toBe(id);
+  });
+
+  it('R8 an unknown event type with a valid payload is relayed: the relay does not check types', async () => {
+    // Arrange
+    const { relay, queue, dlq } = relayRig();
+    const [id] = eventIds(1) as [string];
+
+    // Act
+    await relay(
+      makeStreamEvent([
+        outboxInsertRecord(
+          makeEvent({ eventId: id, eventType: 'user.deleted', payload: signupPayload() }),
+        ),
+      ]),
+    );
+
+    // Assert
+    expect(onlyMessage(queue as MemoryQueue).attributes.eventType).toBe('user.deleted');
+    expect(dlq.messages()).toEqual([]);
+  });
+
+  it('R9 a message of exactly 1 MiB is relayed', async () => {
+    // Arrange
+    const { relay, queue, dlq } = relayRig();
+    const [id] = eventIds(1) as [string];
+    const event = eventWithMessageBytes(id, MAX_MESSAGE_BYTES);
+
+    // Act
+    await relay(makeStreamEvent([outboxInsertRecord(event, { outbox: 'blobs' })]));
+
+    // Assert
+    const message = onlyMessage(queue as MemoryQueue);
+    expect(messageBytes({ id, body: message.body, attributes: message.attributes })).toBe(
+      MAX_MESSAGE_BYTES,
+    );
+    expect(dlq.messages()).toEqual([]);
+  });
+
+  it('R10 a message one byte over 1 MiB is dead-lettered as MessageRefused and its item kept', async () => {
+    // Arrange
+    const { relay, queue, dlq, deleted } = relayRig();
+    const [id] = eventIds(1) as [string];
+    const event = eventWithMessageBytes(id, MAX_MESSAGE_BYTES + 1);
+
+    // Act
+    const response = await relay(makeStreamEvent([outboxInsertRecord(event, { outbox: 'blobs' })]));
+
+    // Assert
+    expect(response.batchItemFailures).toEqual([]);
+    expect((queue as MemoryQueue).messages()).toEqual([]);
+    const letter = onlyMessage(dlq);
+    expect(errorOf(letter)).toBe('MessageRefused');
+    expect(reasonOf(letter)).toBe('message is 1048577 bytes, over the SQS limit of 1048576');
+    expect(JSON.parse(letter.body).newImageOmitted).toContain('over the queue limit');
+    // The letter could not hold the image, so the item stays in the table.
+    expect(deleted).toEqual([]);
+  });
+
+  it('R15 known gap: the sweeper removes an oversized item after a letter that could not hold it', async () => {
+    // Arrange: the item the stream relay kept in R10, found again by the sweeper.
+    const store = new MemoryOutboxStore();
+    const [id] = eventIds(1) as [string];
+    const item = toOutboxItem(eventWithMessageBytes(id, MAX_MESSAGE_BYTES + 1), {
+      name: 'blobs',
+      destination: 'blobs',
+    });
+    await store.transactWrite([{ Put: { TableName: 'tidings', Item: { ...item } } }]);
+    const dlq = new MemoryQueue({ name: 'tidings-relay-dlq' });
+    const sweep = createSweeperHandler({
+      outbox: store,
+      queue: new MemoryQueue({ name: 'tidings-events' }),
+      deadLetters: outboxItemDeadLetters(dlq),
+      minAgeMs: 0,
+    });
+
+    // Act
+    const report = await sweep({});
+
+    // Assert: dead-lettered with its reason, but the letter holds only the key and the item is gone.
+    expect(report.unrelayable).toBe(1);
+    const letter = onlyMessage(dlq);
+    expect(reasonOf(letter)).toBe('message is 1048577 bytes, over the SQS limit of 1048576');
+    expect(JSON.parse(letter.body)).toEqual({
+      pk: `OUTBOX#${id}`,
+      sk: 'OUTBOX',
+      itemOmitted: 'over the queue limit',
+    });
+    expect(store.get(outboxKey(id))).toBeUndefined();
+  });
+
+  it('R11 a queue that refuses the whole call fails the records for a retry and dead-letters none', async () => {
+    // Arrange
+    const refusing: QueueSender = {
+      fifo: false,
+      sendBatch: async () => {
+        throw Object.assign(new Error('not authorized'), {
+          name: 'AccessDenied',
+          $fault: 'client',
+        });
+      },
+    };
+    const { relay, dlq, deleted } = relayRig({ queue: refusing });
+    const record = outboxInsertRecord(signupEvent(eventIds(1)[0] as string));
+
+    // Act
+    const response = await relay(makeStreamEvent([record]));
+
+    // Assert
+    expect(response.batchItemFailures).toEqual([
+      { itemIdentifier: record.dynamodb?.SequenceNumber },
+    ]);
+    expect(dlq.messages()).toEqual([]);
+    expect(deleted).toEqual([]);
+  });
+
+  it('R12 a relay DLQ that refuses the letter fails the record for a retry instead of dropping it', async () => {
+    // Arrange
+    const refusingDlq = new MemoryQueue({ name: 'tidings-relay-dlq' });
+    vi.spyOn(refusingDlq, 'sendBatch').mockRejectedValue(new Error('throttled'));
+    const { relay, deleted } = relayRig({ deadLetterQueue: refusingDlq });
+    const [id] = eventIds(1) as [string];
+    const record = streamRecordOf({
+      ...toOutboxItem(signupEvent(id), usersOutbox),
+      occurredAt: 'soon',
+    });
+
+    // Act
+    const response = await relay(makeStreamEvent([record]));
+
+    // Assert
+    expect(response.batchItemFailures).toEqual([
+      { itemIdentifier: record.dynamodb?.SequenceNumber },
+    ]);
+    expect(deleted).toEqual([]);
+  });
+
+  it('R13 a failing record without a sequence number fails the whole batch with MissingSequenceNumberError', async () => {
+    // Arrange
+    const refusingDlq = new MemoryQueue({ name: 'tidings-relay-dlq' });
+    vi.spyOn(refusingDlq, 'sendBatch').mockRejectedValue(new Error('throttled'));
+    const { relay } = relayRig({ deadLetterQueue: refusingDlq });
+    const record = streamRecordOf({ pk: 'OUTBOX#x', sk: 'OUTBOX', kind: 'outbox' });
+    const unnumbered = { ...record, dynamodb: { ...record.dynamodb, SequenceNumber: undefined } };
+
+    // Act
+    const error = await rejectionOf(relay(makeStreamEvent([unnumbered])));
+
+    // Assert
+    expect(error).toBeInstanceOf(MissingSequenceNumberError);
+  });
+
+  it('R14 an event without an ordering key on a FIFO queue is relayed in a group of its own', async () => {
+    // Arrange
+    const fifo = new MemoryQueue({ name: 'tidings-events.fifo' });
+    const { relay } = relayRig({ queue: fifo });
+    const [id] = eventIds(1) as [string];
+    const { orderingKey: _key, ...event } = signupEvent(id);
+
+    // Act
+    await relay(makeStreamEvent([outboxInsertRecord(event)]));
+
+    // Assert
+    expect(onlyMessage(fifo)).toMatchObject({ groupId: id, deduplicationId: id });
+  });
+});
+
+describe('bad input at the consumer', () => {
+  it('C1 a body that is not JSON is dead-lettered as InvalidEnvelopeError with the receive count and queue', async () => {
+    // Arrange
+    const { consume, dlq, senders } = consumerRig();
+    const record = makeSqsRecord({
+      body: 'welcome ada',
+      attributes: { ApproximateReceiveCount: '2' },
+    });
+
+    // Act
+    const response = await consume(makeSqsEvent([record]));
+
+    // Assert
+    expect(response.batchItemFailures).toEqual([]);
+    const letter = onlyMessage(dlq);
+    expect(errorOf(letter)).toBe('InvalidEnvelopeError');
+    expect(reasonOf(letter)).toBe(
+      'InvalidEnvelopeError: invalid event envelope: body is not JSON: "welcome ada"',
+    );
+    expect(letter.attributes).toMatchObject({
+      deadLetterSource: 'consumer',
+      receiveCount: '2',
+      sourceQueue: 'tidings-events',
+    });
+    expect(letter.body).toBe('welcome ada');
+    expect(senders.sent).toEqual([]);
+  });
+
+  it('C2 JSON that is not a CloudEvents envelope is dead-lettered as InvalidEnvelopeError naming the fields', async () => {
+    // Arrange
+    const { consume, dlq } = consumerRig();
+
+    // Act
+    await consume(
+      makeSqsEvent([makeSqsRecord({ body: JSON.stringify({ email: 'ada@example.com' }) })]),
+    );
+
+    // Assert
+    const reason = reasonOf(onlyMessage(dlq));
+    expect(reason).toMatch(/^InvalidEnvelopeError: invalid event envelope: /);
+    for (const field of ['specversion', 'id', 'type', 'source', 'time'])
+      expect(reason).toContain(`${field}:`);
+  });
+
+  it('C3 an envelope whose id is not a UUID is dead-lettered as InvalidEnvelopeError', async () => {
+    // Arrange
+    const { consume, dlq } = consumerRig();
+    const record = relayedRecord(signupEvent(eventIds(1)[0] as string));
+    const body = { ...JSON.parse(record.body), id: 'welcome-1' };
+
+    // Act
+    await consume(makeSqsEvent([{ ...record, body: JSON.stringify(body) }]));
+
+    // Assert
+    expect(reasonOf(onlyMessage(dlq))).toMatch(
+      /^InvalidEnvelopeError: invalid event envelope: id: /,
+    );
+  });
+
+  it('C4 a valid envelope without any message attributes is delivered under the envelope id', async () => {
+    // Arrange
+    const { consume, dlq, senders } = consumerRig();
+    const [id] = eventIds(1) as [string];
+    const record = relayedRecord(signupEvent(id));
+
+    // Act
+    const response = await consume(makeSqsEvent([{ ...record, messageAttributes: {} }]));
+
+    // Assert
+    expect(response.batchItemFailures).toEqual([]);
+    expect(senders.emails.map((s) => s.context.eventId)).toEqual([id]);
+    expect(dlq.messages()).toEqual([]);
+  });
+
+  it('C5 an eventId attribute that disagrees with the envelope is ignored: the envelope id wins', async () => {
+    // Arrange
+    const { consume, senders } = consumerRig();
+    const [id, other] = eventIds(2) as [string, string];
+    const record = relayedRecord(signupEvent(id), {
+      stringAttributes: { eventId: other, eventType: 'x' },
+    });
+
+    // Act
+    await consume(makeSqsEvent([record]));
+
+    // Assert
+    expect(senders.emails.map((s) => s.context.notificationId)).toEqual([`${id}:0`]);
+  });
+
+  it('C6 known gap: an event type with no mapper is acknowledged with nothing sent and nothing dead-lettered', async () => {
+    // Arrange
+    const { consume, dlq, senders } = consumerRig();
+    const record = relayedRecord(
+      makeEvent({
+        eventId: eventIds(1)[0] as string,
+        eventType: 'user.deleted',
+        payload: signupPayload(),
+      }),
+    );
+
+    // Act
+    const response = await consume(makeSqsEvent([record]));
+
+    // Assert: the documented gap (skipUnmapped defaults to true); see docs/bad-input.md.
+    expect(response.batchItemFailures).toEqual([]);
+    expect(senders.sent).toEqual([]);
+    expect(dlq.messages()).toEqual([]);
+  });
+
+  it('C7 a payload the queue schema rejects is dead-lettered as PayloadValidationError', async () => {
+    // Arrange
+    const { consume, dlq, senders } = consumerRig();
+    const [id] = eventIds(1) as [string];
+
+    // Act
+    await consume(
+      makeSqsEvent([relayedRecord(signupEvent(id, signupPayload(1, 'not-an-address')))]),
+    );
+
+    // Assert
+    const letter = onlyMessage(dlq);
+    expect(errorOf(letter)).toBe('PayloadValidationError');
+    expect(reasonOf(letter)).toMatch(
+      /^PayloadValidationError: "user\.registered" payload rejected by queue "notifications": email: /,
+    );
+    expect(letter.attributes[DeadLetterAttribute.EVENT_ID]).toBe(id);
+    expect(senders.sent).toEqual([]);
+  });
+
+  it('C8 a mapper that produces an invalid email address is dead-lettered as NotificationDeliveryError', async () => {
+    // Arrange
+    const router = routerOf(() => [
+      { kind: 'email', to: 'ada at example', subject: 'Hi', body: 'Hi' },
+    ]);
+    const { consume, dlq, senders } = consumerRig({ router });
+
+    // Act
+    await consume(makeSqsEvent([relayedRecord(signupEvent(eventIds(1)[0] as string))]));
+
+    // Assert
+    const letter = onlyMessage(dlq);
+    expect(errorOf(letter)).toBe('NotificationDeliveryError');
+    expect(reasonOf(letter)).toContain(
+      '#0 email: invalid email notification: to: not a valid email address: "ada at example"',
+    );
+    expect(senders.sent).toEqual([]);
+  });
+
+  it('C9 a mapper that returns an unknown notification kind is dead-lettered', async () => {
+    // Arrange
+    const router = routerOf(() => [{ kind: 'sms', to: '+15550100' } as unknown as Notification]);
+    const { consume, dlq } = consumerRig({ router });
+
+    // Act
+    await consume(makeSqsEvent([relayedRecord(signupEvent(eventIds(1)[0] as string))]));
+
+    // Assert
+    const letter = onlyMessage(dlq);
+    expect(errorOf(letter)).toBe('NotificationDeliveryError');
+    expect(reasonOf(letter)).toContain(
+      '#0 sms: unknown notification kind: "sms" (expected email, push or webhook)',
+    );
+  });
+
+  it('C10 a mapper that throws is dead-lettered as MapperError', async () => {
+    // Arrange
+    const router = routerOf(() => {
+      throw new TypeError("Cannot read properties of undefined (reading 'locale')");
+    });
+    const { consume, dlq } = consumerRig({ router });
+    const [id] = eventIds(1) as [string];
+
+    // Act
+    await consume(makeSqsEvent([relayedRecord(signupEvent(id))]));
+
+    // Assert
+    const letter = onlyMessage(dlq);
+    expect(errorOf(letter)).toBe('MapperError');
+    expect(reasonOf(letter)).toBe(
+      `MapperError: mapper for "user.registered" failed on event ${id}: Cannot read properties of undefined (reading 'locale')`,
+    );
+  });
+
+  it('C11 a mapper that returns something other than a list is dead-lettered as MapperError', async () => {
+    // Arrange
+    const router = routerOf(() => ({ kind: 'email' }) as unknown as Notification[]);
+    const { consume, dlq } = consumerRig({ router });
+
+    // Act
+    await consume(makeSqsEvent([relayedRecord(signupEvent(eventIds(1)[0] as string))]));
+
+    // Assert
+    expect(reasonOf(onlyMessage(dlq))).toContain('mapper returned object, expected an array');
+  });
+
+  it('C12 a plain http webhook URL is dead-lettered before any connection', async () => {
+    // Arrange
+    const router = routerOf(() => [
+      { kind: 'webhook', url: 'http://hooks.example.com/in', payload: {} },
+    ]);
+    const { consume, dlq, senders } = consumerRig({ router });
+
+    // Act
+    await consume(makeSqsEvent([relayedRecord(signupEvent(eventIds(1)[0] as string))]));
+
+    // Assert
+    expect(reasonOf(onlyMessage(dlq))).toContain(
+      'invalid webhook notification: url: webhook url must be https: "http://hooks.example.com/in"',
+    );
+    expect(senders.sent).toEqual([]);
+  });
+
+  it('C13 a webhook host that resolves to a private address is dead-lettered by the SSRF guard, never connected to', async () => {
+    // Arrange
+    const request = vi.fn(() => {
+      throw new Error('the guard must refuse before connecting');
+    });
+    const webhook = new WebhookSender({
+      secret: `whsec_${Buffer.alloc(32, 7).toString('base64')}`,
+      lookup: async () => [{ address: '10.0.0.7', family: 4 }],
+      request,
+    });
+    const router = routerOf(() => [
+      { kind: 'webhook', url: 'https://hooks.example.com/in', payload: {} },
+    ]);
+    const { consume, dlq } = consumerRig({ router, senders: composeSenders({ webhook }) });
+
+    // Act
+    await consume(makeSqsEvent([relayedRecord(signupEvent(eventIds(1)[0] as string))]));
+
+    // Assert
+    const letter = onlyMessage(dlq);
+    expect(errorOf(letter)).toBe('NotificationDeliveryError');
+    expect(reasonOf(letter)).toContain(
+      'webhook host "hooks.example.com" resolves to 10.0.0.7, which is private (10.0.0.0/8): refused',
+    );
+    expect(request).not.toHaveBeenCalled();
+  });
+
+  it('C14 a webhook to the instance metadata address is dead-lettered by the SSRF guard', async () => {
+    // Arrange
+    const request = vi.fn();
+    const webhook = new WebhookSender({
+      secret: `whsec_${Buffer.alloc(32, 7).toString('base64')}`,
+      request,
+    });
+    const router = routerOf(() => [
+      { kind: 'webhook', url: 'https://169.254.169.254/latest/meta-data/', payload: {} },
+    ]);
+    const { consume, dlq } = consumerRig({ router, senders: composeSenders({ webhook }) });
+
+    // Act
+    await consume(makeSqsEvent([relayedRecord(signupEvent(eventIds(1)[0] as string))]));
+
+    // Assert
+    expect(reasonOf(onlyMessage(dlq))).toContain(
+      'resolves to 169.254.169.254, which is link-local (instance metadata lives here) (169.254.0.0/16): refused',
+    );
+    expect(request).not.toHaveBeenCalled();
+  });
+
+  it('C15 an email SES rejects is dead-lettered with the SES error', async () => {
+    // Arrange
+    ses.on(SendEmailCommand).rejects(
+      new MessageRejected({
+        message: 'Email address is not verified.',
+        $metadata: { httpStatusCode: 400 },
+      }),
+    );
+    const email = new SesEmailSender({
+      fromAddress: 'no-reply@example.com',
+      client: new SESv2Client({ region: 'us-east-1' }),
+    });
+    const { consume, dlq } = consumerRig({ senders: composeSenders({ email }) });
+
+    // Act
+    const response = await consume(
+      makeSqsEvent([relayedRecord(signupEvent(eventIds(1)[0] as string))]),
+    );
+
+    // Assert
+    expect(response.batchItemFailures).toEqual([]);
+    const letter = onlyMessage(dlq);
+    expect(errorOf(letter)).toBe('NotificationDeliveryError');
+    expect(reasonOf(letter)).toContain(
+      '#0 email: SES SendEmail failed (permanent): MessageRejected: Email address is not verified.',
+    );
+  });
+
+  it('C16 an email SES throttles is retried with a backoff, not dead-lettered', async () => {
+    // Arrange
+    ses.on(SendEmailCommand).rejects(
+      Object.assign(new Error('Maximum sending rate exceeded.'), {
+        name: 'TooManyRequestsException',
+        $fault: 'client',
+        $metadata: { httpStatusCode: 429 },
+      }),
+    );
+    const email = new SesEmailSender({
+      fromAddress: 'no-reply@example.com',
+      client: new SESv2Client({ region: 'us-east-1' }),
+    });
+    const { consume, dlq, backoffs } = consumerRig({ senders: composeSenders({ email }) });
+    const record = relayedRecord(signupEvent(eventIds(1)[0] as string));
+
+    // Act
+    const response = await consume(makeSqsEvent([record]));
+
+    // Assert
+    expect(response.batchItemFailures).toEqual([{ itemIdentifier: record.messageId }]);
+    expect(backoffs).toEqual([{ receiptHandle: record.receiptHandle, seconds: 8 }]);
+    expect(dlq.messages()).toEqual([]);
+  });
+
+  it('C17 a push to a disabled endpoint is dead-lettered with EndpointDisabled', async () => {
+    // Arrange
+    sns.on(PublishCommand).rejects(
+      new EndpointDisabledException({
+        message: 'Endpoint is disabled',
+        $metadata: { httpStatusCode: 400 },
+      }),
+    );
+    const push = new SnsPushSender({ client: new SNSClient({ region: 'us-east-1' }) });
+    const router = routerOf(() => [
+      {
+        kind: 'push',
+        deviceToken: 'arn:aws:sns:us-east-1:000000000000:endpoint/APNS/app/0000',
+        title: 'Hi',
+        body: 'Welcome',
+      },
+    ]);
+    const { consume, dlq } = consumerRig({ router, senders: composeSenders({ push }) });
+
+    // Act
+    await consume(makeSqsEvent([relayedRecord(signupEvent(eventIds(1)[0] as string))]));
+
+    // Assert
+    expect(reasonOf(onlyMessage(dlq))).toContain(
+      '#0 push: SNS Publish failed (permanent): EndpointDisabledException: Endpoint is disabled',
+    );
+  });
+
+  it('C18 a push whose device token is not an SNS endpoint ARN is dead-lettered without calling SNS', async () => {
+    // Arrange
+    const push = new SnsPushSender({ client: new SNSClient({ region: 'us-east-1' }) });
+    const router = routerOf(() => [
+      { kind: 'push', deviceToken: 'fcm-token-abc', title: 'Hi', body: 'Welcome' },
+    ]);
+    const { consume, dlq } = consumerRig({ router, senders: composeSenders({ push }) });
+
+    // Act
+    await consume(makeSqsEvent([relayedRecord(signupEvent(eventIds(1)[0] as string))]));
+
+    // Assert
+    expect(reasonOf(onlyMessage(dlq))).toContain(
+      'push deviceToken must be an SNS platform endpoint ARN',
+    );
+    expect(sns).not.toHaveReceivedCommand(PublishCommand);
+  });
+
+  it('C19 a notification for a channel with no sender is dead-lettered naming the channel', async () => {
+    // Arrange
+    const router = routerOf(() => [
+      { kind: 'webhook', url: 'https://hooks.example.com/in', payload: {} },
+    ]);
+    const { consume, dlq } = consumerRig({ router, senders: composeSenders({}) });
+
+    // Act
+    await consume(makeSqsEvent([relayedRecord(signupEvent(eventIds(1)[0] as string))]));
+
+    // Assert
+    expect(reasonOf(onlyMessage(dlq))).toContain(
+      'no webhook sender is configured, so webhook notifications cannot be sent',
+    );
+  });
+
+  it('C20 the same message delivered twice is sent once: the ledger skips the redelivery', async () => {
+    // Arrange
+    const { consume, senders, dlq } = consumerRig({ ledger: new MemoryLedger() });
+    const record = relayedRecord(signupEvent(eventIds(1)[0] as string));
+
+    // Act
+    await consume(makeSqsEvent([record]));
+    const again = await consume(
+      makeSqsEvent([
+        { ...record, attributes: { ...record.attributes, ApproximateReceiveCount: '2' } },
+      ]),
+    );
+
+    // Assert
+    expect(again.batchItemFailures).toEqual([]);
+    expect(senders.emails).toHaveLength(1);
+    expect(dlq.messages()).toEqual([]);
+  });
+
+  it('C21 a FIFO message without a MessageGroupId is delivered', async () => {
+    // Arrange
+    const { consume, senders } = consumerRig();
+    const record = relayedRecord(signupEvent(eventIds(1)[0] as string), {
+      eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:tidings-events.fifo',
+    });
+
+    // Act
+    const response = await consume(makeSqsEvent([record]));
+
+    // Assert
+    expect(record.attributes.MessageGroupId).toBeUndefined();
+    expect(response.batchItemFailures).toEqual([]);
+    expect(senders.emails).toHaveLength(1);
+  });
+
+  it('C22 a consumer DLQ that refuses the letter leaves the message on the queue for a retry', async () => {
+    // Arrange
+    const refusingDlq = new MemoryQueue({ name: 'tidings-dlq' });
+    vi.spyOn(refusingDlq, 'sendBatch').mockRejectedValue(new Error('throttled'));
+    const { consume, backoffs } = consumerRig({ deadLetterQueue: refusingDlq });
+    const record = makeSqsRecord({ body: 'not json' });
+
+    // Act
+    const response = await consume(makeSqsEvent([record]));
+
+    // Assert
+    expect(response.batchItemFailures).toEqual([{ itemIdentifier: record.messageId }]);
+    expect(backoffs.map((b) => b.receiptHandle)).toEqual([record.receiptHandle]);
+  });
+});
+
+describe('docs/bad-input.md', () => {
+  const reference = /`(test\/[\w./-]+\.test\.ts)` › "([^"]+)"/g;
+
+  it('names, in every row, tests that exist, and every catalogue test has its row', () => {
+    // Arrange
+    const doc = readFileSync(new URL('../../docs/bad-input.md', import.meta.url), 'utf8');
+    const rows = doc.split('\n').filter((line) => /^\|\s*[A-Z]\d+\s*\|/.test(line));
+    const own = readFileSync(new URL(import.meta.url), 'utf8');
+    const catalogue = [...own.matchAll(/\n {2}it\('([^']+)'/g)].map((m) => m[1] as string);
+    const named: string[] = [];
+    const missing: string[] = [];
+
+    // Act
+    for (const row of rows) {
+      const refs = [...row.matchAll(reference)];
+      if (refs.length === 0) missing.push(`row without a test: ${row.slice(0, 60)}`);
+      for (const [, file, name] of refs) {
+        const text = readFileSync(new URL(`../../${file}`, import.meta.url), 'utf8');
+        if (!text.includes(`it('${name}'`) && !text.includes(`it("${name}"`))
+          missing.push(`${file} › ${name}`);
+        if (file === 'test/bad-input/catalogue.test.ts') named.push(name as string);
+      }
+    }
+
+    // Assert
+    expect(rows.length).toBeGreaterThanOrEqual(40);
+    expect(missing).toEqual([]);
+    const unlisted = catalogue.filter(
+      (name) => !name.startsWith('names, in every row') && !named.includes(name),
+    );
+    expect(unlisted).toEqual([]);
+  });
+});
