@@ -1,0 +1,135 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ChaosOptionError } from '../../chaos/errors.ts';
+import { FAULT_SITES } from '../../chaos/faults.ts';
+import { formatReport, passed } from '../../chaos/report.ts';
+import { parseChaosArgs } from '../../chaos/run.ts';
+import { type ChaosReport, runChaos } from '../../chaos/runChaos.ts';
+
+// The bounded CI run: fixed seed, twice the default fault rate, 500 signups. The seed is one
+// at which every fault site fires at least once (the dead-letter sends are rare at 500).
+const CI_RUN = { seed: 20_250_103, rate: 0.1, signups: 500 } as const;
+
+describe('runChaos (CI run: 500 signups, rate 0.1)', () => {
+  let report: ChaosReport;
+  beforeAll(async () => {
+    report = await runChaos(CI_RUN);
+  }, 60_000);
+
+  it('settles: every signup handled, nothing left on the stream, queue or outbox', () => {
+    expect(report.settled).toBe(true);
+    expect(report.figures.committed).toBeGreaterThan(450);
+  });
+
+  it('sends a welcome email to every committed, deliverable signup', () => {
+    expect(report.figures.missing).toBe(0);
+    expect(report.figures.emailsSent).toBeGreaterThanOrEqual(
+      report.figures.committed - report.figures.undeliverable,
+    );
+  });
+
+  it('sends no welcome email twice outside the documented window, and counts the window', () => {
+    expect(report.figures.duplicatesOutsideWindow).toBe(0);
+    expect(report.figures.duplicatesInWindow).toBe(report.figures.duplicates);
+    expect(report.figures.duplicates).toBeLessThanOrEqual(report.figures.windowsOpened);
+    expect(report.figures.windowsOpened).toBeGreaterThan(0);
+  });
+
+  it('sends nothing for rolled-back or invalid signups, and has both', () => {
+    expect(report.figures.sentForRolledBackOrInvalid).toBe(0);
+    expect(report.figures.rolledBack).toBeGreaterThan(0);
+    expect(report.figures.invalid).toBeGreaterThan(0);
+  });
+
+  it('never tells a caller a signup committed when nothing applied', () => {
+    expect(report.figures.reportedButNotCommitted).toBe(0);
+  });
+
+  it('leaves every undelivered message on a dead-letter queue with its reason', () => {
+    expect(report.figures.undeliverable).toBeGreaterThan(0);
+    expect(report.figures.undeliveredOnDeadLetterQueue).toBe(report.figures.undelivered);
+    expect(report.figures.deadLettersWithoutReason).toBe(0);
+  });
+
+  it('injects faults at every boundary and opens the window in every way', () => {
+    for (const site of FAULT_SITES) expect(report.faults[site], site).toBeGreaterThan(0);
+    for (const [cause, count] of Object.entries(report.windowsByCause)) {
+      expect(count, cause).toBeGreaterThan(0);
+    }
+    expect(report.relay.crashes).toBeGreaterThan(0);
+    expect(report.consumer.crashes).toBeGreaterThan(0);
+  });
+
+  it('passes, and prints a table with the seed, the rate and the command that reproduces it', () => {
+    const text = formatReport(report);
+
+    expect(passed(report)).toBe(true);
+    expect(text).toMatch(/\| seed +\| +20250103 \|/);
+    expect(text).toMatch(/\| fault rate +\| +0\.1 \|/);
+    expect(text).toContain(
+      'npm run chaos -- --seed 20250103 --rate 0.1 --signups 500 --max-receive-count 10',
+    );
+  });
+});
+
+describe('runChaos', () => {
+  it('repeats exactly for the same seed, and differs for another', async () => {
+    const options = { seed: 5, rate: 0.1, signups: 150 };
+    const strip = (r: ChaosReport) => ({ ...r, wallMs: 0 });
+
+    const first = await runChaos(options);
+    const again = await runChaos(options);
+    const other = await runChaos({ ...options, seed: 6 });
+
+    expect(strip(again)).toEqual(strip(first));
+    expect(strip(other)).not.toEqual(strip(first));
+  });
+
+  it('catches duplicates outside the window when the consumer runs without its ledger', async () => {
+    const report = await runChaos({ ...CI_RUN, ledger: false });
+
+    expect(report.figures.duplicatesOutsideWindow).toBeGreaterThan(0);
+    expect(passed(report)).toBe(false);
+    expect(formatReport(report)).toContain('--no-ledger');
+  });
+
+  it('injects nothing at rate 0: every deliverable signup gets one email', async () => {
+    const report = await runChaos({ seed: 1, rate: 0, signups: 200 });
+
+    expect(Object.values(report.faults).every((count) => count === 0)).toBe(true);
+    expect(report.figures.duplicates).toBe(0);
+    expect(report.figures.windowsOpened).toBe(0);
+    expect(report.figures.emailsSent).toBe(report.figures.committed - report.figures.undeliverable);
+  });
+
+  it('refuses a rate outside [0, 1], naming it', async () => {
+    await expect(runChaos({ seed: 1, rate: 1.5, signups: 10 })).rejects.toThrow(
+      new ChaosOptionError('rate', 1.5, 'a number from 0 to 1'),
+    );
+  });
+});
+
+describe('parseChaosArgs', () => {
+  it('defaults to 5,000 signups at rate 0.05', () => {
+    expect(parseChaosArgs([])).toEqual({ seed: 1, rate: 0.05, signups: 5000 });
+  });
+
+  it('reads the flags', () => {
+    expect(
+      parseChaosArgs([
+        '--seed',
+        '9',
+        '--rate',
+        '0.2',
+        '--signups',
+        '100',
+        '--max-receive-count',
+        '5',
+        '--no-ledger',
+      ]),
+    ).toEqual({ seed: 9, rate: 0.2, signups: 100, maxReceiveCount: 5, ledger: false });
+  });
+
+  it('names a flag whose value is not a number', () => {
+    expect(() => parseChaosArgs(['--rate', 'lots'])).toThrow('--rate must be a number, got "lots"');
+  });
+});
