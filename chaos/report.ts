@@ -55,7 +55,7 @@ export function formatReport(report: ChaosReport): string {
     ['undelivered, on a DLQ with a reason', f.undeliveredOnDeadLetterQueue],
     ['undelivered, not on a DLQ (must be 0)', f.undelivered - f.undeliveredOnDeadLetterQueue],
     ['dead letters (all DLQs)', f.deadLettered],
-    ['dead letters without a reason (must be 0)', f.deadLettersWithoutReason],
+    ['dead letters without a reason (SQS redrive)', f.deadLettersWithoutReason],
     ['settled', report.settled ? 'yes' : 'NO'],
     ['simulated time', seconds(report.simulatedMs)],
     ['wall time', seconds(report.wallMs)],

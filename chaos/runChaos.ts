@@ -360,9 +360,12 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
           : {}),
       })),
     ),
+    // SQS's redrive moves a message that ran out of receives with no reason attached; the
+    // note MemoryQueue keeps ("maxReceiveCount exceeded") is not the failure's cause, so it
+    // does not count as one.
     ...queue.deadLetters().map((letter) => ({
       queue: `${queue.name} redrive`,
-      reason: letter.reason,
+      reason: '',
       ...(letter.message.attributes[Header.EVENT_ID]
         ? { eventId: letter.message.attributes[Header.EVENT_ID] }
         : {}),
