@@ -18,16 +18,18 @@ import { createConsumerHandler } from '../consumer.ts';
 import type { Clock } from '../events/ids.ts';
 import { DynamoDbLedger } from '../ledger/DynamoDbLedger.ts';
 import { MemoryLedger } from '../ledger/MemoryLedger.ts';
+import type { NotificationRouter } from '../notifications/NotificationRouter.ts';
 import { RecordingSenders } from '../notifications/RecordingSenders.ts';
 import type { NotificationLedger, NotificationSenders } from '../notifications/types.ts';
 import { MemoryOutboxStore } from '../outbox/MemoryOutboxStore.ts';
 import { OutboxRelay } from '../outbox/OutboxRelay.ts';
 import { OUTBOX_STREAM_FILTER } from '../outbox/tableDefinition.ts';
 import type { TransactWriter } from '../outbox/types.ts';
-import { type DeadLetter, MemoryQueue } from '../queue/MemoryQueue.ts';
-import { createRelayHandler } from '../relay.ts';
+import { type DeadLetter, MemoryQueue, type MemoryQueueFaults } from '../queue/MemoryQueue.ts';
+import { createRelayHandler, type RelayHandler } from '../relay.ts';
 import { composeSenders } from '../senders/composeSenders.ts';
 import { SesEmailSender } from '../senders/SesEmailSender.ts';
+import { WebhookSender } from '../senders/WebhookSender.ts';
 import { createLedgerTable, createTidingsTable } from './createTables.ts';
 import { LOCAL_AWS_CONFIG, startDynamoDbLocal } from './DynamoDbLocal.ts';
 import { type LocalEmail, type SesLocal, sesLocalMailbox, startSesLocal } from './SesLocal.ts';
@@ -78,6 +80,10 @@ export interface LocalPipelineOptions {
   readonly fromAddress?: string;
   /** The consumer's ledger. @default an in-memory (or DynamoDB Local) ledger */
   readonly ledger?: NotificationLedger;
+  /** The consumer's routing table. @default createAppRouter() */
+  readonly router?: NotificationRouter;
+  /** Faults the events queue (the one the relay sends to) injects, for tests. @default none */
+  readonly queueFaults?: MemoryQueueFaults;
 }
 
 const TABLE_NAME = 'tidings-local';
@@ -94,9 +100,14 @@ function movableClock(): { clock: Clock; advance: (ms: number) => void } {
   };
 }
 
-function queues(clock: Clock) {
+function queues(clock: Clock, faults?: MemoryQueueFaults) {
   return {
-    queue: new MemoryQueue({ name: 'notifications', clock, maxReceiveCount: 5 }),
+    queue: new MemoryQueue({
+      name: 'notifications',
+      clock,
+      maxReceiveCount: 5,
+      ...(faults ? { faults } : {}),
+    }),
     relayDlq: new MemoryQueue({ name: 'notifications-relay-dlq', clock }),
     consumerDlq: new MemoryQueue({ name: 'notifications-dlq', clock }),
   };
@@ -108,9 +119,11 @@ function consumerPump(
   senders: NotificationSenders,
   ledger: NotificationLedger,
   clock: Clock,
+  router: NotificationRouter | undefined,
 ): SqsEventPump {
   const handler = createConsumerHandler({
     senders,
+    ...(router ? { router } : {}),
     ledger,
     deadLetters: sqsRecordDeadLetters(consumerDlq),
     visibility: queue.visibilityChanger(),
@@ -139,7 +152,7 @@ function messagesOf(queue: MemoryQueue): DeadLetter[] {
 export function createMemoryPipeline(options: LocalPipelineOptions = {}): LocalPipeline {
   const { clock, advance } = movableClock();
   const store = new MemoryOutboxStore();
-  const { queue, relayDlq, consumerDlq } = queues(clock);
+  const { queue, relayDlq, consumerDlq } = queues(clock, options.queueFaults);
   const senders = new RecordingSenders();
   const relayDeadLetters = outboxItemDeadLetters(relayDlq);
   const relay = new OutboxRelay({
@@ -155,6 +168,7 @@ export function createMemoryPipeline(options: LocalPipelineOptions = {}): LocalP
     senders,
     options.ledger ?? new MemoryLedger({ clock }),
     clock,
+    options.router,
   );
   return {
     mode: 'memory',
@@ -192,6 +206,13 @@ export interface DynamoDbLocalPipelineOptions extends LocalPipelineOptions {
   readonly ledgerTableName?: string;
   /** Wraps the transaction writer, e.g. to inject faults. */
   readonly wrapWriter?: (writer: TransactWriter) => TransactWriter;
+  /** Wraps the relay handler the stream poller invokes, e.g. to observe or fail batches. */
+  readonly wrapRelayHandler?: (handler: RelayHandler) => RelayHandler;
+  /**
+   * The Standard Webhooks signing secret (`whsec_` + base64): when given, webhook
+   * notifications are sent, loopback receivers allowed. @default webhooks are not configured
+   */
+  readonly webhookSecret?: string;
 }
 
 /**
@@ -228,11 +249,11 @@ export async function createDynamoDbLocalPipeline(
     await createLedgerTable(client, ledgerTableName);
 
     const { clock, advance } = movableClock();
-    const { queue, relayDlq, consumerDlq } = queues(clock);
+    const { queue, relayDlq, consumerDlq } = queues(clock, options.queueFaults);
     const baseWriter = new DynamoDbTransactWriter({ client: createTransactWriteClient(config) });
     const writer = options.wrapWriter ? options.wrapWriter(baseWriter) : baseWriter;
     const relayDeadLetters = streamRecordDeadLetters(relayDlq);
-    const relayHandler = createRelayHandler({
+    const baseRelayHandler = createRelayHandler({
       queue,
       deadLetters: relayDeadLetters,
       outbox: new DynamoDbPendingOutbox({
@@ -240,6 +261,9 @@ export async function createDynamoDbLocalPipeline(
         client: DynamoDBDocumentClient.from(client),
       }),
     });
+    const relayHandler = options.wrapRelayHandler
+      ? options.wrapRelayHandler(baseRelayHandler)
+      : baseRelayHandler;
     const streamsClient = new DynamoDBStreamsClient(config);
     stops.push(async () => streamsClient.destroy());
     const poller = new StreamPoller({
@@ -265,10 +289,13 @@ export async function createDynamoDbLocalPipeline(
         client: ses2,
         fromAddress: options.fromAddress ?? 'welcome@tidings.local',
       }),
+      ...(options.webhookSecret
+        ? { webhook: new WebhookSender({ secret: options.webhookSecret, allowLoopback: true }) }
+        : {}),
     });
     const ledger =
       options.ledger ?? new DynamoDbLedger({ tableName: ledgerTableName, client, clock });
-    const pump = consumerPump(queue, consumerDlq, senders, ledger, clock);
+    const pump = consumerPump(queue, consumerDlq, senders, ledger, clock, options.router);
     const startedAt = Math.floor(Date.now() / 1000) - 1;
 
     return {
