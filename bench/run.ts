@@ -1,0 +1,514 @@
+/**
+ * `npm run bench`: AWS calls per welcome email, relay and consumer throughput, cold start and
+ * bundle size, a local end-to-end run on DynamoDB Local, and the cost per million emails.
+ * Prints tables and writes `bench/results.json`.
+ *
+ * `npm run bench:smoke` (CI): small sizes, calls and throughput only, results to
+ * `bench/out/results.smoke.json`; exits non-zero when calls per notification at batch 10 go
+ * over the budget. That check is a count, so it is stable on noisy machines; times are
+ * reported, never enforced.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { SESv2Client } from '@aws-sdk/client-sesv2';
+import { Env } from '../lambdas/constants.ts';
+import { LAMBDA_BASE_ENVIRONMENT, LAMBDA_ENTRIES, TIDINGS_BUNDLING } from '../lib/bundling.ts';
+import { createBenchSenders } from './benchSenders.ts';
+import { type ColdStartResult, type ColdStartSubject, measureColdStarts } from './coldStart.ts';
+import { costPerMillion, type UsagePerNotification } from './costPerMillion.ts';
+import { CallBudgetExceededError } from './errors.ts';
+import { formatTable } from './formatTable.ts';
+import { LIST_PRICES } from './listPrices.ts';
+import { type LocalEndToEndResult, runLocalEndToEnd } from './localEndToEnd.ts';
+import { CALL_BUDGET, minimumCallsPerNotification } from './minimumCalls.ts';
+import { createMockedAws, totalCalls } from './mockedAws.ts';
+import {
+  BENCH_RESOURCES,
+  queueUrl,
+  runPipeline,
+  sqsRecordFor,
+  streamRecordsFor,
+} from './pipeline.ts';
+import { median } from './statistics.ts';
+import {
+  compareThroughput,
+  consumerRun,
+  naiveConsumerRun,
+  naiveRelayRun,
+  relayRun,
+  type ThroughputComparison,
+} from './throughput.ts';
+import { standardWriteUnits, transactionWriteUnits } from './writeUnits.ts';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const smoke = process.argv.includes('--smoke');
+const log = (text = '') => process.stdout.write(`${text}\n`);
+
+/** Deployment settings the cost model uses: the construct's defaults (lib/transactional-notifications.ts). */
+const DEPLOYMENT = { memoryMb: 256, relayBatchSize: 100, consumerBatchSize: 10 } as const;
+/** Modelled AWS round trip per sequential call, for the "with AWS latency" cost column. */
+const ASSUMED_CALL_LATENCY_MS = 15;
+const SQS_BILLING_CHUNK_BYTES = 64 * 1024;
+/** Our consumer must load in at most this fraction of the reference consumer's time. */
+const COLD_START_BUDGET = 0.7;
+/** Throughput targets with instant mocked clients, per second. */
+const THROUGHPUT_TARGETS = { relay: 50_000, consumer: 10_000 } as const;
+
+const round = (value: number, digits = 3) => Math.round(value * 10 ** digits) / 10 ** digits;
+
+async function measureCalls() {
+  log('== 1. AWS API calls per welcome email (client level, real handlers, mocked clients)');
+  const aws = createMockedAws();
+  const senders = createBenchSenders(aws);
+  const rows = [];
+  const sizes = { stream: DEPLOYMENT.relayBatchSize, sqs: DEPLOYMENT.consumerBatchSize };
+  for (const n of [1, 10, 100]) {
+    const run = await runPipeline(aws, senders, n, sizes);
+    const perRole = Object.fromEntries(
+      Object.entries(run.calls).map(([role, operations]) => [
+        role,
+        round(Object.values(operations).reduce((a, b) => a + b, 0) / n),
+      ]),
+    );
+    const measured = round(totalCalls(run.calls) / n);
+    const minimum = minimumCallsPerNotification(n);
+    rows.push({
+      batchSize: n,
+      measured,
+      minimum: round(minimum.total),
+      perRole,
+      operations: run.calls,
+    });
+  }
+  log(
+    formatTable(
+      ['batch', 'producer', 'relay', 'consumer', 'ledger', 'sender', 'measured', 'minimum'],
+      rows.map((r) => [
+        r.batchSize,
+        r.perRole.producer ?? 0,
+        r.perRole.relay ?? 0,
+        r.perRole.consumer ?? 0,
+        r.perRole.ledger ?? 0,
+        r.perRole.sender ?? 0,
+        r.measured,
+        r.minimum,
+      ]),
+    ),
+  );
+  log(
+    `minimum = ${minimumCallsPerNotification(1).formula}; budget at batch ${CALL_BUDGET.batchSize}: <= ${CALL_BUDGET.maxCallsPerNotification}`,
+  );
+  for (const r of rows) log(`  batch ${r.batchSize}: ${JSON.stringify(r.operations)}`);
+
+  // Durations for the cost model: repeated batch-10 passes, median per invocation.
+  const durations = { producer: [] as number[], relay: [] as number[], consumer: [] as number[] };
+  let last: Awaited<ReturnType<typeof runPipeline>> | undefined;
+  for (let i = 0; i < (smoke ? 3 : 30); i++) {
+    last = await runPipeline(aws, senders, CALL_BUDGET.batchSize, sizes);
+    if (i === 0) continue; // warm-up
+    durations.producer.push(...last.durationsMs.producer);
+    durations.relay.push(...last.durationsMs.relay);
+    durations.consumer.push(...last.durationsMs.consumer);
+  }
+  aws.restore();
+  return { rows, durations, budgetRun: last };
+}
+
+async function measureThroughput() {
+  log('\n== 2. Throughput in one process, mocked clients (median of runs)');
+  const relayRecords = smoke ? 1_000 : 20_000;
+  const consumerMessages = smoke ? 500 : 5_000;
+  const repeats = smoke ? 2 : 5;
+  const results: Record<string, ThroughputComparison> = {};
+
+  // `send` replaced: Tidings' code alone, what the targets are about. `build`: the SDK's own
+  // per-call work (endpoint, middleware stack, serialization) included. 1 ms: what batching
+  // and concurrency buy once calls take time.
+  const configs: readonly {
+    label: string;
+    answerAt: 'send' | 'build';
+    latencyMs: number;
+    relay: number;
+    consumer: number;
+  }[] = [
+    { label: '', answerAt: 'send', latencyMs: 0, relay: relayRecords, consumer: consumerMessages },
+    ...(smoke
+      ? []
+      : [
+          {
+            label: ', SDK request building',
+            answerAt: 'build' as const,
+            latencyMs: 0,
+            relay: relayRecords / 4,
+            consumer: consumerMessages / 4,
+          },
+          {
+            label: ', 1 ms per call',
+            answerAt: 'send' as const,
+            latencyMs: 1,
+            relay: 200,
+            consumer: 200,
+          },
+        ]),
+  ];
+  // Real outbox items: the producer handler's transactions, as the stream would carry them.
+  const source = createMockedAws();
+  const seed = await runPipelineInputs(source, Math.max(relayRecords, consumerMessages));
+  source.restore();
+  const allRecords = streamRecordsFor(seed.items);
+  for (const config of configs) {
+    const aws = createMockedAws({ latencyMs: config.latencyMs, answerAt: config.answerAt });
+    const senders = createBenchSenders(aws);
+    const records = allRecords.slice(0, config.relay);
+    results[`relay${config.label}`] = await compareThroughput(
+      records.length,
+      repeats,
+      relayRun(aws, records, DEPLOYMENT.relayBatchSize),
+      naiveRelayRun(aws, records),
+      config.latencyMs,
+    );
+    const messages = seed.messages.slice(0, config.consumer);
+    results[`consumer${config.label}`] = await compareThroughput(
+      messages.length,
+      repeats,
+      consumerRun(aws, senders, messages, DEPLOYMENT.consumerBatchSize),
+      naiveConsumerRun(aws, senders, messages),
+      config.latencyMs,
+    );
+    aws.restore();
+  }
+  log(
+    formatTable(
+      ['path', 'items', 'tidings/s', 'naive/s', 'ratio', 'target'],
+      Object.entries(results).map(([name, r]) => [
+        name,
+        r.tidings.items,
+        r.tidings.perSecond,
+        r.naive.perSecond,
+        r.ratio,
+        name.includes(',')
+          ? '-'
+          : `>= ${THROUGHPUT_TARGETS[name.startsWith('relay') ? 'relay' : 'consumer']}`,
+      ]),
+    ),
+  );
+  const relay = results.relay?.tidings.perSecond ?? 0;
+  const consumer = results.consumer?.tidings.perSecond ?? 0;
+  return {
+    paths: results,
+    targets: THROUGHPUT_TARGETS,
+    targetsMet: {
+      relay: relay >= THROUGHPUT_TARGETS.relay,
+      consumer: consumer >= THROUGHPUT_TARGETS.consumer,
+    },
+  };
+}
+
+/** Outbox items and relayed messages for `count` signups, made by the real producer and relay. */
+async function runPipelineInputs(aws: ReturnType<typeof createMockedAws>, count: number) {
+  const run = await runPipeline(aws, createBenchSenders(aws), count, {
+    stream: DEPLOYMENT.relayBatchSize,
+    sqs: DEPLOYMENT.consumerBatchSize,
+  });
+  return {
+    items: run.transactions.flat(),
+    messages: aws.relayedMessages().map((message) => sqsRecordFor(message)),
+  };
+}
+
+async function measureColdStart(): Promise<{
+  bundles: ColdStartResult[];
+  consumerToReference: number | undefined;
+  budget: number;
+  budgetMet: boolean;
+}> {
+  log(
+    '\n== 3. Cold start: bundled as the CDK bundles them (lib/bundling.ts TIDINGS_BUNDLING), fresh process, median of 10',
+  );
+  const env: Record<string, string> = {
+    ...LAMBDA_BASE_ENVIRONMENT,
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'bench',
+    AWS_SECRET_ACCESS_KEY: 'bench',
+    [Env.TABLE_NAME]: BENCH_RESOURCES.tableName,
+    [Env.QUEUE_URL]: queueUrl(BENCH_RESOURCES.queueName),
+    [Env.RELAY_DLQ_URL]: queueUrl(BENCH_RESOURCES.relayDlqName),
+    [Env.CONSUMER_DLQ_URL]: queueUrl(BENCH_RESOURCES.consumerDlqName),
+    [Env.FROM_ADDRESS]: BENCH_RESOURCES.fromAddress,
+    [Env.LEDGER_TABLE_NAME]: BENCH_RESOURCES.ledgerTableName,
+    FROM_ADDRESS: BENCH_RESOURCES.fromAddress,
+  };
+  const noSourceMaps = { ...env, NODE_OPTIONS: '' };
+  const sdkExternal = {
+    ...TIDINGS_BUNDLING,
+    bundleAwsSDK: false,
+    externalModules: ['@aws-sdk/*', '@smithy/*'],
+  };
+  const consumer = { entry: LAMBDA_ENTRIES.consumer, construct: 'consumerDepsFromEnv', env };
+  const reference = { entry: join(here, 'reference', 'consumer.ts'), env };
+  const subjects: ColdStartSubject[] = [
+    {
+      name: 'producer',
+      entry: LAMBDA_ENTRIES.producer,
+      bundling: TIDINGS_BUNDLING,
+      construct: 'producerDepsFromEnv',
+      env,
+    },
+    {
+      name: 'relay',
+      entry: LAMBDA_ENTRIES.relay,
+      bundling: TIDINGS_BUNDLING,
+      construct: 'relayDepsFromEnv',
+      env,
+    },
+    { name: 'consumer', bundling: TIDINGS_BUNDLING, ...consumer },
+    { name: 'reference consumer', bundling: TIDINGS_BUNDLING, ...reference },
+    { name: 'consumer, SDK external', bundling: sdkExternal, ...consumer },
+    { name: 'reference, SDK external', bundling: sdkExternal, ...reference },
+    {
+      name: 'consumer, no tree-shaking',
+      bundling: TIDINGS_BUNDLING,
+      esbuildOverrides: { treeShaking: false },
+      ...consumer,
+    },
+    {
+      name: 'consumer, not minified',
+      bundling: { ...TIDINGS_BUNDLING, minify: false },
+      ...consumer,
+    },
+    {
+      name: 'consumer, CommonJS main fields first',
+      bundling: { ...TIDINGS_BUNDLING, mainFields: ['main', 'module'] },
+      ...consumer,
+    },
+    {
+      name: 'consumer, no --enable-source-maps',
+      bundling: TIDINGS_BUNDLING,
+      ...consumer,
+      env: noSourceMaps,
+    },
+    {
+      name: 'consumer, code splitting (lazy clients not loaded)',
+      bundling: TIDINGS_BUNDLING,
+      esbuildOverrides: { splitting: true },
+      ...consumer,
+    },
+    {
+      name: 'part: bare SQS client',
+      entry: join(here, 'coldStartParts', 'bareSqsClient.ts'),
+      bundling: TIDINGS_BUNDLING,
+      env,
+    },
+    {
+      name: 'part: zod alone',
+      entry: join(here, 'coldStartParts', 'zodOnly.ts'),
+      bundling: TIDINGS_BUNDLING,
+      env,
+    },
+  ];
+  const results = await measureColdStarts(subjects, {
+    outdir: join(here, 'out', 'cold-start'),
+    runs: 10,
+  });
+  log(
+    formatTable(
+      ['bundle', 'KB', 'load ms', 'import', 'construct', 'process ms'],
+      results.map((r) => [r.name, r.bundleKb, r.loadMs, r.importMs, r.constructMs, r.processMs]),
+    ),
+  );
+  const ours = results.find((r) => r.name === 'consumer');
+  const ref = results.find((r) => r.name === 'reference consumer');
+  const ratio = ours && ref ? round(ours.loadMs / ref.loadMs, 2) : undefined;
+  log(
+    `consumer / reference load time: ${ratio} (budget <= ${COLD_START_BUDGET}${ratio !== undefined && ratio <= COLD_START_BUDGET ? ', met' : ', NOT met'})`,
+  );
+  for (const r of results.filter((r) => !r.name.includes(','))) {
+    log(`  ${r.name}: ${r.composition.map((c) => `${c.source} ${c.kb} KB`).join(', ')}`);
+  }
+  return {
+    bundles: results,
+    consumerToReference: ratio,
+    budget: COLD_START_BUDGET,
+    budgetMet: ratio !== undefined && ratio <= COLD_START_BUDGET,
+  };
+}
+
+async function measureLocal(): Promise<
+  { burst: LocalEndToEndResult; paced: LocalEndToEndResult } | { skipped: string }
+> {
+  log('\n== 4. Local end to end on DynamoDB Local: 1,000 signups at once, then 200 at 20/s');
+  try {
+    const senders = (ses: SESv2Client) => createBenchSenders({ ses });
+    const burst = await runLocalEndToEnd({ signups: 1_000, senders });
+    const paced = await runLocalEndToEnd({ signups: 200, ratePerSecond: 20, senders });
+    log(
+      formatTable(
+        ['run', 'signups', 'p50 ms', 'p95 ms', 'p99 ms', 'max ms', 'emails/s', 'elapsed ms'],
+        Object.entries({ burst, 'paced 20/s': paced }).map(([name, result]) => [
+          name,
+          result.signups,
+          result.commitToSendMs.p50,
+          result.commitToSendMs.p95,
+          result.commitToSendMs.p99,
+          result.commitToSendMs.max,
+          result.throughputPerSecond,
+          result.elapsedMs,
+        ]),
+      ),
+    );
+    return { burst, paced };
+  } catch (error) {
+    const reason = `skipped: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`;
+    log(reason);
+    return { skipped: reason };
+  }
+}
+
+function costModel(calls: Awaited<ReturnType<typeof measureCalls>>) {
+  log('\n== 5. Cost per million welcome emails, us-east-1 list prices (see docs/benchmarks.md)');
+  const run = calls.budgetRun;
+  const n = CALL_BUDGET.batchSize;
+  if (!run) throw new TypeError('no batch-10 run to price');
+  const perTransaction = run.transactions.map((items) => transactionWriteUnits(items));
+  const outboxUnits = perTransaction.reduce((sum, t) => sum + t.outbox, 0) / n;
+  const businessUnits = perTransaction.reduce((sum, t) => sum + t.business, 0) / n;
+  // The relay deletes each outbox item (1 unit under 1 KB) and with it the pending-index entry.
+  const outboxItemBytes = Math.max(
+    ...run.transactions
+      .flat()
+      .filter((i) => i.kind === 'outbox')
+      .map((i) => JSON.stringify(i).length),
+  );
+  const deleteUnits = standardWriteUnits(outboxItemBytes) + 1;
+  const ledgerUnits = (run.calls.ledger.PutItem ?? 0) / n + (run.calls.ledger.UpdateItem ?? 0) / n;
+  const sendBatches = run.sendBatchPayloadBytes.reduce(
+    (sum, bytes) => sum + Math.max(1, Math.ceil(bytes / SQS_BILLING_CHUNK_BYTES)),
+    0,
+  );
+  const consumerBatches = run.invocations.consumer;
+  // The SQS event source mapping receives and deletes each batch: 2 billed requests per batch.
+  const sqsRequests = (sendBatches + 2 * consumerBatches) / n;
+  const medianMs = {
+    producer: median(calls.durations.producer),
+    relay: median(calls.durations.relay),
+    consumer: median(calls.durations.consumer),
+  };
+  const usage = (latency: number): UsagePerNotification => ({
+    writeRequestUnits: outboxUnits + deleteUnits + ledgerUnits,
+    streamReadRequestUnits: 0,
+    sqsRequests,
+    emails: 1,
+    lambdas: [
+      {
+        name: 'producer',
+        invocationsPerNotification: 1,
+        durationMs: medianMs.producer + latency * 1,
+        memoryMb: DEPLOYMENT.memoryMb,
+      },
+      {
+        name: 'relay',
+        invocationsPerNotification: run.invocations.relay / n,
+        // Sends then deletes, in sequence.
+        durationMs: medianMs.relay + latency * 2,
+        memoryMb: DEPLOYMENT.memoryMb,
+      },
+      {
+        name: 'consumer',
+        invocationsPerNotification: consumerBatches / n,
+        // Claim, send, complete: in sequence per message, messages in parallel.
+        durationMs: medianMs.consumer + latency * 3,
+        memoryMb: DEPLOYMENT.memoryMb,
+      },
+    ],
+  });
+  const measured = costPerMillion(usage(0), LIST_PRICES);
+  const withLatency = costPerMillion(usage(ASSUMED_CALL_LATENCY_MS), LIST_PRICES);
+  log(
+    formatTable(
+      [
+        'item',
+        'units / 1M emails',
+        'unit',
+        'USD (measured ms)',
+        `USD (+${ASSUMED_CALL_LATENCY_MS} ms/call)`,
+      ],
+      measured.lines.map((line, i) => [
+        line.item,
+        round(line.unitsPerMillion, 1),
+        line.unit,
+        round(line.usd, 4),
+        round(withLatency.lines[i]?.usd ?? 0, 4),
+      ]),
+    ),
+  );
+  log(
+    `plumbing (all but SES): $${round(measured.plumbingUsd, 2)} measured, $${round(withLatency.plumbingUsd, 2)} with ${ASSUMED_CALL_LATENCY_MS} ms per AWS call; SES: $${round(measured.sesUsd, 2)}`,
+  );
+  log(
+    `not counted: the signup's own business items, ${round(businessUnits, 2)} WRU per signup ($${round(businessUnits * LIST_PRICES.dynamoDbPerMillionWriteRequestUnits, 3)} per million)`,
+  );
+  return {
+    usage: usage(0),
+    medianMs,
+    measured,
+    withLatency,
+    assumedCallLatencyMs: ASSUMED_CALL_LATENCY_MS,
+    businessWriteUnitsPerSignup: businessUnits,
+    deployment: DEPLOYMENT,
+  };
+}
+
+async function main(): Promise<void> {
+  const started = performance.now();
+  log(
+    `Tidings benchmark${smoke ? ' (smoke)' : ''}: node ${process.version}, ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}`,
+  );
+  const calls = await measureCalls();
+  const throughput = await measureThroughput();
+  const coldStart = smoke ? { skipped: 'smoke run' } : await measureColdStart();
+  const local = smoke ? { skipped: 'smoke run' } : await measureLocal();
+  const cost = costModel(calls);
+
+  const results = {
+    generatedAt: new Date().toISOString(),
+    smoke,
+    machine: { node: process.version, cpus: cpus().length, model: cpus()[0]?.model },
+    calls: {
+      formula: minimumCallsPerNotification(1).formula,
+      budget: CALL_BUDGET,
+      batches: calls.rows,
+    },
+    throughput,
+    coldStart,
+    local,
+    cost,
+    prices: LIST_PRICES,
+    elapsedSeconds: round((performance.now() - started) / 1000, 1),
+  };
+  const file = smoke ? join(here, 'out', 'results.smoke.json') : join(here, 'results.json');
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
+  log(`\nwrote ${file} in ${results.elapsedSeconds} s`);
+
+  const budgetRow = calls.rows.find((r) => r.batchSize === CALL_BUDGET.batchSize);
+  if (budgetRow && budgetRow.measured > CALL_BUDGET.maxCallsPerNotification + 1e-9) {
+    throw new CallBudgetExceededError(
+      budgetRow.batchSize,
+      budgetRow.measured,
+      CALL_BUDGET.maxCallsPerNotification,
+      budgetRow.perRole,
+    );
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    process.stderr.write(
+      `bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
+    process.exit(1);
+  },
+);
