@@ -40,6 +40,8 @@ export const Metrics = {
   NOTIFICATIONS_SENT: 'NotificationsSent',
   /** Consumer: notifications that failed, with `channel` and `permanent` dimensions. */
   NOTIFICATIONS_FAILED: 'NotificationsFailed',
+  /** Consumer: events acknowledged unsent because no mapper takes their type (`skipUnmapped`). */
+  EVENTS_UNMAPPED: 'EventsUnmapped',
 } as const;
 
 /**

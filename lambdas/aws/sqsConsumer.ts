@@ -4,8 +4,10 @@ import {
   SqsFifoPartialProcessorAsync,
 } from '@aws-lambda-powertools/batch';
 import type { Logger } from '@aws-lambda-powertools/logger';
+import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { ChangeMessageVisibilityCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { Metrics as MetricName } from '../constants.ts';
 import { describeError, isPermanentError, type TidingsError } from '../errors.ts';
 import { type Clock, isUuid } from '../events/ids.ts';
 import { queueMessageFromEnvelope } from '../events/queueMessageFromEnvelope.ts';
@@ -26,6 +28,9 @@ import { defaultSqsClient, queueNameFromUrl } from './SqsQueueSender.ts';
 
 /** The logging the consumer does: Powertools' `Logger` fits. */
 export type ConsumerLogger = Pick<Logger, 'info' | 'warn' | 'error'>;
+
+/** Where the consumer emits metrics of its own: Powertools' `Metrics` fits. */
+export type ConsumerMetrics = Pick<Metrics, 'singleMetric'>;
 
 /** How long a failed message stays invisible before its next attempt. */
 export interface VisibilityBackoffOptions {
@@ -56,8 +61,23 @@ export function visibilityBackoffSeconds(
   return Math.min(MAX_VISIBILITY_SECONDS, Math.max(jittered, options.retryAfterSeconds ?? 0));
 }
 
+/**
+ * What happens to an event whose type has no mapper. By default it is a permanent failure:
+ * the message goes to the dead-letter sink as `UnmappedEventTypeError`. `skipUnmapped: true`
+ * acknowledges it unsent instead, for consumers sharing a queue with types they ignore on
+ * purpose; each one is then logged as a warning and counted as `EventsUnmapped` on `metrics`,
+ * which is why that option needs them. (Registering a mapper that returns `[]` ignores one
+ * type explicitly, with neither.)
+ */
+export type UnmappedEventOptions =
+  | { readonly skipUnmapped?: false; readonly metrics?: never }
+  | { readonly skipUnmapped: true; readonly metrics: ConsumerMetrics };
+
 /** Options of `consumeSqsRecords`. */
-export interface SqsConsumerOptions {
+export type SqsConsumerOptions = SqsConsumerBaseOptions & UnmappedEventOptions;
+
+/** The options of `consumeSqsRecords` other than `UnmappedEventOptions`. */
+export interface SqsConsumerBaseOptions {
   /** The routing table (`createAppRouter()` in the app). */
   readonly router: NotificationRouter;
   readonly senders: NotificationSenders;
@@ -67,8 +87,6 @@ export interface SqsConsumerOptions {
   readonly ledger?: NotificationLedger;
   /** How long a ledger claim holds. @default 60_000 */
   readonly leaseMs?: number;
-  /** @default true */
-  readonly skipUnmapped?: boolean;
   readonly validation?: ValidateNotificationOptions;
   /** Backs a failed message off (SQS `ChangeMessageVisibility`, or a `MemoryQueue`). */
   readonly visibility: VisibilityChanger;
@@ -100,6 +118,8 @@ export interface ConsumeReport {
   readonly deadLettered: number;
   /** Messages left for a retry (reported in `batchItemFailures`). */
   readonly retried: number;
+  /** Messages acknowledged unsent because no mapper takes their type (`skipUnmapped`). */
+  readonly unmapped: number;
 }
 
 const silent: ConsumerLogger = { info() {}, warn() {}, error() {} };
@@ -110,7 +130,8 @@ const silent: ConsumerLogger = { info() {}, warn() {}, error() {} };
  * Each record is parsed (CloudEvents envelope -> `QueueMessage`), validated with the queue's
  * schema, routed and sent with `processNotificationMessage`. Then, per record:
  * - success: done;
- * - permanent failure (bad envelope, invalid payload or notification, a provider refusal):
+ * - permanent failure (bad envelope, invalid payload or notification, an event type with no
+ *   mapper unless `skipUnmapped`, a provider refusal):
  *   sent to the dead-letter sink with the reason and reported done, so it leaves the queue
  *   at once; if the dead-letter send fails, it is reported failed, never dropped;
  * - transient failure (or an unknown error): its visibility is set to a backoff that grows
@@ -131,6 +152,7 @@ export async function consumeSqsRecords(
   const failedNotifications: FailedNotification[] = [];
   let deadLettered = 0;
   let retried = 0;
+  let unmapped = 0;
 
   const count = (outcomes: readonly NotificationOutcomeLike[]) => {
     for (const outcome of outcomes) {
@@ -184,7 +206,7 @@ export async function consumeSqsRecords(
         ...(options.queueSpec ? { queue: options.queueSpec } : {}),
         ...(options.ledger ? { ledger: options.ledger } : {}),
         ...(options.leaseMs !== undefined ? { leaseMs: options.leaseMs } : {}),
-        ...(options.skipUnmapped !== undefined ? { skipUnmapped: options.skipUnmapped } : {}),
+        ...(options.skipUnmapped ? { skipUnmapped: true } : {}),
         ...(options.validation ? { validation: options.validation } : {}),
         ...(options.clock ? { clock: options.clock } : {}),
         onLedgerError: (error, notificationId, operation) =>
@@ -195,6 +217,15 @@ export async function consumeSqsRecords(
           }),
       });
       count(result.outcomes);
+      if (result.unmapped) {
+        unmapped++;
+        logger.warn('no mapper for the event type; acknowledged unsent (skipUnmapped)', {
+          eventId: result.event.eventId,
+          eventType: result.event.eventType,
+          messageId: record.messageId,
+        });
+        return;
+      }
       logger.info('message processed', {
         eventId: result.event.eventId,
         eventType: result.event.eventType,
@@ -254,12 +285,16 @@ export async function consumeSqsRecords(
         ...(options.context ? { context: options.context } : {}),
         throwOnFullBatchFailure: false,
       });
+  if (unmapped > 0 && options.skipUnmapped) {
+    options.metrics.singleMetric().addMetric(MetricName.EVENTS_UNMAPPED, 'Count', unmapped);
+  }
   return {
     response: { batchItemFailures: [...response.batchItemFailures] },
     sent,
     failedNotifications,
     deadLettered,
     retried,
+    unmapped,
   };
 }
 

@@ -19,8 +19,10 @@ export interface ProcessNotificationOptions {
   /** Validates the payload with the queue's schema before routing. */
   readonly queue?: QueueSpec;
   /**
-   * Treat an event type with no mapper as done (0 dispatched) instead of an error.
-   * @default true
+   * Treat an event type with no mapper as done (nothing sent, `unmapped: true`) instead of
+   * throwing `UnmappedEventTypeError`. Off by default, so a type nobody mapped (a typo, a
+   * producer deployed before its mapper) is not acknowledged unseen.
+   * @default false
    */
   readonly skipUnmapped?: boolean;
   /** Claim each notification before sending, so redeliveries do not send twice. */
@@ -66,6 +68,8 @@ export interface ProcessResult {
   /** How many were skipped because an earlier delivery sent them. */
   readonly skipped: number;
   readonly outcomes: readonly NotificationOutcome[];
+  /** Set when `skipUnmapped` let an event with no mapper for its type through unsent. */
+  readonly unmapped?: true;
 }
 
 /**
@@ -77,7 +81,7 @@ export interface ProcessResult {
  * @throws NotificationDeliveryError when any notification failed, with every outcome; it is
  *   permanent only if every failure is.
  * @throws MissingEventTypeError, MissingMessageIdError, PayloadValidationError, MapperError,
- *   UnmappedEventTypeError (with `skipUnmapped: false`) for a message that cannot be routed.
+ *   UnmappedEventTypeError (unless `skipUnmapped`) for a message that cannot be routed.
  */
 export async function processNotificationMessage(
   message: QueueMessage,
@@ -89,7 +93,9 @@ export async function processNotificationMessage(
     ? { ...received, payload: options.queue.parse(received.payload, received.eventType) }
     : received;
   if (!options.router.has(event.eventType)) {
-    if (options.skipUnmapped ?? true) return { event, dispatched: 0, skipped: 0, outcomes: [] };
+    if (options.skipUnmapped) {
+      return { event, dispatched: 0, skipped: 0, outcomes: [], unmapped: true };
+    }
     throw new UnmappedEventTypeError(event.eventType, event.eventId);
   }
   const notifications = options.router.resolve(event);

@@ -721,24 +721,32 @@ describe('bad input at the consumer', () => {
     expect(senders.emails.map((s) => s.context.notificationId)).toEqual([`${id}:0`]);
   });
 
-  it('C6 known gap: an event type with no mapper is acknowledged with nothing sent and nothing dead-lettered', async () => {
+  it('C6 an event type with no mapper is dead-lettered as UnmappedEventTypeError', async () => {
     // Arrange
     const { consume, dlq, senders } = consumerRig();
+    const [id] = eventIds(1) as [string];
     const record = relayedRecord(
-      makeEvent({
-        eventId: eventIds(1)[0] as string,
-        eventType: 'user.deleted',
-        payload: signupPayload(),
-      }),
+      makeEvent({ eventId: id, eventType: 'user.deleted', payload: signupPayload() }),
     );
 
     // Act
     const response = await consume(makeSqsEvent([record]));
 
-    // Assert: the documented gap (skipUnmapped defaults to true); see docs/bad-input.md.
+    // Assert
     expect(response.batchItemFailures).toEqual([]);
     expect(senders.sent).toEqual([]);
-    expect(dlq.messages()).toEqual([]);
+    const letter = onlyMessage(dlq);
+    expect(errorOf(letter)).toBe('UnmappedEventTypeError');
+    expect(reasonOf(letter)).toBe(
+      'UnmappedEventTypeError: no notification mapper registered for event type "user.deleted"',
+    );
+    expect(letter.attributes).toMatchObject({
+      deadLetterSource: 'consumer',
+      eventId: id,
+      receiveCount: '1',
+      sourceQueue: 'tidings-events',
+    });
+    expect(letter.body).toBe(record.body);
   });
 
   it('C7 a payload the queue schema rejects is dead-lettered as PayloadValidationError', async () => {

@@ -1,3 +1,4 @@
+import { Metrics } from '@aws-lambda-powertools/metrics';
 import {
   ChangeMessageVisibilityCommand,
   SendMessageBatchCommand,
@@ -6,7 +7,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import type { SQSRecord } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, expectTypeOf, it, vi } from 'vitest';
 import { createAppRouter } from '../../lambdas/app/router.ts';
 import { userNotificationsQueue } from '../../lambdas/app/userEvents.ts';
 import { DeadLetterAttribute, sqsRecordDeadLetters } from '../../lambdas/aws/deadLetter.ts';
@@ -14,8 +15,10 @@ import { SqsQueueSender } from '../../lambdas/aws/SqsQueueSender.ts';
 import {
   consumeSqsRecords,
   SqsVisibilityChanger,
+  type UnmappedEventOptions,
   visibilityBackoffSeconds,
 } from '../../lambdas/aws/sqsConsumer.ts';
+import { Metrics as MetricName } from '../../lambdas/constants.ts';
 import { SendError } from '../../lambdas/notifications/errors.ts';
 import { RecordingSenders } from '../../lambdas/notifications/RecordingSenders.ts';
 import type { EmailNotification, NotificationLedger } from '../../lambdas/notifications/types.ts';
@@ -81,6 +84,35 @@ function options(senders: RecordingSenders, extra: { ledger?: NotificationLedger
     random: () => 0.5,
     ...extra,
   };
+}
+
+/** A record of a relayed event whose type the app router has no mapper for. */
+function unmappedRecord(eventId: string) {
+  const event = makeEvent({
+    eventId,
+    eventType: 'user.deleted',
+    payload: { userId: '5b0f7a4e-2c1d-4e8f-9a3b-000000000001', email: 'ada@example.com' },
+  });
+  const message = toOutgoingMessage(
+    { event, outbox: 'users', destination: 'notifications' },
+    false,
+  );
+  return makeSqsRecord({ body: message.body, stringAttributes: message.attributes });
+}
+
+/** Powertools `Metrics` whose single metrics are recorded instead of printed. */
+function recordingMetrics() {
+  const emitted: { name: string; unit: string; value: number }[] = [];
+  const metrics = new Metrics({ namespace: MetricName.NAMESPACE, serviceName: 'test' });
+  vi.spyOn(metrics, 'singleMetric').mockImplementation(() => {
+    const single = new Metrics({ namespace: MetricName.NAMESPACE, serviceName: 'test' });
+    vi.spyOn(single, 'addMetric').mockImplementation((name, unit, value) => {
+      emitted.push({ name, unit, value });
+      return single;
+    });
+    return single;
+  });
+  return { metrics, emitted };
 }
 
 function deadLetterEntries() {
@@ -183,6 +215,81 @@ describe('consumeSqsRecords', () => {
       expect(sqs).not.toHaveReceivedCommand(ChangeMessageVisibilityCommand);
     },
   );
+
+  it('dead-letters an event type with no mapper as UnmappedEventTypeError by default', async () => {
+    // Arrange
+    const [id, okId] = eventIds(2) as [string, string];
+    const unmapped = unmappedRecord(id);
+    const healthy = signupRecord(okId, 'bob@example.com');
+    const senders = new RecordingSenders();
+
+    // Act
+    const report = await consumeSqsRecords(makeSqsEvent([unmapped, healthy]), options(senders));
+
+    // Assert
+    expect(failedIds(report)).toEqual([]);
+    expect(senders.emails.map((s) => s.notification.to)).toEqual(['bob@example.com']);
+    const [letter, ...others] = deadLetterEntries();
+    expect(others).toEqual([]);
+    expect(letter?.MessageBody).toBe(unmapped.body);
+    const attributes = letter?.MessageAttributes ?? {};
+    expect(attributes[DeadLetterAttribute.ERROR]?.StringValue).toBe('UnmappedEventTypeError');
+    expect(attributes[DeadLetterAttribute.REASON]?.StringValue).toBe(
+      'UnmappedEventTypeError: no notification mapper registered for event type "user.deleted"',
+    );
+    expect(attributes[DeadLetterAttribute.EVENT_ID]?.StringValue).toBe(id);
+    expect(report).toMatchObject({ deadLettered: 1, unmapped: 0 });
+  });
+
+  it('with skipUnmapped acknowledges an unmapped type unsent, with a warning and a metric', async () => {
+    // Arrange
+    const [a, b, okId] = eventIds(3) as [string, string, string];
+    const records = [unmappedRecord(a), unmappedRecord(b), signupRecord(okId, 'bob@example.com')];
+    const senders = new RecordingSenders();
+    const { metrics, emitted } = recordingMetrics();
+    const warn = vi.fn();
+    const logger = { info: vi.fn(), warn, error: vi.fn() };
+
+    // Act
+    const report = await consumeSqsRecords(makeSqsEvent(records), {
+      ...options(senders),
+      skipUnmapped: true,
+      metrics,
+      logger,
+    });
+
+    // Assert
+    expect(failedIds(report)).toEqual([]);
+    expect(deadLetterEntries()).toEqual([]);
+    expect(senders.emails.map((s) => s.notification.to)).toEqual(['bob@example.com']);
+    expect(report).toMatchObject({ deadLettered: 0, unmapped: 2 });
+    expect(emitted).toEqual([{ name: MetricName.EVENTS_UNMAPPED, unit: 'Count', value: 2 }]);
+    // Skipping without a place to count the skips does not type-check.
+    expectTypeOf<{ skipUnmapped: true }>().not.toExtend<UnmappedEventOptions>();
+    const warnings = warn.mock.calls.map(([, fields]) => fields);
+    expect(warnings).toHaveLength(2);
+    expect(warnings).toEqual(
+      expect.arrayContaining([
+        { eventId: a, eventType: 'user.deleted', messageId: records[0]?.messageId },
+        { eventId: b, eventType: 'user.deleted', messageId: records[1]?.messageId },
+      ]),
+    );
+  });
+
+  it('with skipUnmapped emits no metric when every type is mapped', async () => {
+    // Arrange
+    const { metrics, emitted } = recordingMetrics();
+
+    // Act
+    const report = await consumeSqsRecords(
+      makeSqsEvent([signupRecord(eventIds(1)[0] as string, 'ada@example.com')]),
+      { ...options(new RecordingSenders()), skipUnmapped: true, metrics },
+    );
+
+    // Assert
+    expect(report.unmapped).toBe(0);
+    expect(emitted).toEqual([]);
+  });
 
   it('carries the event id and original attributes onto the dead letter', async () => {
     // Arrange

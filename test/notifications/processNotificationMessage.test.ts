@@ -85,40 +85,38 @@ function routerFor(notifications: () => Notification[]): NotificationRouter {
 
 describe('processNotificationMessage', () => {
   describe('unmapped event types', () => {
-    it('returns dispatched 0 and sends nothing by default', async () => {
+    it('throws a permanent UnmappedEventTypeError by default, sending nothing', async () => {
       // Arrange
       const senders = new RecordingSenders();
       const router = new NotificationRouter().register('other', () => [emailNotification()]);
 
       // Act
-      const result = await processNotificationMessage(queueMessageFor(makeEvent()), {
-        router,
-        senders,
-      });
-
-      // Assert
-      expect(result).toMatchObject({ dispatched: 0, skipped: 0, outcomes: [] });
-      expect(result.event.eventId).toBe(EVENT_ID);
-      expect(senders.sent).toEqual([]);
-    });
-
-    it('throws UnmappedEventTypeError with skipUnmapped false', async () => {
-      // Arrange
-      const senders = new RecordingSenders();
-
-      // Act
       const error = await rejectionOf(
-        processNotificationMessage(queueMessageFor(makeEvent()), {
-          router: new NotificationRouter(),
-          senders,
-          skipUnmapped: false,
-        }),
+        processNotificationMessage(queueMessageFor(makeEvent()), { router, senders }),
       );
 
       // Assert
       expect(error).toBeInstanceOf(UnmappedEventTypeError);
       expect((error as UnmappedEventTypeError).eventType).toBe('user.registered');
       expect((error as UnmappedEventTypeError).eventId).toBe(EVENT_ID);
+      expect(isPermanentError(error)).toBe(true);
+      expect(senders.sent).toEqual([]);
+    });
+
+    it('with skipUnmapped returns it as unmapped with nothing dispatched', async () => {
+      // Arrange
+      const senders = new RecordingSenders();
+
+      // Act
+      const result = await processNotificationMessage(queueMessageFor(makeEvent()), {
+        router: new NotificationRouter(),
+        senders,
+        skipUnmapped: true,
+      });
+
+      // Assert
+      expect(result).toMatchObject({ dispatched: 0, skipped: 0, outcomes: [], unmapped: true });
+      expect(result.event.eventId).toBe(EVENT_ID);
       expect(senders.sent).toEqual([]);
     });
   });
