@@ -19,6 +19,11 @@ export const Env = {
   WEBHOOK_SECRET_ARN: 'TIDINGS_WEBHOOK_SECRET_ARN',
   /** The idempotency ledger table. */
   LEDGER_TABLE_NAME: 'TIDINGS_LEDGER_TABLE_NAME',
+  /**
+   * The events queue's redrive `maxReceiveCount`: the consumer dead-letters a transient
+   * failure on that receive with its reason. Unset: it leaves the move to the redrive policy.
+   */
+  MAX_RECEIVE_COUNT: 'TIDINGS_MAX_RECEIVE_COUNT',
   /** `true` only for local runs: allows http webhooks to loopback. Never set on AWS. */
   ALLOW_LOOPBACK_WEBHOOKS: 'TIDINGS_ALLOW_LOOPBACK_WEBHOOKS',
 } as const;

@@ -9,6 +9,7 @@ import { SqsQueueSender } from './aws/SqsQueueSender.ts';
 import {
   type ConsumeReport,
   consumeSqsRecords,
+  maxReceiveCountFromEnv,
   queueUrlFromArn,
   SqsVisibilityChanger,
   type VisibilityBackoffOptions,
@@ -48,6 +49,8 @@ export interface ConsumerHandlerDeps {
   /** Time kept back from the invocation's remaining time for the lease. @default 5_000 */
   readonly leaseSafetyMarginMs?: number;
   readonly backoff?: VisibilityBackoffOptions;
+  /** The queue's redrive `maxReceiveCount`: see `SqsConsumerOptions`. @default unknown */
+  readonly maxReceiveCount?: number;
   /** Jitter source in [0, 1). @default Math.random */
   readonly random?: () => number;
   readonly clock?: Clock;
@@ -95,6 +98,7 @@ export function createConsumerHandler(deps: ConsumerHandlerDeps): ConsumerHandle
       ...(deps.ledger ? { ledger: deps.ledger } : {}),
       ...(deps.allowLoopbackWebhooks ? { validation: { allowLoopbackHttp: true } } : {}),
       ...(deps.backoff ? { backoff: deps.backoff } : {}),
+      ...(deps.maxReceiveCount ? { maxReceiveCount: deps.maxReceiveCount } : {}),
       ...(deps.random ? { random: deps.random } : {}),
       ...(deps.clock ? { clock: deps.clock } : {}),
       ...(context ? { context } : {}),
@@ -208,6 +212,7 @@ export function consumerDepsFromEnv(): ConsumerHandlerDeps {
     // Without a ledger table a redelivery may send a notification again; the stack sets one.
     ...(process.env[Env.LEDGER_TABLE_NAME] ? { ledger: DynamoDbLedger.fromEnv() } : {}),
     allowLoopbackWebhooks: process.env[Env.ALLOW_LOOPBACK_WEBHOOKS] === 'true',
+    maxReceiveCount: maxReceiveCountFromEnv(),
     logger: new Logger({ serviceName: serviceName('consumer') }),
     metrics: new Metrics({ namespace: MetricName.NAMESPACE, serviceName: serviceName('consumer') }),
   };

@@ -154,7 +154,9 @@ export interface TransactionalNotificationsProps {
    */
   readonly consumerTimeout?: Duration;
   /**
-   * Deliveries of a message before SQS moves it to the dead-letter queue.
+   * Deliveries of a message before it goes to the dead-letter queue: the queue's redrive
+   * policy, and the consumer (told through `TIDINGS_MAX_RECEIVE_COUNT`) dead-letters a
+   * transient failure on the last one with its reason.
    * @default 5
    */
   readonly maxReceiveCount?: number;
@@ -290,6 +292,7 @@ export class TransactionalNotifications extends Construct {
 
     const consumerTimeout = props.consumerTimeout ?? Duration.seconds(30);
     const consumerWindow = props.consumerMaxBatchingWindow;
+    const maxReceiveCount = props.maxReceiveCount ?? 5;
     this.deadLetterQueue = new Queue(this, 'DeadLetterQueue', {
       ...(fifo ? { fifo: true, contentBasedDeduplication: false } : {}),
       encryption: QueueEncryption.SQS_MANAGED,
@@ -315,7 +318,7 @@ export class TransactionalNotifications extends Construct {
       ),
       deadLetterQueue: {
         queue: this.deadLetterQueue,
-        maxReceiveCount: props.maxReceiveCount ?? 5,
+        maxReceiveCount,
       },
     });
     // Lambda's on-failure destinations take standard queues only, so this one never is FIFO.
@@ -360,6 +363,7 @@ export class TransactionalNotifications extends Construct {
           : {}),
         [Env.WEBHOOK_SECRET_ARN]: this.webhookSigningSecret.secretArn,
         [Env.LEDGER_TABLE_NAME]: this.ledgerTable.tableName,
+        [Env.MAX_RECEIVE_COUNT]: String(maxReceiveCount),
       },
     });
     const sweepInterval = props.sweepInterval ?? Duration.minutes(5);

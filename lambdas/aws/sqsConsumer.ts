@@ -7,7 +7,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { ChangeMessageVisibilityCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { Metrics as MetricName } from '../constants.ts';
+import { Env, Metrics as MetricName } from '../constants.ts';
 import { describeError, isPermanentError, type TidingsError } from '../errors.ts';
 import { type Clock, isUuid } from '../events/ids.ts';
 import { queueMessageFromEnvelope } from '../events/queueMessageFromEnvelope.ts';
@@ -93,6 +93,13 @@ export interface SqsConsumerBaseOptions {
   /** Where permanent failures go, with the reason (the consumer DLQ). */
   readonly deadLetters: DeadLetterSink<SQSRecord>;
   readonly backoff?: VisibilityBackoffOptions;
+  /**
+   * The `maxReceiveCount` of the queue's redrive policy. A transient failure on that receive,
+   * the last one SQS delivers, is dead-lettered here with its reason, instead of being left
+   * for the redrive policy, which moves the message on the next receive without any.
+   * @default unknown: transient failures are always retried
+   */
+  readonly maxReceiveCount?: number;
   /** Jitter source in [0, 1). @default Math.random */
   readonly random?: () => number;
   readonly clock?: Clock;
@@ -136,7 +143,8 @@ const silent: ConsumerLogger = { info() {}, warn() {}, error() {} };
  *   at once; if the dead-letter send fails, it is reported failed, never dropped;
  * - transient failure (or an unknown error): its visibility is set to a backoff that grows
  *   with `ApproximateReceiveCount` (or to the provider's `retryAfterSeconds`, if longer) and
- *   it is reported failed, so only it is retried.
+ *   it is reported failed, so only it is retried; on the queue's last receive
+ *   (`maxReceiveCount`, when given) it is dead-lettered with its reason instead.
  *
  * Records of a standard queue run in parallel (Powertools' `BatchProcessor`); on a FIFO
  * queue (`.fifo` source) they run in order, and after a failure the rest of that message
@@ -241,17 +249,26 @@ export async function consumeSqsRecords(
         receiveCount,
         error: describeError(error),
       };
-      if (isPermanentError(error)) {
+      const permanent = isPermanentError(error);
+      const lastReceive =
+        options.maxReceiveCount !== undefined && receiveCount >= options.maxReceiveCount;
+      if (permanent || lastReceive) {
+        const described = describeForDeadLetter(error);
         try {
           await options.deadLetters.deadLetter(record, {
-            ...describeForDeadLetter(error),
+            ...described,
+            ...(permanent
+              ? {}
+              : {
+                  reason: `${described.reason} (transient, retries exhausted: receive ${receiveCount} of maxReceiveCount ${options.maxReceiveCount})`,
+                }),
             ...(eventId ? { eventId } : {}),
             receiveCount,
             queue,
           });
         } catch (deadLetterError) {
           const seconds = await backOff(record, receiveCount, undefined);
-          logger.error('dead-lettering a permanent failure failed; retrying the message', {
+          logger.error('dead-lettering a failed message failed; retrying the message', {
             ...base,
             deadLetterError: describeError(deadLetterError),
             visibilitySeconds: seconds,
@@ -260,7 +277,12 @@ export async function consumeSqsRecords(
           throw deadLetterError;
         }
         deadLettered++;
-        logger.warn('permanent failure; message sent to the dead-letter queue', base);
+        logger.warn(
+          permanent
+            ? 'permanent failure; message sent to the dead-letter queue'
+            : 'transient failure on the last receive; message sent to the dead-letter queue',
+          base,
+        );
         return;
       }
       const seconds = await backOff(record, receiveCount, error);
@@ -296,6 +318,28 @@ export async function consumeSqsRecords(
     retried,
     unmapped,
   };
+}
+
+/** The largest `maxReceiveCount` an SQS redrive policy accepts. */
+const MAX_MAX_RECEIVE_COUNT = 1000;
+
+/**
+ * The queue's `maxReceiveCount` from `TIDINGS_MAX_RECEIVE_COUNT`, as the CDK construct sets it
+ * from the queue's redrive policy; `undefined` when the variable is unset.
+ * @throws TypeError naming the variable when it is not an integer from 1 to 1000.
+ */
+export function maxReceiveCountFromEnv(
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): number | undefined {
+  const raw = env[Env.MAX_RECEIVE_COUNT];
+  if (raw === undefined || raw === '') return undefined;
+  const value = Number(raw);
+  if (!/^\d+$/.test(raw.trim()) || value < 1 || value > MAX_MAX_RECEIVE_COUNT) {
+    throw new TypeError(
+      `environment variable ${Env.MAX_RECEIVE_COUNT} must be an integer from 1 to ${MAX_MAX_RECEIVE_COUNT}: ${JSON.stringify(raw)}`,
+    );
+  }
+  return value;
 }
 
 /** The queue name of an SQS queue ARN (`arn:aws:sqs:<region>:<account>:<name>`). */

@@ -87,6 +87,8 @@ export interface LocalPipelineOptions {
 }
 
 const TABLE_NAME = 'tidings-local';
+/** The events queue's `maxReceiveCount`, the CDK construct's default; the consumer knows it too. */
+const MAX_RECEIVE_COUNT = 5;
 const LEDGER_TABLE_NAME = 'tidings-local-ledger';
 
 /** A clock the pipeline can move forward, so retries that wait on a visibility timeout run at once. */
@@ -105,7 +107,7 @@ function queues(clock: Clock, faults?: MemoryQueueFaults) {
     queue: new MemoryQueue({
       name: 'notifications',
       clock,
-      maxReceiveCount: 5,
+      maxReceiveCount: MAX_RECEIVE_COUNT,
       ...(faults ? { faults } : {}),
     }),
     relayDlq: new MemoryQueue({ name: 'notifications-relay-dlq', clock }),
@@ -127,6 +129,7 @@ function consumerPump(
     ledger,
     deadLetters: sqsRecordDeadLetters(consumerDlq),
     visibility: queue.visibilityChanger(),
+    maxReceiveCount: MAX_RECEIVE_COUNT,
     allowLoopbackWebhooks: true,
     clock,
   });

@@ -954,6 +954,50 @@ describe('bad input at the consumer', () => {
     expect(dlq.messages()).toEqual([]);
   });
 
+  it('C16 an email SES still throttles on the last receive is dead-lettered with the throttling reason', async () => {
+    // Arrange
+    ses.on(SendEmailCommand).rejects(
+      Object.assign(new Error('Maximum sending rate exceeded.'), {
+        name: 'TooManyRequestsException',
+        $fault: 'client',
+        $metadata: { httpStatusCode: 429 },
+      }),
+    );
+    const email = new SesEmailSender({
+      fromAddress: 'no-reply@example.com',
+      client: new SESv2Client({ region: 'us-east-1' }),
+    });
+    const { consume, dlq, backoffs } = consumerRig({
+      senders: composeSenders({ email }),
+      maxReceiveCount: 10,
+    });
+    const [id] = eventIds(1) as [string];
+    const record = relayedRecord(signupEvent(id), {
+      attributes: { ApproximateReceiveCount: '10' },
+    });
+
+    // Act
+    const response = await consume(makeSqsEvent([record]));
+
+    // Assert
+    expect(response.batchItemFailures).toEqual([]);
+    expect(backoffs).toEqual([]);
+    const letter = onlyMessage(dlq);
+    expect(errorOf(letter)).toBe('NotificationDeliveryError');
+    expect(reasonOf(letter)).toContain(
+      '#0 email: SES SendEmail failed (transient): TooManyRequestsException: Maximum sending rate exceeded.',
+    );
+    expect(reasonOf(letter)).toMatch(
+      /\(transient, retries exhausted: receive 10 of maxReceiveCount 10\)$/,
+    );
+    expect(letter.attributes).toMatchObject({
+      deadLetterSource: 'consumer',
+      eventId: id,
+      receiveCount: '10',
+      sourceQueue: 'tidings-events',
+    });
+  });
+
   it('C17 a push to a disabled endpoint is dead-lettered with EndpointDisabled', async () => {
     // Arrange
     sns.on(PublishCommand).rejects(

@@ -18,6 +18,19 @@ import {
   TEST_ENV,
 } from './helpers.ts';
 
+/** The queue's redrive `maxReceiveCount` and what the consumer is told it is. */
+function maxReceiveCounts(pipeline: SynthesizedPipeline) {
+  const { template, construct, stack } = pipeline;
+  const resources = template.toJSON().Resources;
+  return {
+    redrive: resources[logicalId(stack, construct.queue)].Properties.RedrivePolicy.maxReceiveCount,
+    consumerEnv:
+      resources[logicalId(stack, construct.consumer)].Properties.Environment.Variables[
+        Env.MAX_RECEIVE_COUNT
+      ],
+  };
+}
+
 const PLATFORM_APP_ARN = `arn:aws:sns:${TEST_ENV.region}:${TEST_ENV.account}:app/GCM/MyApp`;
 const CONFIGURATION_SET = 'tidings-events';
 
@@ -277,6 +290,15 @@ describe('TransactionalNotifications (standard queue)', () => {
         expect(actions.get(action)).toEqual([ledgerArn]);
       }
       expect([...actions.keys()].filter((a) => a.startsWith('dynamodb:'))).toHaveLength(3);
+    });
+
+    it("is told the queue's maxReceiveCount, the value of its redrive policy", () => {
+      // Act
+      const { redrive, consumerEnv } = maxReceiveCounts(pipeline);
+
+      // Assert
+      expect(redrive).toBe(7);
+      expect(consumerEnv).toBe(String(redrive));
     });
 
     it('gets the sender, configuration set, secret, ledger and DLQ from the environment names the handlers read', () => {
@@ -539,6 +561,15 @@ describe('TransactionalNotifications (FIFO)', () => {
       DeduplicationScope: 'messageGroup',
       FifoThroughputLimit: 'perMessageGroupId',
     });
+  });
+
+  it('redrives after 5 receives by default and tells the consumer so', () => {
+    // Act
+    const { redrive, consumerEnv } = maxReceiveCounts(pipeline);
+
+    // Assert
+    expect(redrive).toBe(5);
+    expect(consumerEnv).toBe('5');
   });
 
   it('keeps the relay DLQ standard, as Lambda on-failure destinations require', () => {

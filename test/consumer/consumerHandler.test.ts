@@ -1,9 +1,9 @@
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import type { Context, SQSRecord } from 'aws-lambda';
-import { describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { DeadLetterSink } from '../../lambdas/aws/deadLetter.ts';
-import { Metrics as MetricName } from '../../lambdas/constants.ts';
-import { createConsumerHandler, leaseMsFor } from '../../lambdas/consumer.ts';
+import { Env, Metrics as MetricName } from '../../lambdas/constants.ts';
+import { consumerDepsFromEnv, createConsumerHandler, leaseMsFor } from '../../lambdas/consumer.ts';
 import { SqsEventPump } from '../../lambdas/local/SqsEventPump.ts';
 import { SendError } from '../../lambdas/notifications/errors.ts';
 import { RecordingSenders } from '../../lambdas/notifications/RecordingSenders.ts';
@@ -152,5 +152,41 @@ describe('createConsumerHandler', () => {
       [MetricName.NOTIFICATIONS_FAILED, 1],
     ]);
     expect(dimensions).toEqual([{ channel: 'email' }, { channel: 'email', permanent: 'false' }]);
+  });
+});
+
+describe('consumerDepsFromEnv', () => {
+  afterEach(() => {
+    vi.unstubAllEnvs();
+  });
+
+  function stubConsumerEnv(maxReceiveCount: string | undefined) {
+    vi.stubEnv(Env.FROM_ADDRESS, 'no-reply@example.com');
+    vi.stubEnv(Env.CONSUMER_DLQ_URL, 'https://sqs.eu-west-1.amazonaws.com/111122223333/dlq');
+    vi.stubEnv(Env.LEDGER_TABLE_NAME, undefined);
+    vi.stubEnv(Env.WEBHOOK_SECRET_ARN, undefined);
+    vi.stubEnv(Env.MAX_RECEIVE_COUNT, maxReceiveCount);
+  }
+
+  it("takes the queue's maxReceiveCount from the variable the CDK construct sets", () => {
+    // Arrange
+    stubConsumerEnv('10');
+
+    // Act
+    const deps = consumerDepsFromEnv();
+
+    // Assert
+    expect(deps.maxReceiveCount).toBe(10);
+  });
+
+  it('leaves maxReceiveCount unknown without the variable', () => {
+    // Arrange
+    stubConsumerEnv(undefined);
+
+    // Act
+    const deps = consumerDepsFromEnv();
+
+    // Assert
+    expect(deps.maxReceiveCount).toBeUndefined();
   });
 });

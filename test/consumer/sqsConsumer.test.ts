@@ -14,16 +14,17 @@ import { DeadLetterAttribute, sqsRecordDeadLetters } from '../../lambdas/aws/dea
 import { SqsQueueSender } from '../../lambdas/aws/SqsQueueSender.ts';
 import {
   consumeSqsRecords,
+  maxReceiveCountFromEnv,
   SqsVisibilityChanger,
   type UnmappedEventOptions,
   visibilityBackoffSeconds,
 } from '../../lambdas/aws/sqsConsumer.ts';
-import { Metrics as MetricName } from '../../lambdas/constants.ts';
+import { Env, Metrics as MetricName } from '../../lambdas/constants.ts';
 import { SendError } from '../../lambdas/notifications/errors.ts';
 import { RecordingSenders } from '../../lambdas/notifications/RecordingSenders.ts';
 import type { EmailNotification, NotificationLedger } from '../../lambdas/notifications/types.ts';
 import { toOutgoingMessage } from '../../lambdas/outbox/relayEvents.ts';
-import { eventIds, makeEvent } from '../helpers/events.ts';
+import { eventIds, makeEvent, thrownBy } from '../helpers/events.ts';
 import { makeSqsEvent, makeSqsRecord, type SqsRecordOverrides } from '../helpers/sqs.ts';
 
 const QUEUE_URL = 'https://sqs.us-east-1.amazonaws.com/000000000000/tidings-events';
@@ -74,7 +75,10 @@ function transient(retryAfterSeconds?: number) {
   });
 }
 
-function options(senders: RecordingSenders, extra: { ledger?: NotificationLedger } = {}) {
+function options(
+  senders: RecordingSenders,
+  extra: { ledger?: NotificationLedger; maxReceiveCount?: number } = {},
+) {
   return {
     router: createAppRouter(),
     senders,
@@ -364,6 +368,92 @@ describe('consumeSqsRecords', () => {
     });
   });
 
+  describe('on the last receive the queue allows', () => {
+    const onReceive = (count: number) =>
+      signupRecord(eventIds(1)[0] as string, 'bob@example.com', {
+        attributes: { ApproximateReceiveCount: String(count) },
+      });
+
+    it('dead-letters a transient failure itself, with its reason and the receive count', async () => {
+      // Arrange
+      const record = onReceive(10);
+      const senders = sendersFailingFor({ 'bob@example.com': transient() });
+
+      // Act
+      const report = await consumeSqsRecords(
+        makeSqsEvent([record]),
+        options(senders, { maxReceiveCount: 10 }),
+      );
+
+      // Assert
+      expect(failedIds(report)).toEqual([]);
+      expect(sqs).not.toHaveReceivedCommand(ChangeMessageVisibilityCommand);
+      const [letter, ...others] = deadLetterEntries();
+      expect(others).toEqual([]);
+      expect(letter?.MessageBody).toBe(record.body);
+      const attributes = letter?.MessageAttributes ?? {};
+      expect(attributes[DeadLetterAttribute.ERROR]?.StringValue).toBe('NotificationDeliveryError');
+      const reason = attributes[DeadLetterAttribute.REASON]?.StringValue;
+      expect(reason).toMatch(/^NotificationDeliveryError: 1 of 1 notifications /);
+      expect(reason).toContain('#0 email: SES throttled the send');
+      expect(reason).toMatch(/\(transient, retries exhausted: receive 10 of maxReceiveCount 10\)$/);
+      expect(attributes[DeadLetterAttribute.RECEIVE_COUNT]?.StringValue).toBe('10');
+      expect(report).toMatchObject({ deadLettered: 1, retried: 0 });
+      expect(report.failedNotifications).toEqual([{ channel: 'email', permanent: false }]);
+    });
+
+    it('retries a transient failure on an earlier receive', async () => {
+      // Arrange
+      const record = onReceive(9);
+      const senders = sendersFailingFor({ 'bob@example.com': transient() });
+
+      // Act
+      const report = await consumeSqsRecords(
+        makeSqsEvent([record]),
+        options(senders, { maxReceiveCount: 10 }),
+      );
+
+      // Assert
+      expect(failedIds(report)).toEqual([record.messageId]);
+      expect(deadLetterEntries()).toEqual([]);
+    });
+
+    it('retries it, as before, when the maxReceiveCount is not known', async () => {
+      // Arrange
+      const record = onReceive(10);
+      const senders = sendersFailingFor({ 'bob@example.com': transient() });
+
+      // Act
+      const report = await consumeSqsRecords(makeSqsEvent([record]), options(senders));
+
+      // Assert
+      expect(failedIds(report)).toEqual([record.messageId]);
+      expect(deadLetterEntries()).toEqual([]);
+      expect(sqs).toHaveReceivedCommandTimes(ChangeMessageVisibilityCommand, 1);
+    });
+
+    it('leaves the message for a retry when the dead-letter send fails', async () => {
+      // Arrange
+      sqs
+        .on(SendMessageBatchCommand, { QueueUrl: DLQ_URL })
+        .rejects(
+          Object.assign(new Error('down'), { name: 'ServiceUnavailable', $fault: 'server' }),
+        );
+      const record = onReceive(10);
+      const senders = sendersFailingFor({ 'bob@example.com': transient() });
+
+      // Act
+      const report = await consumeSqsRecords(
+        makeSqsEvent([record]),
+        options(senders, { maxReceiveCount: 10 }),
+      );
+
+      // Assert
+      expect(failedIds(report)).toEqual([record.messageId]);
+      expect(report).toMatchObject({ deadLettered: 0, retried: 1 });
+    });
+  });
+
   it('retries an error it does not know, as transient', async () => {
     // Arrange
     const record = signupRecord(eventIds(1)[0] as string, 'bob@example.com');
@@ -429,6 +519,31 @@ describe('consumeSqsRecords', () => {
     // Assert
     expect(senders.sent).toHaveLength(0);
     expect(failedIds(report)).toEqual([]);
+  });
+});
+
+describe('maxReceiveCountFromEnv', () => {
+  it('reads the count, and nothing when the variable is unset or empty', () => {
+    // Act
+    const counts = [
+      maxReceiveCountFromEnv({ [Env.MAX_RECEIVE_COUNT]: '10' }),
+      maxReceiveCountFromEnv({}),
+      maxReceiveCountFromEnv({ [Env.MAX_RECEIVE_COUNT]: '' }),
+    ];
+
+    // Assert
+    expect(counts).toEqual([10, undefined, undefined]);
+  });
+
+  it.each(['0', '1001', '2.5', 'ten', '-3'])('refuses %j, naming the variable', (value) => {
+    // Act
+    const error = thrownBy(() => maxReceiveCountFromEnv({ [Env.MAX_RECEIVE_COUNT]: value }));
+
+    // Assert
+    expect(error).toBeInstanceOf(TypeError);
+    expect((error as Error).message).toBe(
+      `environment variable TIDINGS_MAX_RECEIVE_COUNT must be an integer from 1 to 1000: ${JSON.stringify(value)}`,
+    );
   });
 });
 
