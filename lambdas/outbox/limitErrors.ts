@@ -1,4 +1,5 @@
 import { OutboxError } from './errors.ts';
+import { codePointName } from './messageCharacters.ts';
 
 /** The AWS limit a transaction or outbox item broke. */
 export const TransactionLimit = {
@@ -52,6 +53,36 @@ export class TransactionLimitError extends OutboxError {
   ) {
     super(
       `${limit}: ${subject} is ${actual} ${UNIT[limit]}, over ${SERVICE_LIMIT[limit]}: ${max} ${UNIT[limit]}`,
+    );
+  }
+}
+
+/**
+ * The message the relay would send for an event holds a character SQS refuses in a message
+ * (U+FFFE or U+FFFF anywhere; a control character or a lone surrogate in a value sent as a
+ * message attribute, such as `eventType` or `correlationId`), found before any write: nothing
+ * was written. Permanent: committed, the event could only end on the relay's dead-letter queue.
+ *
+ * @example
+ * catch (error) {
+ *   if (error instanceof MessageCharacterError) return badRequest(error.path, error.message);
+ * }
+ */
+export class MessageCharacterError extends OutboxError {
+  readonly permanent = true;
+
+  constructor(
+    /** The event field holding the character: `payload.name`, `eventType`, `correlationId`. */
+    readonly path: string,
+    /** The refused code point, e.g. 0xFFFE. */
+    readonly codePoint: number,
+    /** Its UTF-16 index in the field's string. */
+    readonly index: number,
+    /** What would carry it: `relayed message of event <id>`. */
+    readonly subject: string,
+  ) {
+    super(
+      `${path} holds ${codePointName(codePoint)} at index ${index}, which SQS refuses in a message: ${subject}`,
     );
   }
 }

@@ -9,7 +9,8 @@ import {
   MAX_TRANSACTION_BYTES,
   transactItemBytes,
 } from './itemSize.ts';
-import { TransactionLimit, TransactionLimitError } from './limitErrors.ts';
+import { MessageCharacterError, TransactionLimit, TransactionLimitError } from './limitErrors.ts';
+import { refusedCharacterIn } from './messageCharacters.ts';
 import { type OutboxItem, toOutboxItem } from './outboxItem.ts';
 import { toOutgoingMessage } from './relayEvents.ts';
 import type { TransactItems, TransactWriter } from './types.ts';
@@ -45,6 +46,8 @@ export interface OutboxEntry<P = unknown> {
  * @throws PayloadValidationError when the payload fails the outbox's schema.
  * @throws TransactionLimitError (`itemBytes`) when the outbox item is over 400 KB, or
  *   (`messageBytes`) when the message the relay would send is over SQS's 1 MiB.
+ * @throws MessageCharacterError when that message would hold a character SQS refuses,
+ *   naming the field and the code point.
  *
  * @example
  * const outbox = outboxTransactItem({ tableName, outbox: usersOutbox,
@@ -68,8 +71,8 @@ export function outboxTransactItem<S extends StandardSchemaV1>(
       `outbox item of event ${event.eventId}`,
     );
   }
-  // Checked here, not in the relay: once committed, an event too large for SQS could only
-  // end on the relay's dead-letter queue.
+  // Checked here, not in the relay: once committed, an event SQS refuses (too large, or
+  // holding a character it refuses) could only end on the relay's dead-letter queue.
   const message = toOutgoingMessage(
     { event, outbox: outbox.name, destination: outbox.destination },
     outbox.destination.endsWith('.fifo'),
@@ -80,6 +83,15 @@ export function outboxTransactItem<S extends StandardSchemaV1>(
       TransactionLimit.MESSAGE_BYTES,
       sqsBytes,
       MAX_MESSAGE_BYTES,
+      `relayed message of event ${event.eventId}`,
+    );
+  }
+  const refused = refusedCharacterIn(message);
+  if (refused) {
+    throw new MessageCharacterError(
+      refused.path,
+      refused.codePoint,
+      refused.index,
       `relayed message of event ${event.eventId}`,
     );
   }

@@ -2,6 +2,8 @@ import { InvalidRegistrationError, UserAlreadyExistsError } from '../app/errors.
 import type { RegisteredUser } from '../app/registerUser.ts';
 import { TidingsError } from '../errors.ts';
 import type { SchemaIssue } from '../outbox/errors.ts';
+import { MessageCharacterError } from '../outbox/limitErrors.ts';
+import { codePointName } from '../outbox/messageCharacters.ts';
 import { MalformedRequestError } from './errors.ts';
 import type { ProducerTransport } from './parseProducerEvent.ts';
 
@@ -40,7 +42,17 @@ export function createdOutcome(user: RegisteredUser): ProducerOutcome {
 }
 
 /**
- * The outcome of a failed registration: 400 with the fields for invalid or malformed input,
+ * The request field of a staged event's field: the registration payload carries the
+ * request's fields under their own names, so `payload.name` is the request's `name`.
+ */
+function requestFieldOf(eventField: string): string {
+  if (eventField === 'payload') return '(root)';
+  return eventField.startsWith('payload.') ? eventField.slice('payload.'.length) : eventField;
+}
+
+/**
+ * The outcome of a failed registration: 400 with the fields for invalid or malformed input
+ * (a character SQS refuses in a field included, since the event could never be relayed),
  * 405 for a method other than POST, 409 for a taken email, 503 (with `retry-after`) for a
  * transient failure such as throttling, 500 for anything else (a permanent AWS failure, or
  * an error Tidings did not raise, which is a bug rather than something to retry). 5xx bodies say nothing of
@@ -55,6 +67,20 @@ export function errorOutcome(error: unknown): ProducerOutcome {
       statusCode: error.statusCode,
       body: { error: error.message, issues: [{ path: '(root)', message: error.reason }] },
       ...(error.statusCode === 405 ? { headers: { allow: 'POST' } } : {}),
+    };
+  }
+  if (error instanceof MessageCharacterError) {
+    return {
+      statusCode: 400,
+      body: {
+        error: error.message,
+        issues: [
+          {
+            path: requestFieldOf(error.path),
+            message: `holds ${codePointName(error.codePoint)} at index ${error.index}, which SQS refuses in a message`,
+          },
+        ],
+      },
     };
   }
   if (error instanceof UserAlreadyExistsError) {

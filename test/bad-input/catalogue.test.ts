@@ -211,31 +211,27 @@ describe('bad input at the producer', () => {
     expect(Object.keys(item?.payload as object).sort()).toEqual(['email', 'name', 'userId']);
   });
 
-  it('P9 a name with a noncharacter is accepted, then dead-lettered by the relay as MessageRefused', async () => {
+  it('P9 a name with a noncharacter is refused with 400 MessageCharacterError naming the field', async () => {
     // Arrange
-    const { produce, store } = producerRig();
-    const { relay, queue, dlq, deleted } = relayRig();
+    const { produce, store, refusals } = producerRig();
 
     // Act
     const result = await produce(
       makeFunctionUrlEvent({ email: 'ada@example.com', name: 'Ada\uFFFE' }),
     );
-    const [item] = store.itemsWithPrefix('OUTBOX#');
-    const response = await relay(
-      makeStreamEvent([streamRecordOf(item as Record<string, unknown>)]),
-    );
 
     // Assert
-    expect(result.statusCode).toBe(201);
-    expect(response.batchItemFailures).toEqual([]);
-    expect(queue instanceof MemoryQueue && queue.messages()).toEqual([]);
-    const letter = onlyMessage(dlq);
-    expect(errorOf(letter)).toBe('MessageRefused');
-    expect(reasonOf(letter)).toMatch(
-      /^InvalidParameterValue: message body contains U\+FFFE at index \d+, which SQS refuses$/,
-    );
-    expect(letter.attributes[DeadLetterAttribute.EVENT_ID]).toBe(bodyOf(result).eventId);
-    expect(deleted).toEqual([bodyOf(result).eventId]);
+    expect(result.statusCode).toBe(400);
+    expect(bodyOf(result)).toEqual({
+      error: expect.stringMatching(
+        /^payload\.name holds U\+FFFE at index 3, which SQS refuses in a message: relayed message of event [0-9a-f-]{36}$/,
+      ),
+      issues: [
+        { path: 'name', message: 'holds U+FFFE at index 3, which SQS refuses in a message' },
+      ],
+    });
+    expect(refusals()).toEqual([expect.stringMatching(/^MessageCharacterError: payload\.name /)]);
+    expect(store.itemsWithPrefix('')).toEqual([]);
   });
 });
 

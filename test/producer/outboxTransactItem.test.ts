@@ -10,7 +10,7 @@ import {
   MAX_TRANSACTION_BYTES,
   transactItemBytes,
 } from '../../lambdas/outbox/itemSize.ts';
-import { TransactionLimitError } from '../../lambdas/outbox/limitErrors.ts';
+import { MessageCharacterError, TransactionLimitError } from '../../lambdas/outbox/limitErrors.ts';
 import { MemoryOutboxStore } from '../../lambdas/outbox/MemoryOutboxStore.ts';
 import { outboxKey, toOutboxItem } from '../../lambdas/outbox/outboxItem.ts';
 import {
@@ -18,7 +18,9 @@ import {
   transactWriteWithOutbox,
   validateTransactItems,
 } from '../../lambdas/outbox/outboxTransactItem.ts';
+import { toOutgoingMessage } from '../../lambdas/outbox/relayEvents.ts';
 import type { TransactItems, TransactWriter } from '../../lambdas/outbox/types.ts';
+import { MemoryQueue } from '../../lambdas/queue/MemoryQueue.ts';
 import { MAX_MESSAGE_BYTES } from '../../lambdas/queue/types.ts';
 import { EVENT_ID, fakeClock, rejectionOf, T0, thrownBy } from '../helpers/events.ts';
 
@@ -146,6 +148,63 @@ describe('outboxTransactItem', () => {
     expect(limit).toMatchObject({ limit: 'messageBytes', max: MAX_MESSAGE_BYTES });
     expect(limit.actual).toBeGreaterThan(MAX_MESSAGE_BYTES);
     expect(limit.message).toContain(`${limit.actual} bytes`);
+  });
+
+  it('refuses a payload holding a character SQS refuses in a message, naming the field and code point', () => {
+    // Act
+    const error = thrownBy(() =>
+      outboxTransactItem({
+        tableName: TABLE,
+        outbox: notes,
+        eventType: 'note.added',
+        payload: { text: 'Ada\uFFFE' },
+        stage: { eventId: EVENT_ID },
+      }),
+    );
+
+    // Assert
+    expect(error).toBeInstanceOf(MessageCharacterError);
+    expect(error).toMatchObject({ path: 'payload.text', codePoint: 0xfffe, index: 3 });
+    expect((error as MessageCharacterError).permanent).toBe(true);
+    expect((error as Error).message).toBe(
+      `payload.text holds U+FFFE at index 3, which SQS refuses in a message: relayed message of event ${EVENT_ID}`,
+    );
+  });
+
+  it('refuses a control character in metadata sent as a message attribute', () => {
+    // Act
+    const error = thrownBy(() =>
+      outboxTransactItem({
+        tableName: TABLE,
+        outbox: notes,
+        eventType: 'note.added',
+        payload: { text: 'hi' },
+        stage: { correlationId: 'req\u0007' },
+      }),
+    );
+
+    // Assert
+    expect(error).toBeInstanceOf(MessageCharacterError);
+    expect(error).toMatchObject({ path: 'correlationId', codePoint: 0x7, index: 3 });
+  });
+
+  it('accepts control characters and lone surrogates in a payload, whose relayed message a queue checking like SQS takes', async () => {
+    // Act
+    const entry = outboxTransactItem({
+      tableName: TABLE,
+      outbox: notes,
+      eventType: 'note.added',
+      payload: { text: 'tab\u0001bell\u0007half\uD83D' },
+    });
+    const message = toOutgoingMessage(
+      { event: entry.event, outbox: notes.name, destination: notes.destination },
+      false,
+    );
+    const sent = await new MemoryQueue({ name: 'notes-queue' }).sendBatch([message]);
+
+    // Assert
+    expect(entry.item.Put?.Item?.payload).toEqual({ text: 'tab\u0001bell\u0007half\uD83D' });
+    expect(sent.failed).toEqual([]);
   });
 
   it('accepts an event just under both limits', () => {

@@ -177,6 +177,23 @@ describe('producer handler', () => {
     expect(ddb).not.toHaveReceivedCommand(TransactWriteCommand);
   });
 
+  it('answers 400 naming the field for a character SQS refuses, without calling DynamoDB', async () => {
+    // Act
+    const result = await producer()(
+      makeFunctionUrlEvent({ email: 'ada@example.com', name: 'Ada\uFFFF' }),
+    );
+
+    // Assert
+    expect(result.statusCode).toBe(400);
+    expect(bodyOf(result)).toEqual({
+      error: `payload.name holds U+FFFF at index 3, which SQS refuses in a message: relayed message of event ${EVENT_ID}`,
+      issues: [
+        { path: 'name', message: 'holds U+FFFF at index 3, which SQS refuses in a message' },
+      ],
+    });
+    expect(ddb).not.toHaveReceivedCommand(TransactWriteCommand);
+  });
+
   it('answers 400 for a body that is not JSON', async () => {
     // Act
     const result = await producer()(makeFunctionUrlEvent('{"email":'));
