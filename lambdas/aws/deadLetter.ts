@@ -1,5 +1,6 @@
 import type { DynamoDBRecord, SQSRecord } from 'aws-lambda';
 import { describeError } from '../errors.ts';
+import { escapeRefusedCharacters } from '../outbox/messageCharacters.ts';
 import { MAX_MESSAGE_BYTES, type OutgoingMessage, type QueueSender } from '../queue/types.ts';
 import { DeadLetterSendError, sdkErrorCode } from './relayErrors.ts';
 
@@ -82,6 +83,15 @@ function clean(value: string, max?: number): string {
   return max !== undefined && text.length > max ? `${text.slice(0, max - 3)}...` : text;
 }
 
+/**
+ * A JSON letter body SQS takes, with nothing lost: `JSON.stringify` leaves only U+FFFE and
+ * U+FFFF of what SQS refuses, and only inside strings, where a `\uFFFE` escape reads back as
+ * the same character. So a re-staged item holds exactly what was committed.
+ */
+function jsonBody(json: string): string {
+  return escapeRefusedCharacters(json);
+}
+
 function asId(value: string): string {
   return value.replace(NOT_ID_CHARACTERS, '_').slice(0, 128) || 'dead-letter';
 }
@@ -153,17 +163,19 @@ export function streamRecordLetter(record: DynamoDBRecord): LetterContent {
     approximateCreationDateTime: record.dynamodb?.ApproximateCreationDateTime,
     keys: record.dynamodb?.Keys,
   };
-  const full = JSON.stringify({ ...identity, newImage: record.dynamodb?.NewImage });
+  const full = jsonBody(JSON.stringify({ ...identity, newImage: record.dynamodb?.NewImage }));
   const fits = Buffer.byteLength(full) <= MAX_MESSAGE_BYTES - ATTRIBUTE_ROOM_BYTES;
   const body = fits
     ? full
-    : JSON.stringify({
-        ...identity,
-        newImageOmitted: `the image is ${Buffer.byteLength(full)} bytes, over the queue limit`,
-      });
+    : jsonBody(
+        JSON.stringify({
+          ...identity,
+          newImageOmitted: `the image is ${Buffer.byteLength(full)} bytes, over the queue limit`,
+        }),
+      );
   return {
     recordId,
-    body: clean(body),
+    body,
     groupId: asId(record.eventSourceARN ?? 'tidings-relay'),
     deduplicationId: asId(recordId),
     complete: fits,
@@ -176,15 +188,13 @@ export function streamRecordLetter(record: DynamoDBRecord): LetterContent {
  */
 export function outboxItemLetter(item: Readonly<Record<string, unknown>>): LetterContent {
   const recordId = typeof item.pk === 'string' ? item.pk : 'unknown-item';
-  const full = JSON.stringify(item);
+  const full = jsonBody(JSON.stringify(item));
   const fits = Buffer.byteLength(full) <= MAX_MESSAGE_BYTES - ATTRIBUTE_ROOM_BYTES;
   return {
     recordId,
-    body: clean(
-      fits
-        ? full
-        : JSON.stringify({ pk: item.pk, sk: item.sk, itemOmitted: 'over the queue limit' }),
-    ),
+    body: fits
+      ? full
+      : jsonBody(JSON.stringify({ pk: item.pk, sk: item.sk, itemOmitted: 'over the queue limit' })),
     groupId: 'tidings-sweeper',
     deduplicationId: asId(recordId),
     complete: fits,

@@ -626,6 +626,33 @@ describe('bad input at the relay', () => {
     // Assert
     expect(onlyMessage(fifo)).toMatchObject({ groupId: id, deduplicationId: id });
   });
+
+  it('R16 a noncharacter in an item written without the helper is dead-lettered as MessageRefused, the letter keeping it exactly', async () => {
+    // Arrange: what P9 refuses at the producer, committed by a service that skipped the helper.
+    const { relay, queue, dlq, deleted } = relayRig();
+    const [id] = eventIds(1) as [string];
+    const item = toOutboxItem(
+      signupEvent(id, { ...signupPayload(), name: 'Ada\uFFFE' }),
+      usersOutbox,
+    );
+
+    // Act
+    const response = await relay(
+      makeStreamEvent([streamRecordOf(item as unknown as Record<string, unknown>)]),
+    );
+
+    // Assert: SQS refused the event; the letter holds the item, the character escaped.
+    expect(response.batchItemFailures).toEqual([]);
+    expect((queue as MemoryQueue).messages()).toEqual([]);
+    const letter = onlyMessage(dlq);
+    expect(errorOf(letter)).toBe('MessageRefused');
+    expect(reasonOf(letter)).toMatch(
+      /^InvalidParameterValue: message body contains U\+FFFE at index \d+, which SQS refuses$/,
+    );
+    expect(letter.attributes[DeadLetterAttribute.EVENT_ID]).toBe(id);
+    expect(JSON.parse(letter.body).newImage.payload.M.name).toEqual({ S: 'Ada\uFFFE' });
+    expect(deleted).toEqual([id]);
+  });
 });
 
 describe('bad input at the consumer', () => {

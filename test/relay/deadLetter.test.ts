@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import {
   DeadLetterAttribute,
   deadLetterAttributes,
+  outboxItemDeadLetters,
   sqsRecordDeadLetters,
+  streamRecordDeadLetters,
   streamRecordLetter,
 } from '../../lambdas/aws/deadLetter.ts';
 import { DeadLetterSendError } from '../../lambdas/aws/relayErrors.ts';
@@ -71,6 +73,24 @@ describe('streamRecordLetter', () => {
       keys: { pk: { S: 'OUTBOX#x' } },
       newImageOmitted: expect.stringContaining('over the queue limit'),
     });
+  });
+});
+
+describe('relay letters holding a character SQS refuses', () => {
+  it('write a U+FFFE or U+FFFF of the item as a JSON escape, so the letter is taken and reads back unchanged', async () => {
+    // Arrange: an item committed without the SDK helper, which would have refused it.
+    const item = { pk: 'OUTBOX#x', sk: 'OUTBOX', kind: 'outbox', name: 'Ada\uFFFE\uFFFF' };
+    const dlq = new MemoryQueue({ name: 'tidings-relay-dlq' });
+
+    // Act
+    await streamRecordDeadLetters(dlq).deadLetter(streamRecordOf(item), info);
+    await outboxItemDeadLetters(dlq).deadLetter(item, info);
+
+    // Assert
+    const [fromStream, fromSweeper] = dlq.messages();
+    expect(fromStream?.body).toContain('Ada\\uFFFE\\uFFFF');
+    expect(JSON.parse(fromStream?.body ?? '').newImage.name).toEqual({ S: 'Ada\uFFFE\uFFFF' });
+    expect(JSON.parse(fromSweeper?.body ?? '').name).toBe('Ada\uFFFE\uFFFF');
   });
 });
 
