@@ -88,7 +88,7 @@ export interface LocalPipelineOptions {
 
 const TABLE_NAME = 'tidings-local';
 /** The events queue's `maxReceiveCount`, the CDK construct's default; the consumer knows it too. */
-const MAX_RECEIVE_COUNT = 5;
+const MAX_RECEIVE_COUNT = 10;
 const LEDGER_TABLE_NAME = 'tidings-local-ledger';
 
 /** A clock the pipeline can move forward, so retries that wait on a visibility timeout run at once. */

@@ -563,13 +563,13 @@ describe('TransactionalNotifications (FIFO)', () => {
     });
   });
 
-  it('redrives after 5 receives by default and tells the consumer so', () => {
+  it('redrives after 10 receives by default and tells the consumer so', () => {
     // Act
     const { redrive, consumerEnv } = maxReceiveCounts(pipeline);
 
     // Assert
-    expect(redrive).toBe(5);
-    expect(consumerEnv).toBe('5');
+    expect(redrive).toBe(10);
+    expect(consumerEnv).toBe('10');
   });
 
   it('keeps the relay DLQ standard, as Lambda on-failure destinations require', () => {
