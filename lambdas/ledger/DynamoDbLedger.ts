@@ -24,7 +24,9 @@ import {
 import { LedgerCounters } from './LedgerCounters.ts';
 import { checkLease, checkNotificationId, checkTtlSeconds } from './ledgerArguments.ts';
 import {
+  type ClaimAnswer,
   type InspectableLedger,
+  type LeaseReportingLedger,
   type LedgerOperation,
   type LedgerRecord,
   type LedgerStats,
@@ -96,7 +98,7 @@ export type DynamoDbLedgerEnvOptions = DynamoDbLedgerOptions extends infer O
  * const ledger = new DynamoDbLedger({ tableName: process.env.TIDINGS_LEDGER_TABLE_NAME ?? '' });
  * await processNotificationMessage(message, { router, senders, ledger, leaseMs });
  */
-export class DynamoDbLedger implements InspectableLedger {
+export class DynamoDbLedger implements InspectableLedger, LeaseReportingLedger {
   /** The table this ledger writes to. */
   readonly tableName: string;
   /** How long records live, in seconds. */
@@ -144,6 +146,14 @@ export class DynamoDbLedger implements InspectableLedger {
 
   /** Claims `notificationId` with a lease until `leaseUntil` (epoch ms). */
   async claim(notificationId: string, leaseUntil: number): Promise<ClaimOutcome> {
+    return (await this.claimReportingLease(notificationId, leaseUntil)).outcome;
+  }
+
+  /**
+   * `claim`, with the holder's `leaseUntil` when another worker holds the notification: the
+   * refusal's stored item carries it, so this costs no extra request.
+   */
+  async claimReportingLease(notificationId: string, leaseUntil: number): Promise<ClaimAnswer> {
     return this.#counted(async () => {
       checkNotificationId('claim', notificationId);
       const now = this.#clock();
@@ -174,7 +184,7 @@ export class DynamoDbLedger implements InspectableLedger {
       const refused = await this.#send('claim', notificationId, command);
       if (refused === undefined) {
         this.#tokens.set(notificationId, token);
-        return this.#outcome('claimed');
+        return { outcome: this.#outcome('claimed') };
       }
       if (refused === null) {
         throw new LedgerStoreError(
@@ -192,9 +202,12 @@ export class DynamoDbLedger implements InspectableLedger {
       // write. The token is fresh per claim, so this can only be that.
       if (current.owner === token && current.status === LedgerStatus.IN_PROGRESS) {
         this.#tokens.set(notificationId, token);
-        return this.#outcome('claimed');
+        return { outcome: this.#outcome('claimed') };
       }
-      return this.#outcome(current.status);
+      const outcome = this.#outcome(current.status);
+      return outcome === LedgerStatus.IN_PROGRESS && current.leaseUntil !== undefined
+        ? { outcome, leaseUntil: current.leaseUntil }
+        : { outcome };
     });
   }
 

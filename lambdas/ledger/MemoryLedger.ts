@@ -1,12 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '../events/ids.ts';
-import type { ClaimOutcome, NotificationLedger, SendResult } from '../notifications/types.ts';
+import type { ClaimOutcome, SendResult } from '../notifications/types.ts';
 import { DEFAULT_LEDGER_TTL_SECONDS } from './constants.ts';
 import { ClaimLostError, ClaimNotHeldError } from './errors.ts';
 import { LedgerCounters } from './LedgerCounters.ts';
 import { checkLease, checkNotificationId, checkTtlSeconds } from './ledgerArguments.ts';
 import {
+  type ClaimAnswer,
   type InspectableLedger,
+  type LeaseReportingLedger,
   type LedgerFault,
   type LedgerOperation,
   type LedgerRecord,
@@ -49,7 +51,7 @@ export interface MemoryLedgerOptions {
  * await processNotificationMessage(message, { router, senders, ledger });
  * ledger.status(`${eventId}:0`); // 'completed'
  */
-export class MemoryLedger implements InspectableLedger {
+export class MemoryLedger implements InspectableLedger, LeaseReportingLedger {
   readonly #records = new Map<string, LedgerRecord>();
   readonly #counters = new LedgerCounters();
   readonly #tokens = new Map<string, string>();
@@ -68,7 +70,12 @@ export class MemoryLedger implements InspectableLedger {
   }
 
   /** Claims `notificationId` with a lease until `leaseUntil` (epoch ms). */
-  claim(notificationId: string, leaseUntil: number): Promise<ClaimOutcome> {
+  async claim(notificationId: string, leaseUntil: number): Promise<ClaimOutcome> {
+    return (await this.claimReportingLease(notificationId, leaseUntil)).outcome;
+  }
+
+  /** `claim`, with the holder's `leaseUntil` when another worker holds the notification. */
+  claimReportingLease(notificationId: string, leaseUntil: number): Promise<ClaimAnswer> {
     return this.#run(() => this.#claim(this.#tokens, notificationId, leaseUntil));
   }
 
@@ -86,10 +93,13 @@ export class MemoryLedger implements InspectableLedger {
    * Another worker over the same records, with its own claims: what a second Lambda instance
    * is to a shared table. Its calls count in this ledger's `stats()`.
    */
-  worker(): NotificationLedger {
+  worker(): LeaseReportingLedger {
     const tokens = new Map<string, string>();
+    const claimReportingLease = (id: string, leaseUntil: number) =>
+      this.#run(() => this.#claim(tokens, id, leaseUntil));
     return {
-      claim: (id, leaseUntil) => this.#run(() => this.#claim(tokens, id, leaseUntil)),
+      claim: async (id, leaseUntil) => (await claimReportingLease(id, leaseUntil)).outcome,
+      claimReportingLease,
       complete: (id, result) => this.#run(() => this.#complete(tokens, id, result)),
       release: (id) => this.#run(() => this.#release(tokens, id)),
     };
@@ -127,7 +137,7 @@ export class MemoryLedger implements InspectableLedger {
     }
   }
 
-  #claim(tokens: Map<string, string>, notificationId: string, leaseUntil: number): ClaimOutcome {
+  #claim(tokens: Map<string, string>, notificationId: string, leaseUntil: number): ClaimAnswer {
     checkNotificationId('claim', notificationId);
     const now = this.#clock();
     checkLease(notificationId, leaseUntil, now, this.#ttlSeconds);
@@ -140,7 +150,9 @@ export class MemoryLedger implements InspectableLedger {
       (existing.status === LedgerStatus.IN_PROGRESS && (existing.leaseUntil ?? 0) < now);
     if (!free) {
       this.#counters.outcome(existing.status);
-      return existing.status;
+      return existing.status === LedgerStatus.IN_PROGRESS && existing.leaseUntil !== undefined
+        ? { outcome: existing.status, leaseUntil: existing.leaseUntil }
+        : { outcome: existing.status };
     }
     const token = this.#newToken();
     this.#records.set(notificationId, {
@@ -156,7 +168,7 @@ export class MemoryLedger implements InspectableLedger {
     this.#applied('claim', notificationId);
     tokens.set(notificationId, token);
     this.#counters.outcome('claimed');
-    return 'claimed';
+    return { outcome: 'claimed' };
   }
 
   #complete(tokens: Map<string, string>, notificationId: string, result: SendResult): void {

@@ -107,11 +107,26 @@ export class SendError extends NotificationError {
   }
 }
 
-/** The ledger already holds an unexpired claim on a notification: retry later. Transient. */
+/**
+ * The ledger already holds an unexpired claim on a notification: retry later. Transient.
+ * `retryAfterSeconds` is the time left on the holder's lease, when the ledger said, so the
+ * retry comes after the lease instead of finding it held again.
+ */
 export class NotificationInProgressError extends NotificationError {
   readonly permanent = false;
-  constructor(readonly notificationId: string) {
-    super(`notification ${notificationId} is being sent by another worker`);
+  /** Seconds until the holder's lease ends (rounded up past it), if the ledger said. */
+  readonly retryAfterSeconds?: number;
+
+  constructor(
+    readonly notificationId: string,
+    retryAfterSeconds?: number,
+  ) {
+    super(
+      `notification ${notificationId} is being sent by another worker${
+        retryAfterSeconds === undefined ? '' : `; its lease ends within ${retryAfterSeconds} s`
+      }`,
+    );
+    if (retryAfterSeconds !== undefined) this.retryAfterSeconds = retryAfterSeconds;
   }
 }
 

@@ -1,6 +1,7 @@
 import type { Clock } from '../events/ids.ts';
 import { integrationEventFromQueueMessage } from '../events/integrationEventFromQueueMessage.ts';
 import type { IntegrationEvent, QueueMessage } from '../events/types.ts';
+import type { ClaimAnswer, LeaseReportingLedger } from '../ledger/types.ts';
 import type { QueueSpec } from '../outbox/defineQueue.ts';
 import { dispatchNotification } from './dispatchNotification.ts';
 import {
@@ -107,12 +108,18 @@ export async function processNotificationMessage(
       try {
         const valid = validateNotification(notification, options.validation);
         if (options.ledger) {
-          const claim = await options.ledger.claim(
+          const claim = await claimOf(
+            options.ledger,
             notificationId,
             clock() + (options.leaseMs ?? 60_000),
           );
-          if (claim === 'completed') return { ...base, status: 'skipped' };
-          if (claim === 'in-progress') throw new NotificationInProgressError(notificationId);
+          if (claim.outcome === 'completed') return { ...base, status: 'skipped' };
+          if (claim.outcome === 'in-progress') {
+            throw new NotificationInProgressError(
+              notificationId,
+              secondsUntil(claim.leaseUntil, clock()),
+            );
+          }
           claimed = true;
         }
         const result = await dispatchNotification(valid, options.senders, {
@@ -155,4 +162,26 @@ export async function processNotificationMessage(
     skipped: outcomes.filter((o) => o.status === 'skipped').length,
     outcomes,
   };
+}
+
+/** Claims through `claimReportingLease` when the ledger has it, to learn the holder's lease. */
+function claimOf(
+  ledger: NotificationLedger,
+  notificationId: string,
+  leaseUntil: number,
+): Promise<ClaimAnswer> {
+  const reporting = (ledger as Partial<LeaseReportingLedger>).claimReportingLease;
+  if (typeof reporting === 'function') {
+    return reporting.call(ledger, notificationId, leaseUntil);
+  }
+  return ledger.claim(notificationId, leaseUntil).then((outcome) => ({ outcome }));
+}
+
+/**
+ * Whole seconds from `now` until just after `leaseUntil`: a claim succeeds only once the
+ * lease is strictly over. `undefined` when the lease is unknown or already over.
+ */
+function secondsUntil(leaseUntil: number | undefined, now: number): number | undefined {
+  if (leaseUntil === undefined || leaseUntil < now) return undefined;
+  return Math.floor((leaseUntil - now) / 1000) + 1;
 }

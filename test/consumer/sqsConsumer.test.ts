@@ -20,11 +20,12 @@ import {
   visibilityBackoffSeconds,
 } from '../../lambdas/aws/sqsConsumer.ts';
 import { Env, Metrics as MetricName } from '../../lambdas/constants.ts';
+import { MemoryLedger } from '../../lambdas/ledger/MemoryLedger.ts';
 import { SendError } from '../../lambdas/notifications/errors.ts';
 import { RecordingSenders } from '../../lambdas/notifications/RecordingSenders.ts';
 import type { EmailNotification, NotificationLedger } from '../../lambdas/notifications/types.ts';
 import { toOutgoingMessage } from '../../lambdas/outbox/relayEvents.ts';
-import { eventIds, makeEvent, thrownBy } from '../helpers/events.ts';
+import { eventIds, fakeClock, makeEvent, thrownBy } from '../helpers/events.ts';
 import { makeSqsEvent, makeSqsRecord, type SqsRecordOverrides } from '../helpers/sqs.ts';
 
 const QUEUE_URL = 'https://sqs.us-east-1.amazonaws.com/000000000000/tidings-events';
@@ -451,6 +452,30 @@ describe('consumeSqsRecords', () => {
       // Assert
       expect(failedIds(report)).toEqual([record.messageId]);
       expect(report).toMatchObject({ deadLettered: 0, retried: 1 });
+    });
+  });
+
+  it("waits out another worker's ledger lease instead of retrying before it ends", async () => {
+    // Arrange
+    const clock = fakeClock();
+    const ledger = new MemoryLedger({ clock });
+    const [id] = eventIds(1) as [string];
+    await ledger.worker().claim(`${id}:0`, clock() + 25_000);
+    const senders = new RecordingSenders();
+    const record = signupRecord(id, 'ada@example.com');
+
+    // Act
+    const report = await consumeSqsRecords(makeSqsEvent([record]), {
+      ...options(senders, { ledger }),
+      clock,
+    });
+
+    // Assert: the first receive's backoff would be 8 s; the lease has 25 s left.
+    expect(failedIds(report)).toEqual([record.messageId]);
+    expect(senders.sent).toEqual([]);
+    expect(sqs).toHaveReceivedCommandWith(ChangeMessageVisibilityCommand, {
+      ReceiptHandle: record.receiptHandle,
+      VisibilityTimeout: 26,
     });
   });
 

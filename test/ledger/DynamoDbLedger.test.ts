@@ -117,6 +117,33 @@ describe('DynamoDbLedger', () => {
       await expect(ledger.release(ID)).rejects.toBeInstanceOf(ClaimNotHeldError);
     });
 
+    it("reports the holder's lease from the refusal, without a second request", async () => {
+      ddb
+        .on(PutItemCommand)
+        .rejects(refused(storedItem('in-progress', 'other', { leaseUntil: { N: String(LEASE) } })));
+      const ledger = makeLedger();
+
+      const answer = await ledger.claimReportingLease(ID, T0 + 10_000);
+
+      expect(answer).toEqual({ outcome: 'in-progress', leaseUntil: LEASE });
+      expect(ddb.calls()).toHaveLength(1);
+    });
+
+    it('reports no lease when it claims, or the refusal shows a completed item', async () => {
+      ddb
+        .on(PutItemCommand)
+        .resolvesOnce({})
+        .rejectsOnce(refused(storedItem('completed', 'other')));
+      const ledger = makeLedger();
+
+      const answers = [
+        await ledger.claimReportingLease(ID, LEASE),
+        await ledger.claimReportingLease(`${EVENT_ID}:2`, LEASE),
+      ];
+
+      expect(answers).toEqual([{ outcome: 'claimed' }, { outcome: 'completed' }]);
+    });
+
     it('answers claimed when a retried request finds its own claim', async () => {
       ddb.on(PutItemCommand).rejects(refused(storedItem('in-progress', 'token-1')));
       const ledger = makeLedger();

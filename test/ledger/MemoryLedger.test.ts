@@ -42,6 +42,23 @@ describe('MemoryLedger', () => {
     expect(ledger.record(ID)?.leaseUntil).toBe(T0 + 60_000);
   });
 
+  it('reports the lease of the worker holding a refused claim', async () => {
+    const clock = fakeClock();
+    const ledger = new MemoryLedger({ clock });
+    const other = ledger.worker();
+
+    const first = await ledger.claimReportingLease(ID, T0 + 60_000);
+    clock.advance(20_000);
+    const refused = await other.claimReportingLease(ID, clock() + 60_000);
+    await ledger.complete(ID, {});
+    const completed = await other.claimReportingLease(ID, clock() + 60_000);
+
+    expect(first).toEqual({ outcome: 'claimed' });
+    expect(refused).toEqual({ outcome: 'in-progress', leaseUntil: T0 + 60_000 });
+    expect(completed).toEqual({ outcome: 'completed' });
+    expect(ledger.stats().calls.claim).toBe(3);
+  });
+
   it('lets another worker take over a claim whose lease expired', async () => {
     const clock = fakeClock();
     const ledger = new MemoryLedger({ clock });

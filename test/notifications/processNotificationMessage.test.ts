@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { isPermanentError } from '../../lambdas/errors.ts';
 import { MissingEventTypeError } from '../../lambdas/events/errors.ts';
+import { MemoryLedger } from '../../lambdas/ledger/MemoryLedger.ts';
 import {
   InvalidNotificationError,
   MapperError,
@@ -495,6 +496,55 @@ describe('processNotificationMessage', () => {
       expect(isPermanentError(error)).toBe(false);
       expect(senders.sent).toEqual([]);
       expect(ledger.calls).not.toContain(`release ${EVENT_ID}:0`);
+    });
+
+    it("carries the time left on the holder's lease as retryAfterSeconds, when the ledger reports it", async () => {
+      // Arrange
+      const clock = fakeClock();
+      const ledger = new MemoryLedger({ clock });
+      await ledger.worker().claim(`${EVENT_ID}:0`, clock() + 25_000);
+      clock.advance(10_000);
+
+      // Act
+      const error = await rejectionOf(
+        processNotificationMessage(queueMessageFor(makeEvent()), {
+          router: routerFor(() => [emailNotification()]),
+          senders: new RecordingSenders(),
+          ledger,
+          clock,
+        }),
+      );
+
+      // Assert: 15 s are left; a claim succeeds only once the lease is strictly over.
+      const cause = (error as NotificationDeliveryError).outcomes[0]?.error;
+      expect(cause).toBeInstanceOf(NotificationInProgressError);
+      expect((cause as NotificationInProgressError).retryAfterSeconds).toBe(16);
+      expect(cause?.message).toBe(
+        `notification ${EVENT_ID}:0 is being sent by another worker; its lease ends within 16 s`,
+      );
+    });
+
+    it('leaves retryAfterSeconds out when the ledger does not report the lease', async () => {
+      // Arrange
+      const clock = fakeClock();
+      const ledger = new MapLedger(clock);
+      ledger.records.set(`${EVENT_ID}:0`, { status: 'in-progress', leaseUntil: clock() + 30_000 });
+
+      // Act
+      const error = await rejectionOf(
+        processNotificationMessage(queueMessageFor(makeEvent()), {
+          router: routerFor(() => [emailNotification()]),
+          senders: new RecordingSenders(),
+          ledger,
+          clock,
+        }),
+      );
+
+      // Assert
+      const cause = (error as NotificationDeliveryError).outcomes[0]?.error;
+      expect(cause).toBeInstanceOf(NotificationInProgressError);
+      expect((cause as NotificationInProgressError).retryAfterSeconds).toBeUndefined();
+      expect(cause?.message).toBe(`notification ${EVENT_ID}:0 is being sent by another worker`);
     });
 
     it('releases the claim of a failed send so a retry can claim it at once', async () => {
