@@ -5,6 +5,7 @@ import { NotificationDeliveryError, SendError } from '../../lambdas/notification
 import { NotificationRouter } from '../../lambdas/notifications/NotificationRouter.ts';
 import { processNotificationMessage } from '../../lambdas/notifications/processNotificationMessage.ts';
 import { RecordingSenders } from '../../lambdas/notifications/RecordingSenders.ts';
+import type { NotificationSenders } from '../../lambdas/notifications/types.ts';
 import {
   EVENT_ID,
   emailNotification,
@@ -132,5 +133,38 @@ describe('processNotificationMessage with a MemoryLedger', () => {
 
     expect(sendsPerNotification(senders)[ID2]).toBe(2);
     expect(senders.webhooks.map((s) => s.context.notificationId)).toEqual([ID2, ID2]);
+  });
+
+  it('re-sends, on the retry, a notification whose provider accepted it but whose response was lost', async () => {
+    const clock = fakeClock();
+    const ledger = new MemoryLedger({ clock });
+    const provider = new RecordingSenders();
+    let lost = 1;
+    // The provider records the email, then the response is lost: the sender sees a timeout.
+    const senders: NotificationSenders = {
+      sendEmail: async (notification, context) => {
+        const result = await provider.sendEmail(notification, context);
+        if (lost-- > 0) {
+          throw new SendError({
+            channel: 'email',
+            reason: 'timeout',
+            permanent: false,
+            message: 'no response from SES',
+          });
+        }
+        return result;
+      },
+      sendPush: (notification, context) => provider.sendPush(notification, context),
+      sendWebhook: (notification, context) => provider.sendWebhook(notification, context),
+    };
+    const options = { router, senders, ledger, clock, leaseMs: 30_000 };
+
+    const first = await rejectionOf(processNotificationMessage(message, options));
+    const second = await processNotificationMessage(redelivery, options);
+
+    expect((first as NotificationDeliveryError).permanent).toBe(false);
+    expect(second.outcomes.map((o) => o.status)).toEqual(['sent', 'skipped', 'skipped']);
+    expect(sendsPerNotification(provider)).toEqual({ [ID0]: 2, [ID1]: 1, [ID2]: 1 });
+    expect(ledger.status(ID0)).toBe('completed');
   });
 });
