@@ -16,7 +16,11 @@ import type { QueueSender } from './queue/types.ts';
 export interface SweeperHandlerDeps {
   readonly outbox: PendingOutbox;
   readonly queue: QueueSender;
-  /** Where items that can never be relayed go (the relay DLQ); without it they are logged. */
+  /**
+   * Where items that can never be relayed go (the relay DLQ, `outboxItemDeadLetters`); without
+   * it they are logged and stay pending. Its receipt decides an item's fate: deleted when the
+   * letter holds it whole, kept and set aside when it does not.
+   */
   readonly deadLetters?: DeadLetterSink<Readonly<Record<string, unknown>>>;
   /**
    * Only items at least this old are swept, leaving fresh ones to the stream relay.
@@ -44,7 +48,7 @@ export interface SweepReport {
   readonly swept: number;
   /** Events the queue did not take; they stay pending for the next sweep. */
   readonly failed: number;
-  /** Items that could not be read as events. */
+  /** Items that can never be relayed (corrupt, or refused for good), handed to the DLQ. */
   readonly unrelayable: number;
   /** Age of the oldest item past the threshold when the sweep began; 0 when none. */
   readonly oldestPendingAgeSeconds: number;
@@ -57,7 +61,10 @@ export type SweeperHandler = (event: unknown, context?: Context) => Promise<Swee
  * Builds the backstop sweeper: relays outbox items the stream relay has not (an outage longer
  * than the stream's retention, a lost record), oldest first, through the same `OutboxRelay`
  * path, and reports how old the oldest waiting item is so an alarm can watch the relay.
- * Items the queue refuses stay pending for the next sweep; the sweep itself succeeds.
+ * Items the queue refuses stay pending for the next sweep; the sweep itself succeeds. Items
+ * that can never be relayed are dead-lettered once: then deleted, or, when the letter could
+ * not hold them whole or their key is not their event's, kept in the table and set aside
+ * (out of the pending index, see `PendingOutbox.setAside`) for a redrive.
  */
 export function createSweeperHandler(deps: SweeperHandlerDeps): SweeperHandler {
   const limit = deps.limit ?? 100;
@@ -72,8 +79,10 @@ export function createSweeperHandler(deps: SweeperHandlerDeps): SweeperHandler {
       const eventId = typeof item.eventId === 'string' ? item.eventId : undefined;
       try {
         if (!deps.deadLetters) throw new Error('no dead-letter queue configured');
-        // Once this resolves the relay removes the item, so no later sweep finds it again.
-        await deps.deadLetters.deadLetter(item, {
+        // Once this resolves the relay deletes the item, or, if the letter could not hold it
+        // whole (the receipt says so) or its key is not its event's, keeps it set aside: no
+        // later sweep finds it again either way.
+        return await deps.deadLetters.deadLetter(item, {
           reason,
           errorName: 'UnrelayableOutboxItem',
           ...(isUuid(eventId) ? { eventId } : {}),
@@ -103,6 +112,9 @@ export function createSweeperHandler(deps: SweeperHandlerDeps): SweeperHandler {
       unrelayable += report.unrelayable;
       for (const failure of report.failed) {
         deps.logger?.warn('swept event not relayed; it stays pending', { ...failure });
+      }
+      for (const key of report.setAside) {
+        deps.logger?.warn('dead-lettered outbox item kept in the table, set aside', { ...key });
       }
       const seen = report.relayed.length + report.failed.length + report.unrelayable;
       const outOfTime = (context?.getRemainingTimeInMillis() ?? Infinity) < safetyMarginMs;

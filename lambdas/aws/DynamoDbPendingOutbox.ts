@@ -6,11 +6,13 @@ import {
   type BatchWriteCommandOutput,
   DynamoDBDocumentClient,
   QueryCommand,
+  UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
+import { OutboxSetAsideError } from '../outbox/errors.ts';
 import { type OutboxItem, outboxKey } from '../outbox/outboxItem.ts';
 import { OUTBOX_ITEM_KIND, TABLE_DEFINITION } from '../outbox/tableDefinition.ts';
-import type { PendingOutbox } from '../outbox/types.ts';
-import { OutboxDeleteError, PendingOutboxReadError } from './relayErrors.ts';
+import type { OutboxItemKey, PendingOutbox } from '../outbox/types.ts';
+import { OutboxDeleteError, PendingOutboxReadError, sdkErrorCode } from './relayErrors.ts';
 
 /** Options of `DynamoDbPendingOutbox`. */
 export interface DynamoDbPendingOutboxOptions {
@@ -57,6 +59,11 @@ const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(r
  * index (`TABLE_DEFINITION.pendingIndex`): a `Query` per shard for items that occurred at or
  * before a time, then `BatchGetItem` for the whole items, since the index projects keys only.
  * Relayed items are removed with `BatchWriteItem`, which also drops them from the index.
+ * Dead-lettered items that must be kept are set aside with `UpdateItem` (`REMOVE
+ * pendingShard`), which drops them from the index and keeps them in the table.
+ *
+ * IAM: `dynamodb:Query` on the index; `dynamodb:BatchGetItem`, `dynamodb:BatchWriteItem` and
+ * `dynamodb:UpdateItem` on the table.
  */
 export class DynamoDbPendingOutbox implements PendingOutbox {
   readonly #tableName: string;
@@ -134,6 +141,41 @@ export class DynamoDbPendingOutbox implements PendingOutbox {
       left.push(...keys.map(eventIdOf));
     }
     if (left.length > 0) throw new OutboxDeleteError(left);
+  }
+
+  /**
+   * Sets items aside: removes `pendingShard` from each, one `UpdateItem` per item, on the
+   * condition that the item exists, so an item deleted meanwhile is not written back as a
+   * stub. An item already gone counts as done.
+   * @throws OutboxSetAsideError naming the items whose update failed (after the SDK's retries).
+   */
+  async setAside(keys: readonly OutboxItemKey[]): Promise<void> {
+    const unique = [...new Map(keys.map((key) => [`${key.pk}\u0000${key.sk}`, key])).values()];
+    const results = await Promise.allSettled(
+      unique.map((key) =>
+        this.#client.send(
+          new UpdateCommand({
+            TableName: this.#tableName,
+            Key: { pk: key.pk, sk: key.sk },
+            UpdateExpression: 'REMOVE #pendingShard',
+            // Without it, an update of an item deleted meanwhile would create a key-only item.
+            ConditionExpression: 'attribute_exists(pk)',
+            ExpressionAttributeNames: {
+              '#pendingShard': TABLE_DEFINITION.pendingIndex.partitionKey.name,
+            },
+          }),
+        ),
+      ),
+    );
+    const failed: string[] = [];
+    let cause: unknown;
+    results.forEach((result, index) => {
+      if (result.status === 'fulfilled') return;
+      if (sdkErrorCode(result.reason) === 'ConditionalCheckFailedException') return;
+      failed.push(unique[index]?.pk ?? '?');
+      cause ??= result.reason;
+    });
+    if (failed.length > 0) throw new OutboxSetAsideError(failed, { cause });
   }
 
   async #queryShard(

@@ -35,6 +35,15 @@ export interface DeadLetterInfo {
   readonly sequenceNumber?: string;
 }
 
+/** What a dead-letter sink says about a letter it stored. */
+export interface DeadLetterReceipt {
+  /**
+   * False when the letter had to leave part of the record out to fit the size limit: the
+   * record's source then holds the only whole copy, which must be kept.
+   */
+  readonly complete: boolean;
+}
+
 /**
  * Where records go that can never succeed, with the reason. On AWS an SQS queue
  * (`sqsRecordDeadLetters`, `streamRecordDeadLetters` over an `SqsQueueSender`); locally a
@@ -42,10 +51,13 @@ export interface DeadLetterInfo {
  */
 export interface DeadLetterSink<R> {
   /**
-   * Stores `record` with `info`; resolves only once the dead-letter queue has it.
+   * Stores `record` with `info`; resolves only once the dead-letter queue has it, with a
+   * receipt saying whether the letter holds the whole record (a sink that resolves to nothing
+   * leaves that for the caller to judge).
    * @throws when it could not be stored: the caller must then keep the record for a retry.
    */
-  deadLetter(record: R, info: DeadLetterInfo): Promise<void>;
+  // biome-ignore lint/suspicious/noConfusingVoidType: sinks that predate receipts resolve to nothing, and stay valid.
+  deadLetter(record: R, info: DeadLetterInfo): Promise<DeadLetterReceipt | void>;
 }
 
 /** The content of a dead letter built from a record. */
@@ -224,8 +236,12 @@ export class QueueDeadLetters<R> implements DeadLetterSink<R> {
     this.#toLetter = options.toLetter;
   }
 
-  /** @throws DeadLetterSendError (transient) when the queue did not take the letter. */
-  async deadLetter(record: R, info: DeadLetterInfo): Promise<void> {
+  /**
+   * Sends the letter; the receipt's `complete` is the letter's (false when it left part of the
+   * record out).
+   * @throws DeadLetterSendError (transient) when the queue did not take the letter.
+   */
+  async deadLetter(record: R, info: DeadLetterInfo): Promise<DeadLetterReceipt> {
     const letter = this.#toLetter(record);
     const message: OutgoingMessage = {
       id: 'dead-letter',
@@ -247,7 +263,7 @@ export class QueueDeadLetters<R> implements DeadLetterSink<R> {
         { cause: error },
       );
     }
-    if (result.successful.some((ok) => ok.id === message.id)) return;
+    if (result.successful.some((ok) => ok.id === message.id)) return { complete: letter.complete };
     const refused = result.failed[0];
     throw new DeadLetterSendError(
       this.#queueName,

@@ -8,7 +8,7 @@ import { isUuid } from '../events/ids.ts';
 import { fromOutboxItem, outboxKey, type StoredEvent } from '../outbox/outboxItem.ts';
 import { type RelayEventsOptions, relayEvents } from '../outbox/relayEvents.ts';
 import { OUTBOX_ITEM_KIND } from '../outbox/tableDefinition.ts';
-import type { PendingOutbox } from '../outbox/types.ts';
+import type { OutboxItemKey, PendingOutbox } from '../outbox/types.ts';
 import { validatePayload } from '../outbox/validatePayload.ts';
 import type { QueueSender } from '../queue/types.ts';
 import { type DeadLetterSink, describeForDeadLetter, streamRecordLetter } from './deadLetter.ts';
@@ -31,8 +31,11 @@ export interface StreamRelayOptions {
   readonly deadLetters: DeadLetterSink<DynamoDBRecord>;
   /**
    * Relayed (and dead-lettered) outbox items are deleted from it, so the sparse pending
-   * index only holds what the stream has not delivered and the sweeper finds just that.
-   * Without it, items stay until their TTL and the sweeper may relay them again.
+   * index only holds what the stream has not delivered and the sweeper finds just that. A
+   * dead-lettered item that must be kept (its letter could not hold it whole, or its key is
+   * not its event's) is set aside instead (`PendingOutbox.setAside`), so the sweeper does not
+   * dead-letter it again. Without it, items stay until their TTL and the sweeper may relay
+   * them again.
    */
   readonly outbox?: PendingOutbox;
   /**
@@ -81,8 +84,11 @@ interface Unrelayable {
  * - Sending reuses `relayEvents`: batches of 10 within the byte limit, per-entry retries
  *   with backoff. Entries still refused are reported as failed, never as relayed. A call
  *   SQS refuses as a whole is retried, never dead-lettered: it says nothing about any event.
- * - Relayed items are deleted from the outbox; a failed delete is logged, not reported (the
- *   sweeper may then relay the event again, and consumers deduplicate by event id).
+ * - Relayed items are deleted from the outbox, and so are dead-lettered items whose letter
+ *   holds the whole image and whose key is their event's; other dead-lettered items are kept
+ *   and set aside (out of the pending index), so the sweeper does not dead-letter them again.
+ *   A failed delete or set-aside is logged, not reported (the sweeper may then relay the
+ *   event, or dead-letter the item, once more; consumers deduplicate by event id).
  *
  * Lambda retries a stream batch from the lowest reported sequence number, so records after
  * it are sent again; that is safe for the same reason.
@@ -158,12 +164,13 @@ export async function relayStreamRecords(
   }
 
   const toDelete = new Set(relayed);
+  const toSetAside: OutboxItemKey[] = [];
   let deadLettered = 0;
   for (const entry of unrelayable) {
     const { record } = entry;
     const sequenceNumber = record.dynamodb?.SequenceNumber;
     try {
-      await options.deadLetters.deadLetter(record, {
+      const receipt = await options.deadLetters.deadLetter(record, {
         reason: entry.reason,
         errorName: entry.errorName,
         ...(entry.eventId ? { eventId: entry.eventId } : {}),
@@ -175,7 +182,14 @@ export async function relayStreamRecords(
         sequenceNumber,
         reason: entry.reason,
       });
-      if (entry.eventId && ownsOutboxKey(record, entry.eventId)) toDelete.add(entry.eventId);
+      // A sink that says nothing of its letter is taken to write `streamRecordLetter`'s.
+      const complete = receipt ? receipt.complete : streamRecordLetter(record).complete;
+      if (complete && entry.eventId && ownsOutboxKey(record, entry.eventId)) {
+        toDelete.add(entry.eventId);
+      } else {
+        const key = tableKeyOf(record);
+        if (key) toSetAside.push(key);
+      }
     } catch (error) {
       logger.error('dead-lettering an unrelayable record failed; reporting it for retry', {
         eventId: entry.eventId,
@@ -194,6 +208,18 @@ export async function relayStreamRecords(
       // The queue has these events; leaving the items only lets the sweeper relay them again.
       logger.warn('deleting relayed outbox items failed', {
         count: toDelete.size,
+        error: describeError(error),
+      });
+    }
+  }
+
+  if (options.outbox?.setAside && toSetAside.length > 0) {
+    try {
+      await options.outbox.setAside(toSetAside);
+    } catch (error) {
+      // The DLQ has these items; left pending, the sweeper only dead-letters them once more.
+      logger.warn('setting aside dead-lettered outbox items failed', {
+        keys: toSetAside.map((key) => key.pk),
         error: describeError(error),
       });
     }
@@ -240,11 +266,19 @@ function guarded(queue: QueueSender): QueueSender {
 }
 
 /**
- * Whether deleting the outbox item of `eventId` removes this record's item, and whether the
- * dead letter holds the whole image: only then may a dead-lettered item be deleted.
+ * Whether deleting the outbox item of `eventId` removes this record's item: only then may a
+ * dead-lettered item be deleted (by event id), and only if its letter holds it whole.
  */
 function ownsOutboxKey(record: DynamoDBRecord, eventId: string): boolean {
   const key = outboxKey(eventId);
   const keys = record.dynamodb?.Keys;
-  return keys?.pk?.S === key.pk && keys?.sk?.S === key.sk && streamRecordLetter(record).complete;
+  return keys?.pk?.S === key.pk && keys?.sk?.S === key.sk;
+}
+
+/** The table key of a stream record's item, when it has string `pk` and `sk`. */
+function tableKeyOf(record: DynamoDBRecord): OutboxItemKey | undefined {
+  const keys = record.dynamodb?.Keys;
+  const pk = keys?.pk?.S;
+  const sk = keys?.sk?.S;
+  return pk !== undefined && sk !== undefined ? { pk, sk } : undefined;
 }

@@ -1,7 +1,7 @@
 import { TransactionCanceledError } from './errors.ts';
 import { type OutboxItem, outboxKey } from './outboxItem.ts';
 import { OUTBOX_ITEM_KIND } from './tableDefinition.ts';
-import type { PendingOutbox, TransactItems, TransactWriter } from './types.ts';
+import type { OutboxItemKey, PendingOutbox, TransactItems, TransactWriter } from './types.ts';
 
 type Item = Record<string, unknown>;
 type Operation = TransactItems[number];
@@ -82,6 +82,10 @@ export class MemoryOutboxStore implements TransactWriter, PendingOutbox {
       const { pk, sk } = outboxKey(eventId);
       this.#items.delete(`${pk}\u0000${sk}`);
     }
+  }
+
+  async setAside(keys: readonly OutboxItemKey[]): Promise<void> {
+    for (const { pk, sk } of keys) delete this.#items.get(`${pk}\u0000${sk}`)?.pendingShard;
   }
 
   #keyOf(op: Operation): string {

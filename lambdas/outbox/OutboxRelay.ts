@@ -4,7 +4,19 @@ import { isUuid } from '../events/ids.ts';
 import type { QueueSender } from '../queue/types.ts';
 import { fromOutboxItem, type OutboxItem, outboxKey, type StoredEvent } from './outboxItem.ts';
 import { type RelayEventsOptions, type RelayFailure, relayEvents } from './relayEvents.ts';
-import type { PendingOutbox } from './types.ts';
+import type { OutboxItemKey, PendingOutbox } from './types.ts';
+
+/**
+ * What `onUnrelayable` says about the letter it wrote for an item (a `DeadLetterReceipt` of
+ * the relay's dead-letter sinks has this shape).
+ */
+export interface UnrelayableOutcome {
+  /**
+   * False when the letter could not hold the whole item (it was too large): the table then
+   * holds the only copy of the item, which must not be removed.
+   */
+  readonly complete: boolean;
+}
 
 /** Options of `OutboxRelay`. */
 export interface OutboxRelayOptions extends RelayEventsOptions {
@@ -14,13 +26,17 @@ export interface OutboxRelayOptions extends RelayEventsOptions {
   /**
    * Called for an item that can never be relayed (corrupt, or a message the queue can never
    * accept), so it is not silently dropped: typically it dead-letters the item. When it
-   * resolves, the item is removed from the outbox; when it throws, the item stays pending and
-   * is offered again on the next run. Without it such items stay pending until their TTL.
+   * resolves, the item is done with, once: it is removed from the outbox, or, when the letter
+   * could not hold it whole (it resolves `{ complete: false }`) or its key is not the one its event
+   * id gives, kept in the table and set aside (`PendingOutbox.setAside`), so no later run
+   * offers it again. When it throws, the item stays pending and is offered again on the next
+   * run. Without it such items stay pending until their TTL.
    */
   readonly onUnrelayable?: (
     item: Readonly<Record<string, unknown>>,
     reason: string,
-  ) => Promise<void> | void;
+    // biome-ignore lint/suspicious/noConfusingVoidType: a handler that only dead-letters resolves to nothing.
+  ) => Promise<UnrelayableOutcome | void> | UnrelayableOutcome | void;
 }
 
 /** What one `relayPending` call did. */
@@ -30,6 +46,8 @@ export interface OutboxRelayReport {
   readonly failed: readonly RelayFailure[];
   /** Items that can never be relayed (corrupt, or refused for good), handed to `onUnrelayable`. */
   readonly unrelayable: number;
+  /** Of those, the items kept in the table but set aside, by key. */
+  readonly setAside: readonly OutboxItemKey[];
   /** Age in seconds of the oldest pending item seen, 0 when none. */
   readonly oldestPendingAgeSeconds: number;
 }
@@ -63,15 +81,21 @@ export class OutboxRelay {
     const events: StoredEvent[] = [];
     const itemsById = new Map<string, OutboxItem>();
     const removable: string[] = [];
+    const setAside: OutboxItemKey[] = [];
     let unrelayable = 0;
+    const giveUp = async (item: OutboxItem, reason: string) => {
+      unrelayable++;
+      const fate = await this.#handOver(item, reason);
+      if (fate === 'remove') removable.push(item.eventId);
+      else if (fate === 'set-aside') setAside.push({ pk: item.pk, sk: item.sk });
+    };
     for (const item of items) {
       try {
         const stored = fromOutboxItem(item as unknown as Record<string, unknown>);
         itemsById.set(stored.event.eventId, item);
         events.push(stored);
       } catch (error) {
-        unrelayable++;
-        if (await this.#setAside(item, describeError(error))) removable.push(item.eventId);
+        await giveUp(item, describeError(error));
       }
     }
     const report = await relayEvents(events, this.#options.queue, this.#options);
@@ -80,32 +104,43 @@ export class OutboxRelay {
       if (!failure.permanent || !item) continue;
       // A message the queue can never take (too large, refused as malformed) would otherwise
       // be retried on every run until TTL removed it silently.
-      unrelayable++;
-      if (await this.#setAside(item, failure.reason)) removable.push(failure.eventId);
+      await giveUp(item, failure.reason);
     }
     await this.#options.outbox.deleteRelayed([...report.sent, ...removable]);
+    // Without setAside the items stay pending and the next run hands them over again.
+    if (setAside.length > 0) await this.#options.outbox.setAside?.(setAside);
     return {
       relayed: report.sent,
       failed: report.failed.filter((f) => !f.permanent),
       unrelayable,
+      setAside: this.#options.outbox.setAside ? setAside : [],
       oldestPendingAgeSeconds,
     };
   }
 
   /**
-   * Hands an item that can never be relayed to `onUnrelayable`. True when the item may be
-   * removed from the outbox: the handler took it, and the item's key is the one its event id
-   * gives (so removing by event id removes this item and nothing else).
+   * Hands an item that can never be relayed to `onUnrelayable`, and says what then becomes of
+   * it: `remove` when the handler took it, its letter holds it whole, and its key is the one
+   * its event id gives (so removing by event id removes this item and nothing else);
+   * `set-aside` when the handler took it but the item must stay in the table; `keep-pending`
+   * when there is no handler or it threw, so the next run offers the item again.
    */
-  async #setAside(item: OutboxItem, reason: string): Promise<boolean> {
+  async #handOver(
+    item: OutboxItem,
+    reason: string,
+  ): Promise<'remove' | 'set-aside' | 'keep-pending'> {
     const onUnrelayable = this.#options.onUnrelayable;
-    if (!onUnrelayable) return false;
+    if (!onUnrelayable) return 'keep-pending';
+    let complete = true;
     try {
-      await onUnrelayable(item as unknown as Record<string, unknown>, reason);
+      const outcome = await onUnrelayable(item as unknown as Record<string, unknown>, reason);
+      // A handler that says nothing of its letter is taken to have written the whole item.
+      if (outcome) complete = outcome.complete;
     } catch {
-      return false;
+      return 'keep-pending';
     }
     const eventId: unknown = item.eventId;
-    return isUuid(eventId) && item.pk === outboxKey(eventId).pk;
+    const ownsKey = isUuid(eventId) && item.pk === outboxKey(eventId).pk;
+    return ownsKey && complete ? 'remove' : 'set-aside';
   }
 }

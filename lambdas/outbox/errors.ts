@@ -49,6 +49,26 @@ export class CorruptOutboxItemError extends OutboxError {
   }
 }
 
+/**
+ * Dead-lettered outbox items that were to be kept in the table could not be set aside (taken
+ * out of the pending index): they stay pending, and the next sweep dead-letters them again.
+ * Transient: a later attempt may succeed.
+ */
+export class OutboxSetAsideError extends OutboxError {
+  readonly permanent = false;
+
+  constructor(
+    /** The `pk` of each item that may still be pending. */
+    readonly keys: readonly string[],
+    options?: { cause?: unknown },
+  ) {
+    super(
+      `could not set aside ${keys.length} dead-lettered outbox item(s): ${keys.slice(0, 5).join(', ')}${keys.length > 5 ? ', ...' : ''}`,
+      options,
+    );
+  }
+}
+
 /** Why one item of a transaction was cancelled, in the order the items were given. */
 export interface CancellationReason {
   /** `None` for items that were fine, e.g. `ConditionalCheckFailed` for the culprit. */

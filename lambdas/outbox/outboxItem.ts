@@ -22,7 +22,10 @@ export interface OutboxItem {
   readonly causationId?: string;
   readonly orderingKey?: string;
   readonly traceparent?: string;
-  /** Present while the item waits for the relay: the sparse pending index's partition key. */
+  /**
+   * Present while the item waits for the relay: the sparse pending index's partition key.
+   * Removed when a dead-lettered item is kept in the table (`PendingOutbox.setAside`).
+   */
   readonly pendingShard: string;
   /** TTL, epoch seconds. */
   readonly expiresAt: number;

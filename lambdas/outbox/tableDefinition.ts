@@ -12,8 +12,9 @@ export const TABLE_DEFINITION = {
   streamViewType: 'NEW_IMAGE',
   /**
    * Sparse index of outbox items not yet relayed: only outbox items carry `pendingShard`, and
-   * the relay deletes them once the queue has them, so the backstop sweeper queries this
-   * index instead of scanning the table. Sharded to spread writes.
+   * the relay deletes them once the queue has them (or removes `pendingShard` from an item it
+   * dead-lettered but keeps, see `PendingOutbox.setAside`), so the backstop sweeper queries
+   * this index instead of scanning the table. Sharded to spread writes.
    */
   pendingIndex: {
     indexName: 'outbox-pending',

@@ -1,4 +1,4 @@
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { registerUser } from '../../lambdas/app/registerUser.ts';
 import { DynamoDbPendingOutbox } from '../../lambdas/aws/DynamoDbPendingOutbox.ts';
@@ -19,12 +19,13 @@ import type { FilterPattern } from '../../lambdas/local/matchesFilter.ts';
 import { SqsEventPump } from '../../lambdas/local/SqsEventPump.ts';
 import { StreamPoller } from '../../lambdas/local/StreamPoller.ts';
 import { RecordingSenders } from '../../lambdas/notifications/RecordingSenders.ts';
+import { type OutboxItem, outboxKey, toOutboxItem } from '../../lambdas/outbox/outboxItem.ts';
 import { OUTBOX_STREAM_FILTER } from '../../lambdas/outbox/tableDefinition.ts';
 import { MemoryQueue } from '../../lambdas/queue/MemoryQueue.ts';
 import { createRelayHandler } from '../../lambdas/relay.ts';
 import { createSweeperHandler } from '../../lambdas/sweeper.ts';
 import { uniqueTableName, useLocalAws } from '../helpers/dynamodbLocal.ts';
-import { fakeClock } from '../helpers/events.ts';
+import { eventIds, fakeClock, makeEvent } from '../helpers/events.ts';
 
 const local = useLocalAws();
 const HOUR_MS = 60 * 60 * 1000;
@@ -49,10 +50,8 @@ function pipeline() {
     const queue = new MemoryQueue({ name: 'notifications', clock: queueClock });
     const relayDlq = new MemoryQueue({ name: 'notifications-relay-dlq', clock: queueClock });
     const consumerDlq = new MemoryQueue({ name: 'notifications-dlq', clock: queueClock });
-    const outbox = new DynamoDbPendingOutbox({
-      tableName,
-      client: DynamoDBDocumentClient.from(local().dynamoDb),
-    });
+    const documents = DynamoDBDocumentClient.from(local().dynamoDb);
+    const outbox = new DynamoDbPendingOutbox({ tableName, client: documents });
     const relay = createRelayHandler({
       queue,
       deadLetters: streamRecordDeadLetters(relayDlq),
@@ -102,6 +101,19 @@ function pipeline() {
         const emails = Array.from({ length: count }, (_, i) => `${tableName}-${i}@example.com`);
         for (const email of emails) await registerUser({ email }, { writer, tableName });
         return emails;
+      },
+      /** Writes items straight to the table, as a service that skips the SDK helper would. */
+      async put(...items: readonly object[]): Promise<void> {
+        for (const Item of items) {
+          await documents.send(new PutCommand({ TableName: tableName, Item: { ...Item } }));
+        }
+      },
+      /** The item with this key, read consistently. */
+      async get(key: { pk: string; sk: string }): Promise<Record<string, unknown> | undefined> {
+        const output = await documents.send(
+          new GetCommand({ TableName: tableName, Key: key, ConsistentRead: true }),
+        );
+        return output.Item;
       },
       /** Consumes until the queue is empty. */
       consume: () => pump.drain({ maxRounds: 50, advance: (ms) => queueClock.advance(ms) }),
@@ -211,5 +223,79 @@ describe('the 24-hour backstop', () => {
     expect(polled).toMatchObject({ records: SIGNUPS, dropped: 0 });
     expect(consumedAgain.succeeded).toBe(SIGNUPS);
     expect(p.emailsPerAddress()).toEqual(new Map(emails.map((email) => [email, 1])));
+  });
+
+  /**
+   * Two items no relay can send, written without the SDK helper: one whose message is over
+   * SQS's 1 MiB (its letter cannot hold it), one whose key is not its event's. Both must be
+   * dead-lettered once and kept in the table, out of the pending index.
+   */
+  function unrelayableItems(): { oversized: OutboxItem; misplaced: OutboxItem } {
+    const [big, other] = eventIds(2) as [string, string];
+    const now = new Date().toISOString();
+    const oversized = toOutboxItem(
+      makeEvent({ eventId: big, occurredAt: now, payload: { blob: '\u0001'.repeat(180_000) } }),
+      { name: 'blobs', destination: 'notifications' },
+    );
+    const misplaced = {
+      ...toOutboxItem(makeEvent({ eventId: other, occurredAt: now }), {
+        name: 'users',
+        destination: 'notifications',
+      }),
+      pk: 'OUTBOX#42',
+      eventId: '42',
+    };
+    return { oversized, misplaced };
+  }
+
+  it('dead-letters items it can never relay once, by the stream relay, and keeps them out of the sweep', async () => {
+    // Arrange
+    const p = t.parts();
+    const { oversized, misplaced } = unrelayableItems();
+    await p.put(oversized, misplaced);
+
+    // Act: the stream relay meets them; an hour later the sweeper runs, twice.
+    await p.poller.drain();
+    t.offset.sweeper = HOUR_MS;
+    const swept = await p.sweep({});
+    const sweptAgain = await p.sweep({});
+
+    // Assert
+    expect(p.relayDlq.messages()).toHaveLength(2);
+    expect(swept).toEqual({ swept: 0, failed: 0, unrelayable: 0, oldestPendingAgeSeconds: 0 });
+    expect(sweptAgain).toEqual(swept);
+    for (const item of [oversized, misplaced]) {
+      const kept = await p.get({ pk: item.pk, sk: item.sk });
+      expect(kept).toMatchObject({ eventId: item.eventId, payload: item.payload });
+      expect(kept).not.toHaveProperty('pendingShard');
+    }
+  });
+
+  it('dead-letters them once when the sweeper finds them first, keeping them in the table', async () => {
+    // Arrange: the stream relay is down.
+    const p = t.parts();
+    p.poller.pause();
+    const { oversized, misplaced } = unrelayableItems();
+    await p.put(oversized, misplaced);
+    t.offset.sweeper = HOUR_MS;
+
+    // Act
+    const swept = await p.sweep({});
+    const sweptAgain = await p.sweep({});
+
+    // Assert: one letter each; the oversized one's letter holds only its key.
+    expect(swept.unrelayable).toBe(2);
+    expect(sweptAgain).toEqual({ swept: 0, failed: 0, unrelayable: 0, oldestPendingAgeSeconds: 0 });
+    const bodies = p.relayDlq.messages().map((m) => JSON.parse(m.body));
+    expect(bodies).toHaveLength(2);
+    expect(bodies).toContainEqual({
+      ...outboxKey(oversized.eventId),
+      itemOmitted: 'over the queue limit',
+    });
+    for (const item of [oversized, misplaced]) {
+      const kept = await p.get({ pk: item.pk, sk: item.sk });
+      expect(kept).toMatchObject({ eventId: item.eventId, payload: item.payload });
+      expect(kept).not.toHaveProperty('pendingShard');
+    }
   });
 });

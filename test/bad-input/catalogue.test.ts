@@ -10,7 +10,11 @@ import { EndpointDisabledException, PublishCommand, SNSClient } from '@aws-sdk/c
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { USER_REGISTERED, usersOutbox } from '../../lambdas/app/userEvents.ts';
-import { DeadLetterAttribute, outboxItemDeadLetters } from '../../lambdas/aws/deadLetter.ts';
+import {
+  DeadLetterAttribute,
+  outboxItemDeadLetters,
+  streamRecordDeadLetters,
+} from '../../lambdas/aws/deadLetter.ts';
 import { MissingSequenceNumberError } from '../../lambdas/aws/relayErrors.ts';
 import type { IntegrationEvent } from '../../lambdas/events/types.ts';
 import { MemoryLedger } from '../../lambdas/ledger/MemoryLedger.ts';
@@ -30,6 +34,7 @@ import type { TransactItems } from '../../lambdas/outbox/types.ts';
 import type { HttpProducerResult } from '../../lambdas/producer/producerResponse.ts';
 import { MemoryQueue } from '../../lambdas/queue/MemoryQueue.ts';
 import { MAX_MESSAGE_BYTES, messageBytes, type QueueSender } from '../../lambdas/queue/types.ts';
+import { createRelayHandler } from '../../lambdas/relay.ts';
 import { composeSenders } from '../../lambdas/senders/composeSenders.ts';
 import { SesEmailSender } from '../../lambdas/senders/SesEmailSender.ts';
 import { SnsPushSender } from '../../lambdas/senders/SnsPushSender.ts';
@@ -328,6 +333,30 @@ describe('bad input at the producer SDK helper', () => {
 });
 
 describe('bad input at the relay', () => {
+  /** The stream relay and the sweeper over one table and one relay DLQ, as deployed. */
+  async function backstopRig(items: readonly object[]) {
+    const store = new MemoryOutboxStore();
+    for (const item of items) {
+      await store.transactWrite([{ Put: { TableName: 'tidings', Item: { ...item } } }]);
+    }
+    const queue = new MemoryQueue({ name: 'tidings-events' });
+    const dlq = new MemoryQueue({ name: 'tidings-relay-dlq' });
+    const relay = createRelayHandler({
+      queue,
+      deadLetters: streamRecordDeadLetters(dlq),
+      outbox: store,
+      relay: { sleep: async () => {} },
+    });
+    const sweep = createSweeperHandler({
+      outbox: store,
+      queue,
+      deadLetters: outboxItemDeadLetters(dlq),
+      minAgeMs: 0,
+      relay: { sleep: async () => {} },
+    });
+    return { store, queue, dlq, relay, sweep };
+  }
+
   it('R1 an outbox item whose occurredAt is not a date is dead-lettered as CorruptOutboxItemError', async () => {
     // Arrange
     const { relay, dlq, deleted } = relayRig();
@@ -351,17 +380,19 @@ describe('bad input at the relay', () => {
     expect(deleted).toEqual([id]);
   });
 
-  it('R2 an outbox item whose eventId is not a UUID is dead-lettered and left in the table', async () => {
-    // Arrange
-    const { relay, dlq, deleted } = relayRig();
+  it('R2 an outbox item whose eventId is not a UUID is dead-lettered once and kept in the table, set aside', async () => {
+    // Arrange: its key is an event's, but not the one its eventId gives.
     const item = {
       ...toOutboxItem(signupEvent(eventIds(1)[0] as string), usersOutbox),
       pk: 'OUTBOX#42',
       eventId: '42',
     };
+    const { store, dlq, relay, sweep } = await backstopRig([item]);
 
-    // Act
+    // Act: the stream relay meets it, then the sweeper runs twice.
     await relay(makeStreamEvent([streamRecordOf(item as Record<string, unknown>)]));
+    const swept = await sweep({});
+    const sweptAgain = await sweep({});
 
     // Assert
     const letter = onlyMessage(dlq);
@@ -369,7 +400,10 @@ describe('bad input at the relay', () => {
       'CorruptOutboxItemError: corrupt outbox item OUTBOX#42: eventId is not a UUID: "42"',
     );
     expect(letter.attributes[DeadLetterAttribute.EVENT_ID]).toBeUndefined();
-    expect(deleted).toEqual([]);
+    expect(swept.unrelayable + sweptAgain.unrelayable).toBe(0);
+    const kept = store.get({ pk: 'OUTBOX#42', sk: 'OUTBOX' });
+    expect(kept).toMatchObject({ eventId: '42', payload: item.payload });
+    expect(kept).not.toHaveProperty('pendingShard');
   });
 
   it('R3 an outbox item without a payload is dead-lettered as CorruptOutboxItemError', async () => {
@@ -500,47 +534,49 @@ describe('bad input at the relay', () => {
     expect(dlq.messages()).toEqual([]);
   });
 
-  it('R10 a message one byte over 1 MiB is dead-lettered as MessageRefused and its item kept', async () => {
+  it('R10 a message one byte over 1 MiB is dead-lettered as MessageRefused and its item kept, set aside', async () => {
     // Arrange
-    const { relay, queue, dlq, deleted } = relayRig();
-    const [id] = eventIds(1) as [string];
-    const event = eventWithMessageBytes(id, MAX_MESSAGE_BYTES + 1);
-
-    // Act
-    const response = await relay(makeStreamEvent([outboxInsertRecord(event, { outbox: 'blobs' })]));
-
-    // Assert
-    expect(response.batchItemFailures).toEqual([]);
-    expect((queue as MemoryQueue).messages()).toEqual([]);
-    const letter = onlyMessage(dlq);
-    expect(errorOf(letter)).toBe('MessageRefused');
-    expect(reasonOf(letter)).toBe('message is 1048577 bytes, over the SQS limit of 1048576');
-    expect(JSON.parse(letter.body).newImageOmitted).toContain('over the queue limit');
-    // The letter could not hold the image, so the item stays in the table.
-    expect(deleted).toEqual([]);
-  });
-
-  it('R15 known gap: the sweeper removes an oversized item after a letter that could not hold it', async () => {
-    // Arrange: the item the stream relay kept in R10, found again by the sweeper.
-    const store = new MemoryOutboxStore();
     const [id] = eventIds(1) as [string];
     const item = toOutboxItem(eventWithMessageBytes(id, MAX_MESSAGE_BYTES + 1), {
       name: 'blobs',
       destination: 'blobs',
     });
-    await store.transactWrite([{ Put: { TableName: 'tidings', Item: { ...item } } }]);
-    const dlq = new MemoryQueue({ name: 'tidings-relay-dlq' });
-    const sweep = createSweeperHandler({
-      outbox: store,
-      queue: new MemoryQueue({ name: 'tidings-events' }),
-      deadLetters: outboxItemDeadLetters(dlq),
-      minAgeMs: 0,
+    const { store, queue, dlq, relay, sweep } = await backstopRig([item]);
+
+    // Act: the stream relay meets it; the sweeper runs after.
+    const response = await relay(
+      makeStreamEvent([streamRecordOf(item as unknown as Record<string, unknown>)]),
+    );
+    const swept = await sweep({});
+
+    // Assert
+    expect(response.batchItemFailures).toEqual([]);
+    expect(queue.messages()).toEqual([]);
+    const letter = onlyMessage(dlq);
+    expect(errorOf(letter)).toBe('MessageRefused');
+    expect(reasonOf(letter)).toBe('message is 1048577 bytes, over the SQS limit of 1048576');
+    expect(JSON.parse(letter.body).newImageOmitted).toContain('over the queue limit');
+    // The letter could not hold the image, so the item stays, out of the sweeper's way.
+    expect(swept.unrelayable).toBe(0);
+    const kept = store.get(outboxKey(id));
+    expect(kept).toMatchObject({ eventId: id, payload: item.payload });
+    expect(kept).not.toHaveProperty('pendingShard');
+  });
+
+  it('R15 an oversized item the sweeper finds is dead-lettered once and kept in the table, set aside', async () => {
+    // Arrange: the item of R10, which the stream relay never saw (an outage, a lost record).
+    const [id] = eventIds(1) as [string];
+    const item = toOutboxItem(eventWithMessageBytes(id, MAX_MESSAGE_BYTES + 1), {
+      name: 'blobs',
+      destination: 'blobs',
     });
+    const { store, dlq, sweep } = await backstopRig([item]);
 
     // Act
     const report = await sweep({});
+    const again = await sweep({});
 
-    // Assert: dead-lettered with its reason, but the letter holds only the key and the item is gone.
+    // Assert: one letter, holding only the key, so the table keeps the item; nothing more.
     expect(report.unrelayable).toBe(1);
     const letter = onlyMessage(dlq);
     expect(reasonOf(letter)).toBe('message is 1048577 bytes, over the SQS limit of 1048576');
@@ -549,7 +585,10 @@ describe('bad input at the relay', () => {
       sk: 'OUTBOX',
       itemOmitted: 'over the queue limit',
     });
-    expect(store.get(outboxKey(id))).toBeUndefined();
+    const kept = store.get(outboxKey(id));
+    expect(kept).toMatchObject({ eventId: id, payload: item.payload });
+    expect(kept).not.toHaveProperty('pendingShard');
+    expect(again).toEqual({ swept: 0, failed: 0, unrelayable: 0, oldestPendingAgeSeconds: 0 });
   });
 
   it('R11 a queue that refuses the whole call fails the records for a retry and dead-letters none', async () => {

@@ -385,6 +385,28 @@ describe('MemoryOutboxStore', () => {
     });
   });
 
+  describe('setAside', () => {
+    it('takes items out of listPending by table key and keeps them whole; a missing one is no error', async () => {
+      // Arrange
+      const store = new MemoryOutboxStore();
+      const [a, b] = eventIds(2) as [string, string];
+      await store.transactWrite([outboxPut(a, T0), outboxPut(b, T0)]);
+
+      // Act
+      await store.setAside([outboxKey(a), { pk: 'OUTBOX#gone', sk: 'OUTBOX' }]);
+
+      // Assert
+      const pending = await store.listPending({ olderThan: new Date(T0).toISOString(), limit: 10 });
+      expect(pending.map((i) => i.eventId)).toEqual([b]);
+      const { pendingShard: _shard, ...rest } = toOutboxItem(
+        makeEvent({ eventId: a, occurredAt: new Date(T0).toISOString() }),
+        outbox,
+      );
+      expect(store.get(outboxKey(a))).toEqual(rest);
+      expect(store.get({ pk: 'OUTBOX#gone', sk: 'OUTBOX' })).toBeUndefined();
+    });
+  });
+
   describe('deleteRelayed', () => {
     it('removes the relayed items and keeps the others; a missing one is no error', async () => {
       // Arrange

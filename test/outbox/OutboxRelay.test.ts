@@ -202,6 +202,91 @@ describe('OutboxRelay', () => {
     expect(relayedIds()).toEqual([fine]);
   });
 
+  it('keeps an item whose letter could not hold it whole, set aside, so no later run offers it again', async () => {
+    // Arrange
+    const [refused] = eventIds(1) as [string];
+    const handed: string[] = [];
+    const { relay, stage, store } = setup({
+      faults: {
+        sendBatch: (message) =>
+          message.id === refused
+            ? { code: 'InvalidMessageContents', senderFault: true }
+            : undefined,
+      },
+      relay: {
+        onUnrelayable: (item) => {
+          handed.push(String(item.pk));
+          return { complete: false };
+        },
+      },
+    });
+    await stage(makeEvent({ eventId: refused, occurredAt: at(T0) }));
+
+    // Act
+    const first = await relay.relayPending();
+    const second = await relay.relayPending();
+
+    // Assert
+    expect(first.unrelayable).toBe(1);
+    expect(first.setAside).toEqual([outboxKey(refused)]);
+    expect(second.unrelayable).toBe(0);
+    expect(handed).toEqual([`OUTBOX#${refused}`]);
+    const kept = store.get(outboxKey(refused));
+    expect(kept).toMatchObject({ eventId: refused, payload: { userId: 'u-1' } });
+    expect(kept).not.toHaveProperty('pendingShard');
+  });
+
+  it("sets aside a corrupt item whose key is not its event's, since removing by event id cannot reach it", async () => {
+    // Arrange
+    const { relay, store, unrelayable } = setup();
+    const corrupt = {
+      ...toOutboxItem(makeEvent({ eventId: eventIds(1)[0], occurredAt: at(T0) }), outbox),
+      pk: 'OUTBOX#42',
+      eventId: '42',
+    };
+    await store.transactWrite([{ Put: { TableName: 't', Item: corrupt } }]);
+
+    // Act
+    const first = await relay.relayPending();
+    const second = await relay.relayPending();
+
+    // Assert
+    expect(first.setAside).toEqual([{ pk: 'OUTBOX#42', sk: 'OUTBOX' }]);
+    expect(second.unrelayable).toBe(0);
+    expect(unrelayable).toHaveLength(1);
+    expect(store.get({ pk: 'OUTBOX#42', sk: 'OUTBOX' })).toMatchObject({ eventId: '42' });
+  });
+
+  it('leaves such an item pending, offered again, when the outbox cannot set items aside', async () => {
+    // Arrange: a PendingOutbox without setAside.
+    const store = new MemoryOutboxStore();
+    const handed: unknown[] = [];
+    const relay = new OutboxRelay({
+      outbox: {
+        listPending: (options) => store.listPending(options),
+        deleteRelayed: (ids) => store.deleteRelayed(ids),
+      },
+      queue: new MemoryQueue({ name: 'notifications' }),
+      onUnrelayable: (item) => {
+        handed.push(item.pk);
+        return { complete: false };
+      },
+    });
+    const [id] = eventIds(1) as [string];
+    const corrupt = { ...toOutboxItem(makeEvent({ eventId: id, occurredAt: at(T0) }), outbox) };
+    delete (corrupt as { payload?: unknown }).payload;
+    await store.transactWrite([{ Put: { TableName: 't', Item: corrupt } }]);
+
+    // Act
+    const first = await relay.relayPending();
+    await relay.relayPending();
+
+    // Assert: kept (never deleted after an incomplete letter), and not reported set aside.
+    expect(first.setAside).toEqual([]);
+    expect(handed).toEqual([`OUTBOX#${id}`, `OUTBOX#${id}`]);
+    expect(store.get(outboxKey(id))).toHaveProperty('pendingShard');
+  });
+
   it('leaves items younger than minAgeMs alone', async () => {
     // Arrange
     const { relay, stage, clock, store } = setup();
@@ -254,7 +339,13 @@ describe('OutboxRelay', () => {
     const report = await relay.relayPending();
 
     // Assert
-    expect(report).toEqual({ relayed: [], failed: [], unrelayable: 0, oldestPendingAgeSeconds: 0 });
+    expect(report).toEqual({
+      relayed: [],
+      failed: [],
+      unrelayable: 0,
+      setAside: [],
+      oldestPendingAgeSeconds: 0,
+    });
   });
 
   it('publishes a message the consumer can read back as the staged event', async () => {

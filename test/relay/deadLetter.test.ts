@@ -94,6 +94,29 @@ describe('relay letters holding a character SQS refuses', () => {
   });
 });
 
+describe('QueueDeadLetters receipts', () => {
+  it('say whether the letter holds the whole record, so the caller knows to keep an item', async () => {
+    // Arrange
+    const dlq = new MemoryQueue({ name: 'tidings-relay-dlq' });
+    const small = { pk: 'OUTBOX#a', sk: 'OUTBOX', kind: 'outbox' };
+    const large = { ...small, pk: 'OUTBOX#b', blob: 'x'.repeat(1_100_000) };
+
+    // Act
+    const whole = await outboxItemDeadLetters(dlq).deadLetter(small, info);
+    const partial = await outboxItemDeadLetters(dlq).deadLetter(large, info);
+    const streamPartial = await streamRecordDeadLetters(dlq).deadLetter(
+      streamRecordOf(large),
+      info,
+    );
+
+    // Assert
+    expect(whole).toEqual({ complete: true });
+    expect(partial).toEqual({ complete: false });
+    expect(streamPartial).toEqual({ complete: false });
+    expect(dlq.messages()).toHaveLength(3);
+  });
+});
+
 describe('sqsRecordDeadLetters', () => {
   it('puts the original body and attributes on a FIFO dead-letter queue, deduplicated per message', async () => {
     // Arrange

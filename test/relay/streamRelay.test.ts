@@ -12,7 +12,8 @@ import { DeadLetterAttribute, streamRecordDeadLetters } from '../../lambdas/aws/
 import { MissingSequenceNumberError } from '../../lambdas/aws/relayErrors.ts';
 import { SqsQueueSender } from '../../lambdas/aws/SqsQueueSender.ts';
 import { relayStreamRecords } from '../../lambdas/aws/streamRelay.ts';
-import type { PendingOutbox } from '../../lambdas/outbox/types.ts';
+import { toOutboxItem } from '../../lambdas/outbox/outboxItem.ts';
+import type { OutboxItemKey, PendingOutbox } from '../../lambdas/outbox/types.ts';
 import { eventIds, makeEvent, rejectionOf } from '../helpers/events.ts';
 import { makeStreamEvent, outboxInsertRecord, streamRecordOf } from '../helpers/relayRecords.ts';
 
@@ -50,13 +51,18 @@ function userEvent(eventId: string, i = 0, overrides: Parameters<typeof makeEven
   return makeEvent({ eventId, payload: validUser(i), ...overrides });
 }
 
-function recordingOutbox(): PendingOutbox & { deleted: string[] } {
+function recordingOutbox(): PendingOutbox & { deleted: string[]; setAsideKeys: OutboxItemKey[] } {
   const deleted: string[] = [];
+  const setAsideKeys: OutboxItemKey[] = [];
   return {
     deleted,
+    setAsideKeys,
     listPending: async () => [],
     deleteRelayed: async (ids) => {
       deleted.push(...ids);
+    },
+    setAside: async (keys) => {
+      setAsideKeys.push(...keys);
     },
   };
 }
@@ -336,6 +342,75 @@ describe('relayStreamRecords', () => {
       records.map((record) => ({ itemIdentifier: sequenceOf(record) })),
     );
     expect(callsTo(DLQ_URL)).toHaveLength(0);
+  });
+
+  it("keeps and sets aside a dead-lettered item whose letter cannot hold it, or whose key is not its event's, and deletes the rest", async () => {
+    // Arrange: an event whose message and image are over the limits (control characters
+    // escape 6-fold), a corrupt item keyed as an event but with another id, a corrupt one
+    // with its own key.
+    sqs.on(SendMessageBatchCommand).callsFake(acceptAll);
+    const [huge, misplaced, corrupt] = eventIds(3) as [string, string, string];
+    const oversized = outboxInsertRecord(
+      makeEvent({ eventId: huge, payload: { blob: '\u0001'.repeat(180_000) } }),
+      { outbox: 'blobs' },
+    );
+    const notItsKey = streamRecordOf({
+      ...toOutboxItem(userEvent(misplaced, 1), usersOutbox),
+      pk: 'OUTBOX#42',
+      eventId: '42',
+    });
+    const ownKey = streamRecordOf({
+      ...toOutboxItem(userEvent(corrupt, 2), usersOutbox),
+      occurredAt: 'soon',
+    });
+    const outbox = recordingOutbox();
+
+    // Act
+    const report = await relayStreamRecords(
+      makeStreamEvent([oversized, notItsKey, ownKey]),
+      deps(QUEUE_URL, outbox),
+    );
+
+    // Assert
+    expect(report.deadLettered).toBe(3);
+    expect(report.response.batchItemFailures).toEqual([]);
+    expect(outbox.deleted).toEqual([corrupt]);
+    expect(outbox.setAsideKeys).toEqual([
+      { pk: 'OUTBOX#42', sk: 'OUTBOX' },
+      { pk: `OUTBOX#${huge}`, sk: 'OUTBOX' },
+    ]);
+  });
+
+  it('logs and does not fail the batch when setting items aside fails', async () => {
+    // Arrange
+    sqs.on(SendMessageBatchCommand).callsFake(acceptAll);
+    const outbox: PendingOutbox = {
+      listPending: async () => [],
+      deleteRelayed: async () => {},
+      setAside: vi.fn(async () => {
+        throw new Error('AccessDeniedException');
+      }),
+    };
+    const logger = { info: vi.fn(), warn: vi.fn(), error: vi.fn() };
+    const record = streamRecordOf({
+      ...toOutboxItem(userEvent(eventIds(1)[0] as string, 1), usersOutbox),
+      pk: 'OUTBOX#42',
+      eventId: '42',
+    });
+
+    // Act
+    const report = await relayStreamRecords(makeStreamEvent([record]), {
+      ...deps(QUEUE_URL, outbox),
+      logger,
+    });
+
+    // Assert
+    expect(outbox.setAside).toHaveBeenCalledOnce();
+    expect(report.response.batchItemFailures).toEqual([]);
+    expect(logger.warn).toHaveBeenCalledWith('setting aside dead-lettered outbox items failed', {
+      keys: ['OUTBOX#42'],
+      error: 'Error: AccessDeniedException',
+    });
   });
 
   it('does not fail the batch when deleting relayed items fails', async () => {

@@ -1,14 +1,16 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   BatchGetCommand,
   BatchWriteCommand,
   DynamoDBDocumentClient,
   QueryCommand,
+  UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DynamoDbPendingOutbox } from '../../lambdas/aws/DynamoDbPendingOutbox.ts';
 import { OutboxDeleteError } from '../../lambdas/aws/relayErrors.ts';
+import { OutboxSetAsideError } from '../../lambdas/outbox/errors.ts';
 import { outboxKey, toOutboxItem } from '../../lambdas/outbox/outboxItem.ts';
 import { TABLE_DEFINITION } from '../../lambdas/outbox/tableDefinition.ts';
 import { eventIds, makeEvent, rejectionOf } from '../helpers/events.ts';
@@ -132,5 +134,52 @@ describe('DynamoDbPendingOutbox', () => {
     expect(error).toBeInstanceOf(OutboxDeleteError);
     expect(error).toMatchObject({ eventIds: [stuck], permanent: false });
     expect(ddb).toHaveReceivedCommandTimes(BatchWriteCommand, 5);
+  });
+
+  it('sets items aside by key: removes pendingShard only from items that still exist', async () => {
+    // Arrange
+    const [a] = eventIds(1) as [string];
+    ddb.on(UpdateCommand).resolves({});
+
+    // Act
+    await store().setAside([outboxKey(a), { pk: 'OUTBOX#42', sk: 'OUTBOX' }, outboxKey(a)]);
+
+    // Assert: one update per distinct item, conditional on it existing.
+    expect(ddb).toHaveReceivedCommandTimes(UpdateCommand, 2);
+    expect(ddb).toHaveReceivedCommandWith(UpdateCommand, {
+      TableName: TABLE,
+      Key: { pk: 'OUTBOX#42', sk: 'OUTBOX' },
+      UpdateExpression: 'REMOVE #pendingShard',
+      ConditionExpression: 'attribute_exists(pk)',
+      ExpressionAttributeNames: { '#pendingShard': 'pendingShard' },
+    });
+  });
+
+  it('counts an item gone meanwhile as set aside, and names the items whose update failed', async () => {
+    // Arrange
+    const [gone, denied, fine] = eventIds(3) as [string, string, string];
+    ddb
+      .on(UpdateCommand, { Key: outboxKey(gone) })
+      .rejects(new ConditionalCheckFailedException({ message: 'no', $metadata: {} }))
+      .on(UpdateCommand, { Key: outboxKey(denied) })
+      .rejects(
+        Object.assign(new Error('not authorized'), {
+          name: 'AccessDeniedException',
+          $fault: 'client',
+        }),
+      )
+      .on(UpdateCommand, { Key: outboxKey(fine) })
+      .resolves({});
+
+    // Act
+    const error = await rejectionOf(
+      store().setAside([outboxKey(gone), outboxKey(denied), outboxKey(fine)]),
+    );
+
+    // Assert
+    expect(error).toBeInstanceOf(OutboxSetAsideError);
+    expect(error).toMatchObject({ keys: [`OUTBOX#${denied}`], permanent: false });
+    expect((error as Error).cause).toMatchObject({ name: 'AccessDeniedException' });
+    expect(ddb).toHaveReceivedCommandTimes(UpdateCommand, 3);
   });
 });

@@ -1,3 +1,4 @@
+import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { describe, expect, it, vi } from 'vitest';
 import { DeadLetterAttribute, outboxItemDeadLetters } from '../../lambdas/aws/deadLetter.ts';
@@ -130,5 +131,61 @@ describe('createSweeperHandler', () => {
     );
     expect(JSON.parse(letter?.body ?? '{}')).toMatchObject({ pk: `OUTBOX#${id}`, eventType: '' });
     expect(store.get(outboxKey(id))).toBeUndefined();
+  });
+
+  it('logs an item it keeps set aside after a letter that could not hold it', async () => {
+    // Arrange: a message over 1 MiB once its control characters are JSON-escaped.
+    const clock = fakeClock(T0 + 60 * MINUTE);
+    const [id] = eventIds(1) as [string];
+    const oversized = { ...itemAt(id, T0), payload: { blob: '\u0001'.repeat(180_000) } };
+    const store = await storeWith([oversized]);
+    const logger = new Logger({ serviceName: 'test', logLevel: 'SILENT' });
+    const warn = vi.spyOn(logger, 'warn');
+    const sweep = createSweeperHandler({
+      outbox: store,
+      queue: new MemoryQueue({ name: 'tidings-events', clock }),
+      clock,
+      deadLetters: outboxItemDeadLetters(new MemoryQueue({ name: 'tidings-relay-dlq', clock })),
+      logger,
+    });
+
+    // Act
+    await sweep({});
+
+    // Assert
+    expect(warn).toHaveBeenCalledWith('dead-lettered outbox item kept in the table, set aside', {
+      pk: `OUTBOX#${id}`,
+      sk: 'OUTBOX',
+    });
+    expect(store.get(outboxKey(id))).toMatchObject({ payload: oversized.payload });
+  });
+
+  it('fails the sweep when an item cannot be set aside, leaving it pending for the next', async () => {
+    // Arrange: a store whose set-aside write is refused, as without dynamodb:UpdateItem.
+    const clock = fakeClock(T0 + 60 * MINUTE);
+    const corrupt = { ...itemAt(eventIds(1)[0] as string, T0), pk: 'OUTBOX#42', eventId: '42' };
+    const store = await storeWith([corrupt]);
+    const refusing = {
+      listPending: store.listPending.bind(store),
+      deleteRelayed: store.deleteRelayed.bind(store),
+      setAside: async () => {
+        throw new Error('AccessDeniedException');
+      },
+    };
+    const dlq = new MemoryQueue({ name: 'tidings-relay-dlq', clock });
+    const sweep = createSweeperHandler({
+      outbox: refusing,
+      queue: new MemoryQueue({ name: 'tidings-events', clock }),
+      clock,
+      deadLetters: outboxItemDeadLetters(dlq),
+    });
+
+    // Act
+    const error = await sweep({}).catch((e: unknown) => e);
+
+    // Assert
+    expect(error).toMatchObject({ message: 'AccessDeniedException' });
+    expect(dlq.messages()).toHaveLength(1);
+    expect(store.get({ pk: 'OUTBOX#42', sk: 'OUTBOX' })).toHaveProperty('pendingShard');
   });
 });
