@@ -1,7 +1,9 @@
-import { type DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { type DynamoDBClient, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { DeleteMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { sdkErrorCode } from '../aws/relayErrors.ts';
 import { describeError } from '../errors.ts';
+import { pendingShardOf } from '../outbox/outboxItem.ts';
+import { TABLE_DEFINITION } from '../outbox/tableDefinition.ts';
 import { describeDeadLetter } from './describeDeadLetter.ts';
 import { receiveDeadLetters, releaseMessages } from './peekDeadLetters.ts';
 import { parseRelayLetter, type RelayLetter } from './relayLetter.ts';
@@ -13,8 +15,15 @@ export type RelayRedriveAction =
   | 'restaged'
   /** Dry run: the outbox item would be written back. */
   | 'would-restage'
-  /** The item is still in the table, so nothing was written; the sweeper relays it. Letter deleted. */
+  /** The item is still in the table and pending, so nothing was written; the sweeper relays it. Letter deleted. */
   | 'already-in-table'
+  /**
+   * The item was kept in the table, set aside (out of the pending index), when it was
+   * dead-lettered: it was put back in the index, and the sweeper relays it. Letter deleted.
+   */
+  | 'returned-to-pending'
+  /** Dry run: a set-aside item would be put back in the pending index. */
+  | 'would-return-to-pending'
   /** A Lambda on-failure record: its items are still in the table and the sweeper relays them. Left as is. */
   | 'covered-by-sweeper'
   /** The letter holds no item to write back. Left as is. */
@@ -77,10 +86,45 @@ const ACTIONS: readonly RelayRedriveAction[] = [
   'restaged',
   'would-restage',
   'already-in-table',
+  'returned-to-pending',
+  'would-return-to-pending',
   'covered-by-sweeper',
   'not-restageable',
   'failed',
 ];
+
+type PendingReturn = 'returned' | 'not-set-aside';
+
+/**
+ * Puts a set-aside outbox item back in the pending index (`SET pendingShard`), on the
+ * condition that it is in the table and out of the index: so nothing is created, and an item
+ * that is pending already is left as it is.
+ * @throws what DynamoDB throws, but for the failed condition, which is `not-set-aside`.
+ */
+async function returnToPending(
+  options: RelayRedriveOptions,
+  key: { pk: string; sk: string },
+): Promise<PendingReturn> {
+  const shard = TABLE_DEFINITION.pendingIndex.partitionKey.name;
+  try {
+    await options.dynamodb.send(
+      new UpdateItemCommand({
+        TableName: options.tableName,
+        Key: { pk: { S: key.pk }, sk: { S: key.sk } },
+        UpdateExpression: 'SET #shard = :shard',
+        ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(#shard)',
+        ExpressionAttributeNames: { '#shard': shard },
+        ExpressionAttributeValues: {
+          ':shard': { S: pendingShardOf(key.pk.replace(/^OUTBOX#/, '')) },
+        },
+      }),
+    );
+    return 'returned';
+  } catch (error) {
+    if (sdkErrorCode(error) === 'ConditionalCheckFailedException') return 'not-set-aside';
+    throw error;
+  }
+}
 
 /**
  * Redrives the relay's dead-letter queue by re-staging, since its letters are not queue
@@ -88,7 +132,12 @@ const ACTIONS: readonly RelayRedriveAction[] = [
  * - a letter holding an outbox item (from the relay's stream record, or from the sweeper) is
  *   written back with `PutItem` on `attribute_not_exists(pk)`, so an item still in the table
  *   is never overwritten; its INSERT goes through the stream and the relay again, and the
- *   consumer's ledger absorbs any duplicate. The letter is then deleted;
+ *   consumer's ledger absorbs any duplicate. An item still in the table but set aside (kept
+ *   when it was dead-lettered) is put back in the pending index instead, for the sweeper.
+ *   The letter is then deleted;
+ * - a letter that had to leave the item out (too large) names its key: the item was kept in
+ *   the table, set aside, so it is put back in the pending index (fix it first, or it comes
+ *   back) and the letter deleted; if it is not there set aside, the letter is left;
  * - a Lambda on-failure record (shard and sequence range, no records) is left as it is: the
  *   relay deletes outbox items only once relayed, so those items are still in the table and
  *   the sweeper relays them;
@@ -116,6 +165,28 @@ export async function redriveRelayDeadLetters(
       const letter = parseRelayLetter(message.body);
       const entry = (action: RelayRedriveAction, detail: string) =>
         entries.push({ listing, letter: letter.kind, action, detail });
+      /** Deletes the letter of an item now back in the table's hands; false (and said) if not. */
+      const deleteLetter = async (
+        received: (typeof messages)[number],
+        pk: string,
+      ): Promise<boolean> => {
+        try {
+          await options.sqs.send(
+            new DeleteMessageCommand({
+              QueueUrl: options.queueUrl,
+              ReceiptHandle: received.receiptHandle,
+            }),
+          );
+          deleted.add(received.messageId);
+          return true;
+        } catch (error) {
+          entry(
+            'failed',
+            `${pk} is in the table, but deleting the letter failed: ${describeError(error)}`,
+          );
+          return false;
+        }
+      };
       if (letter.kind === 'lambda-on-failure') {
         entry(
           'covered-by-sweeper',
@@ -124,10 +195,44 @@ export async function redriveRelayDeadLetters(
         continue;
       }
       if (letter.kind === 'image-omitted') {
-        entry(
-          'not-restageable',
-          `the letter holds only the key ${letter.pk ?? '?'} (${letter.note}); the relay keeps such items in the table, so the sweeper finds them; left on the queue`,
-        );
+        const { pk, sk } = letter;
+        if (pk === undefined || sk === undefined) {
+          entry(
+            'not-restageable',
+            `the letter holds no item and no key (${letter.note}); left on the queue`,
+          );
+          continue;
+        }
+        if (options.dryRun) {
+          entry(
+            'would-return-to-pending',
+            `the letter holds only the key ${pk} (${letter.note}); would put the item kept in ${options.tableName} back in the pending index${restageHint(listing)}`,
+          );
+          continue;
+        }
+        let returned: PendingReturn;
+        try {
+          returned = await returnToPending(options, { pk, sk });
+        } catch (error) {
+          entry(
+            'failed',
+            `UpdateItem of ${pk} in ${options.tableName} failed: ${describeError(error)}; left on the queue`,
+          );
+          continue;
+        }
+        if (returned === 'not-set-aside') {
+          entry(
+            'not-restageable',
+            `the letter holds only the key ${pk} (${letter.note}), and ${options.tableName} holds no set-aside item under it (gone after its TTL, or pending again); left on the queue`,
+          );
+          continue;
+        }
+        if (await deleteLetter(message, pk)) {
+          entry(
+            'returned-to-pending',
+            `put ${pk}, kept in ${options.tableName}, back in the pending index: the sweeper relays it${restageHint(listing)}`,
+          );
+        }
         continue;
       }
       if (letter.kind === 'unrecognised') {
@@ -147,8 +252,8 @@ export async function redriveRelayDeadLetters(
           new PutItemCommand({
             TableName: options.tableName,
             Item: letter.item,
-            // The item may still be there (its delete failed, or it was never removed): then it
-            // is pending already, and writing the letter's copy over it could only lose changes.
+            // The item may still be there (its delete failed, it was never removed, or it was
+            // kept set aside): writing the letter's copy over it could only lose changes.
             ConditionExpression: 'attribute_not_exists(pk)',
           }),
         );
@@ -161,28 +266,25 @@ export async function redriveRelayDeadLetters(
           );
           continue;
         }
-        action = 'already-in-table';
+        try {
+          const returned = await returnToPending(options, { pk: letter.pk, sk: letter.sk });
+          action = returned === 'returned' ? 'returned-to-pending' : 'already-in-table';
+        } catch (updateError) {
+          entry(
+            'failed',
+            `${letter.pk} is in ${options.tableName}, but the UpdateItem putting it back in the pending index failed: ${describeError(updateError)}; left on the queue`,
+          );
+          continue;
+        }
       }
-      try {
-        await options.sqs.send(
-          new DeleteMessageCommand({
-            QueueUrl: options.queueUrl,
-            ReceiptHandle: message.receiptHandle,
-          }),
-        );
-        deleted.add(message.messageId);
-      } catch (error) {
-        entry(
-          'failed',
-          `${letter.pk} is in the table, but deleting the letter failed: ${describeError(error)}`,
-        );
-        continue;
-      }
+      if (!(await deleteLetter(message, letter.pk))) continue;
       entry(
         action,
         action === 'restaged'
           ? `put ${letter.pk} back in ${options.tableName}: the stream relays it again${restageHint(listing)}`
-          : `${letter.pk} is still in ${options.tableName}, left untouched: the sweeper relays it`,
+          : action === 'returned-to-pending'
+            ? `${letter.pk} was kept in ${options.tableName}, set aside; put back in the pending index: the sweeper relays it${restageHint(listing)}`
+            : `${letter.pk} is still in ${options.tableName}, pending, left untouched: the sweeper relays it`,
       );
     }
   } finally {

@@ -142,8 +142,8 @@ export function formatRedriveOutcome(outcome: RedriveOutcome): string {
       const { report } = outcome;
       const c = report.counts;
       const summary = report.dryRun
-        ? `Dry run: would re-stage ${c['would-restage']}; ${c['covered-by-sweeper']} covered by the sweeper; ${c['not-restageable']} not re-stageable. Nothing was written or deleted.`
-        : `Re-staged ${c.restaged}; ${c['already-in-table']} already in the table; ${c['covered-by-sweeper']} covered by the sweeper; ${c['not-restageable']} not re-stageable; ${c.failed} failed.`;
+        ? `Dry run: would re-stage ${c['would-restage']}; would return ${c['would-return-to-pending']} set-aside item(s) to pending; ${c['covered-by-sweeper']} covered by the sweeper; ${c['not-restageable']} not re-stageable. Nothing was written or deleted.`
+        : `Re-staged ${c.restaged}; ${c['returned-to-pending']} returned to pending; ${c['already-in-table']} already in the table; ${c['covered-by-sweeper']} covered by the sweeper; ${c['not-restageable']} not re-stageable; ${c.failed} failed.`;
       return [
         `Relay dead letters of ${report.queueUrl} -> table ${report.tableName}${report.dryRun ? ' (dry run)' : ''}:`,
         ...report.entries.flatMap((e) => [

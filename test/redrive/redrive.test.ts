@@ -2,6 +2,7 @@ import {
   ConditionalCheckFailedException,
   DynamoDBClient,
   PutItemCommand,
+  UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import {
   ChangeMessageVisibilityBatchCommand,
@@ -24,7 +25,7 @@ import {
 } from '../../lambdas/aws/deadLetter.ts';
 import { createConsumerHandler } from '../../lambdas/consumer.ts';
 import { RecordingSenders } from '../../lambdas/notifications/RecordingSenders.ts';
-import { toOutboxItem } from '../../lambdas/outbox/outboxItem.ts';
+import { pendingShardOf, toOutboxItem } from '../../lambdas/outbox/outboxItem.ts';
 import { MemoryQueue } from '../../lambdas/queue/MemoryQueue.ts';
 import { RedriveRequestError } from '../../lambdas/redrive/errors.ts';
 import { startDeadLetterMove } from '../../lambdas/redrive/moveDeadLetters.ts';
@@ -80,6 +81,29 @@ async function relayLetter(eventId: string) {
   if (!letter) throw new Error('the relay wrote no dead letter');
   return { letter, item: toOutboxItem(event, { name: 'users', destination: 'notifications' }) };
 }
+
+/** The sweeper's letter for an outbox item too large for a message: only its key. */
+async function omittedItemLetter(eventId: string) {
+  const item = toOutboxItem(makeEvent({ eventId, payload: { blob: 'x'.repeat(1_100_000) } }), {
+    name: 'blobs',
+    destination: 'notifications',
+  });
+  const dlq = new MemoryQueue({ name: 'tidings-relay-dlq' });
+  await outboxItemDeadLetters(dlq).deadLetter(item as unknown as Record<string, unknown>, {
+    reason: 'message is 1100321 bytes, over the SQS limit of 1048576',
+    errorName: 'UnrelayableOutboxItem',
+    eventId,
+  });
+  const [letter] = dlq.messages();
+  if (!letter) throw new Error('the sweeper wrote no dead letter');
+  return letter;
+}
+
+const conditionFailed = () =>
+  new ConditionalCheckFailedException({
+    message: 'The conditional request failed',
+    $metadata: {},
+  });
 
 function receiving(...messages: Message[]) {
   sqsMock.on(ReceiveMessageCommand).resolvesOnce({ Messages: messages }).resolves({ Messages: [] });
@@ -346,15 +370,11 @@ describe('relay redrive', () => {
   });
 
   it('leaves an item still in the table untouched and counts it as already there', async () => {
-    // Arrange
+    // Arrange: the item is there, and pending (the condition of putting it back fails too).
     const { letter } = await relayLetter(eventIds(1)[0] as string);
     receiving(receivedMessage(letter));
-    ddbMock.on(PutItemCommand).rejects(
-      new ConditionalCheckFailedException({
-        message: 'The conditional request failed',
-        $metadata: {},
-      }),
-    );
+    ddbMock.on(PutItemCommand).rejects(conditionFailed());
+    ddbMock.on(UpdateItemCommand).rejects(conditionFailed());
     sqsMock.on(DeleteMessageCommand).resolves({});
 
     // Act
@@ -371,6 +391,112 @@ describe('relay redrive', () => {
     expect(report.counts['already-in-table']).toBe(1);
     expect(report.counts.restaged).toBe(0);
     expect(ddbMock).toHaveReceivedCommandTimes(PutItemCommand, 1);
+  });
+
+  it('puts an item kept set aside back in the pending index, without overwriting it, then deletes its letter', async () => {
+    // Arrange: the item was dead-lettered and kept (e.g. its key is not its event's).
+    const [eventId] = eventIds(1) as [string];
+    const { letter } = await relayLetter(eventId);
+    receiving(receivedMessage(letter));
+    ddbMock.on(PutItemCommand).rejects(conditionFailed());
+    ddbMock.on(UpdateItemCommand).resolves({});
+    sqsMock.on(DeleteMessageCommand).resolves({});
+
+    // Act
+    const report = await redriveRelayDeadLetters({
+      sqs,
+      dynamodb,
+      queueUrl: RELAY_DLQ_URL,
+      tableName: TABLE,
+      dryRun: false,
+      max: 10,
+    });
+
+    // Assert
+    expect(ddbMock).toHaveReceivedCommandWith(UpdateItemCommand, {
+      TableName: TABLE,
+      Key: { pk: { S: `OUTBOX#${eventId}` }, sk: { S: 'OUTBOX' } },
+      UpdateExpression: 'SET #shard = :shard',
+      ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(#shard)',
+      ExpressionAttributeNames: { '#shard': 'pendingShard' },
+      ExpressionAttributeValues: { ':shard': { S: pendingShardOf(eventId) } },
+    });
+    expect(report.entries).toEqual([
+      expect.objectContaining({
+        action: 'returned-to-pending',
+        detail: expect.stringContaining('set aside; put back in the pending index'),
+      }),
+    ]);
+    expect(sqsMock).toHaveReceivedCommandTimes(DeleteMessageCommand, 1);
+  });
+
+  it('puts the item of a letter that had to leave it out back in the pending index', async () => {
+    // Arrange: the sweeper's letter for an item too large to hold, which it kept set aside.
+    const [eventId] = eventIds(1) as [string];
+    const letter = await omittedItemLetter(eventId);
+    receiving(receivedMessage(letter));
+    ddbMock.on(UpdateItemCommand).resolves({});
+    sqsMock.on(DeleteMessageCommand).resolves({});
+    const { out, io: cli } = io();
+
+    // Act
+    const code = await redriveCli(['--relay', '--queue', RELAY_DLQ_URL, '--table', TABLE], {
+      clients: () => ({ sqs, dynamodb }),
+      io: cli,
+    });
+
+    // Assert
+    expect(code).toBe(0);
+    expect(ddbMock).not.toHaveReceivedCommand(PutItemCommand);
+    expect(ddbMock).toHaveReceivedCommandWith(UpdateItemCommand, {
+      Key: { pk: { S: `OUTBOX#${eventId}` }, sk: { S: 'OUTBOX' } },
+      ExpressionAttributeValues: { ':shard': { S: pendingShardOf(eventId) } },
+    });
+    expect(out.join('\n')).toContain(
+      `returned-to-pending: put OUTBOX#${eventId}, kept in ${TABLE}`,
+    );
+    expect(out.join('\n')).toContain('Re-staged 0; 1 returned to pending;');
+    expect(sqsMock).toHaveReceivedCommandTimes(DeleteMessageCommand, 1);
+  });
+
+  it('leaves such a letter on the queue when no set-aside item is under its key, and on a dry run', async () => {
+    // Arrange: the item is gone (its TTL passed).
+    const [eventId] = eventIds(1) as [string];
+    const letter = await omittedItemLetter(eventId);
+    ddbMock.on(UpdateItemCommand).rejects(conditionFailed());
+    // Every receive returns the letter: each run below takes at most one.
+    sqsMock.on(ReceiveMessageCommand).resolves({ Messages: [receivedMessage(letter)] });
+    sqsMock.on(ChangeMessageVisibilityBatchCommand).resolves({ Successful: [], Failed: [] });
+
+    // Act
+    const dry = await redriveRelayDeadLetters({
+      sqs,
+      dynamodb,
+      queueUrl: RELAY_DLQ_URL,
+      tableName: TABLE,
+      dryRun: true,
+      max: 1,
+    });
+    const wet = await redriveRelayDeadLetters({
+      sqs,
+      dynamodb,
+      queueUrl: RELAY_DLQ_URL,
+      tableName: TABLE,
+      dryRun: false,
+      max: 1,
+    });
+
+    // Assert
+    expect(dry.counts['would-return-to-pending']).toBe(1);
+    expect(wet.entries).toEqual([
+      expect.objectContaining({
+        letter: 'image-omitted',
+        action: 'not-restageable',
+        detail: expect.stringContaining('holds no set-aside item under it'),
+      }),
+    ]);
+    expect(ddbMock).toHaveReceivedCommandTimes(UpdateItemCommand, 1);
+    expect(sqsMock).not.toHaveReceivedCommand(DeleteMessageCommand);
   });
 
   it('reports Lambda on-failure records as covered by the sweeper and leaves them on the queue', async () => {
