@@ -214,7 +214,7 @@ export async function consumeSqsRecords(
         ...(options.queueSpec ? { queue: options.queueSpec } : {}),
         ...(options.ledger ? { ledger: options.ledger } : {}),
         ...(options.leaseMs !== undefined ? { leaseMs: options.leaseMs } : {}),
-        ...(options.skipUnmapped ? { skipUnmapped: true } : {}),
+        skipUnmapped: options.skipUnmapped === true,
         ...(options.validation ? { validation: options.validation } : {}),
         ...(options.clock ? { clock: options.clock } : {}),
         onLedgerError: (error, notificationId, operation) =>

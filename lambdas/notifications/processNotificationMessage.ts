@@ -20,10 +20,12 @@ export interface ProcessNotificationOptions {
   /** Validates the payload with the queue's schema before routing. */
   readonly queue?: QueueSpec;
   /**
-   * Treat an event type with no mapper as done (nothing sent, `unmapped: true`) instead of
-   * throwing `UnmappedEventTypeError`. Off by default, so a type nobody mapped (a typo, a
-   * producer deployed before its mapper) is not acknowledged unseen.
-   * @default false
+   * Treat an event type with no mapper as done: nothing sent, and the result says
+   * `unmapped: true` so the caller sees it. With `false`, throw `UnmappedEventTypeError`
+   * instead. The SQS consumer (`consumeSqsRecords`) passes `false` unless told otherwise, so
+   * on a queue a type nobody mapped (a typo, a producer deployed before its mapper) is
+   * dead-lettered with its reason, never acknowledged unseen.
+   * @default true
    */
   readonly skipUnmapped?: boolean;
   /** Claim each notification before sending, so redeliveries do not send twice. */
@@ -82,7 +84,7 @@ export interface ProcessResult {
  * @throws NotificationDeliveryError when any notification failed, with every outcome; it is
  *   permanent only if every failure is.
  * @throws MissingEventTypeError, MissingMessageIdError, PayloadValidationError, MapperError,
- *   UnmappedEventTypeError (unless `skipUnmapped`) for a message that cannot be routed.
+ *   UnmappedEventTypeError (with `skipUnmapped: false`) for a message that cannot be routed.
  */
 export async function processNotificationMessage(
   message: QueueMessage,
@@ -94,7 +96,7 @@ export async function processNotificationMessage(
     ? { ...received, payload: options.queue.parse(received.payload, received.eventType) }
     : received;
   if (!options.router.has(event.eventType)) {
-    if (options.skipUnmapped) {
+    if (options.skipUnmapped ?? true) {
       return { event, dispatched: 0, skipped: 0, outcomes: [], unmapped: true };
     }
     throw new UnmappedEventTypeError(event.eventType, event.eventId);

@@ -86,14 +86,18 @@ function routerFor(notifications: () => Notification[]): NotificationRouter {
 
 describe('processNotificationMessage', () => {
   describe('unmapped event types', () => {
-    it('throws a permanent UnmappedEventTypeError by default, sending nothing', async () => {
+    it('with skipUnmapped: false throws a permanent UnmappedEventTypeError, sending nothing', async () => {
       // Arrange
       const senders = new RecordingSenders();
       const router = new NotificationRouter().register('other', () => [emailNotification()]);
 
       // Act
       const error = await rejectionOf(
-        processNotificationMessage(queueMessageFor(makeEvent()), { router, senders }),
+        processNotificationMessage(queueMessageFor(makeEvent()), {
+          router,
+          senders,
+          skipUnmapped: false,
+        }),
       );
 
       // Assert
@@ -104,7 +108,10 @@ describe('processNotificationMessage', () => {
       expect(senders.sent).toEqual([]);
     });
 
-    it('with skipUnmapped returns it as unmapped with nothing dispatched', async () => {
+    it.each([
+      ['by default', {}],
+      ['with skipUnmapped: true', { skipUnmapped: true }],
+    ])('%s returns it as unmapped with nothing dispatched', async (_, extra) => {
       // Arrange
       const senders = new RecordingSenders();
 
@@ -112,7 +119,7 @@ describe('processNotificationMessage', () => {
       const result = await processNotificationMessage(queueMessageFor(makeEvent()), {
         router: new NotificationRouter(),
         senders,
-        skipUnmapped: true,
+        ...extra,
       });
 
       // Assert
