@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { uuidv7 } from '../events/ids.ts';
 import type { OutboxSpec } from '../outbox/defineOutbox.ts';
 import { TransactionCanceledError } from '../outbox/errors.ts';
@@ -7,11 +7,12 @@ import { outboxTransactItem, transactWriteWithOutbox } from '../outbox/outboxTra
 import type { TransactItems, TransactWriter } from '../outbox/types.ts';
 import { InvalidRegistrationError, UserAlreadyExistsError } from './errors.ts';
 import { USER_REGISTERED, type UserRegistered, usersOutbox } from './userEvents.ts';
+import '../zodLocale.ts';
 
 /** What a signup sends: an email (trimmed and lower-cased before use) and an optional name. */
 export const RegistrationInput = z.object({
-  email: z.string().trim().toLowerCase().max(254).pipe(z.email()),
-  name: z.string().trim().min(1).max(200).optional(),
+  email: z.pipe(z.string().check(z.trim(), z.toLowerCase(), z.maxLength(254)), z.email()),
+  name: z.optional(z.string().check(z.trim(), z.minLength(1), z.maxLength(200))),
 });
 
 /** What a signup sends, before normalisation. */

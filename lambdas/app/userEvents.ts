@@ -1,6 +1,7 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { defineOutbox } from '../outbox/defineOutbox.ts';
 import { defineQueue } from '../outbox/defineQueue.ts';
+import '../zodLocale.ts';
 
 /** The event type staged when a user signs up. */
 export const USER_REGISTERED = 'user.registered';
@@ -9,7 +10,7 @@ export const USER_REGISTERED = 'user.registered';
 export const UserRegistered = z.object({
   userId: z.uuid(),
   email: z.email(),
-  name: z.string().min(1).max(200).optional(),
+  name: z.optional(z.string().check(z.minLength(1), z.maxLength(200))),
 });
 
 /** Payload of `user.registered`. */

@@ -1,6 +1,7 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { InvalidEnvelopeError } from './errors.ts';
 import type { IntegrationEvent } from './types.ts';
+import '../zodLocale.ts';
 
 /**
  * The message body the relay writes and the consumer reads: a CloudEvents 1.0 event in
@@ -22,18 +23,20 @@ export interface CloudEventEnvelope {
   readonly traceparent?: string;
 }
 
+const nonEmpty = z.string().check(z.minLength(1));
+
 const envelopeSchema = z.object({
   specversion: z.literal('1.0'),
   id: z.uuid(),
-  type: z.string().min(1),
-  source: z.string().min(1),
+  type: nonEmpty,
+  source: nonEmpty,
   time: z.iso.datetime({ offset: true }),
-  datacontenttype: z.literal('application/json').optional(),
+  datacontenttype: z.optional(z.literal('application/json')),
   data: z.unknown(),
-  correlationid: z.string().min(1).optional(),
-  causationid: z.string().min(1).optional(),
-  partitionkey: z.string().min(1).optional(),
-  traceparent: z.string().min(1).optional(),
+  correlationid: z.optional(nonEmpty),
+  causationid: z.optional(nonEmpty),
+  partitionkey: z.optional(nonEmpty),
+  traceparent: z.optional(nonEmpty),
 });
 
 /** Builds the CloudEvents envelope for an event; `source` names the producing outbox. */

@@ -1,6 +1,7 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { InvalidNotificationError, UnknownNotificationKindError } from './errors.ts';
 import type { Notification } from './types.ts';
+import '../zodLocale.ts';
 
 /** Options for `validateNotification`. */
 export interface ValidateNotificationOptions {
@@ -17,16 +18,20 @@ const LOOPBACK_HOSTS = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\])$/i;
 const address = z.email({
   error: (issue) => `not a valid email address: ${JSON.stringify(issue.input)}`,
 });
-const text = (max: number) => z.string().trim().min(1, 'must not be empty').max(max);
+const text = (max: number) =>
+  z.string().check(z.trim(), z.minLength(1, 'must not be empty'), z.maxLength(max));
 
 const emailSchema = z.object({
   kind: z.literal('email'),
-  to: z.union([address, z.array(address).min(1, 'needs at least one recipient').max(50)]),
+  to: z.union([
+    address,
+    z.array(address).check(z.minLength(1, 'needs at least one recipient'), z.maxLength(50)),
+  ]),
   subject: text(998),
   body: text(256_000),
-  html: z.string().min(1).optional(),
-  cc: z.array(address).max(50).optional(),
-  replyTo: address.optional(),
+  html: z.optional(z.string().check(z.minLength(1))),
+  cc: z.optional(z.array(address).check(z.maxLength(50))),
+  replyTo: z.optional(address),
 });
 
 const pushSchema = z.object({
@@ -34,30 +39,32 @@ const pushSchema = z.object({
   deviceToken: text(1024),
   title: text(256),
   body: text(4096),
-  data: z.record(z.string(), z.string()).optional(),
+  data: z.optional(z.record(z.string(), z.string())),
 });
 
 function webhookSchema(allowLoopbackHttp: boolean) {
   return z.object({
     kind: z.literal('webhook'),
-    url: z.string().superRefine((value, ctx) => {
-      let url: URL;
-      try {
-        url = new URL(value);
-      } catch {
-        ctx.addIssue({ code: 'custom', message: `not a URL: ${JSON.stringify(value)}` });
-        return;
-      }
-      if (url.protocol === 'https:') return;
-      if (url.protocol === 'http:' && allowLoopbackHttp && LOOPBACK_HOSTS.test(url.hostname))
-        return;
-      ctx.addIssue({
-        code: 'custom',
-        message: `webhook url must be https: ${JSON.stringify(value)}`,
-      });
-    }),
-    payload: z.unknown().refine((p) => p !== undefined, 'is required'),
-    headers: z.record(z.string(), z.string()).optional(),
+    url: z.string().check(
+      z.superRefine((value, ctx) => {
+        let url: URL;
+        try {
+          url = new URL(value);
+        } catch {
+          ctx.addIssue({ code: 'custom', message: `not a URL: ${JSON.stringify(value)}` });
+          return;
+        }
+        if (url.protocol === 'https:') return;
+        if (url.protocol === 'http:' && allowLoopbackHttp && LOOPBACK_HOSTS.test(url.hostname))
+          return;
+        ctx.addIssue({
+          code: 'custom',
+          message: `webhook url must be https: ${JSON.stringify(value)}`,
+        });
+      }),
+    ),
+    payload: z.unknown().check(z.refine((p) => p !== undefined, 'is required')),
+    headers: z.optional(z.record(z.string(), z.string())),
   });
 }
 
