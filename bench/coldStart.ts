@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { type BuildOptions, build } from 'esbuild';
 import { type BundleTarget, esbuildOptionsFromCdk } from './cdkEsbuildOptions.ts';
@@ -76,7 +76,13 @@ process.stdout.write(JSON.stringify({ importMs: t1 - t0, constructMs: t2 - t1 })
 export async function bundleSubject(
   subject: ColdStartSubject,
   outdir: string,
-): Promise<{ file: string; bytes: number; composition: { source: string; kb: number }[] }> {
+): Promise<{
+  file: string;
+  bytes: number;
+  composition: { source: string; kb: number }[];
+  /** Bytes each input file (path relative to the working directory) contributes to the bundle. */
+  inputs: Record<string, number>;
+}> {
   const target: BundleTarget = { entry: subject.entry, outdir };
   const cdk = esbuildOptionsFromCdk(subject.bundling, target);
   // Code splitting (dynamic imports in chunks of their own) needs an output directory; the
@@ -95,11 +101,18 @@ export async function bundleSubject(
     : { ...cdk, ...subject.esbuildOverrides };
   // The metafile is written to the result only, never next to the bundle.
   const result = await build({ ...options, metafile: true });
-  const output = Object.entries(result.metafile.outputs).find(([path]) => file.endsWith(path));
+  // Output paths in the metafile are relative to the working directory.
+  const output = Object.entries(result.metafile.outputs).find(
+    ([path]) => resolve(path) === resolve(file),
+  );
+  const inputs = output?.[1].inputs ?? {};
   return {
     file,
     bytes: statSync(file).size,
-    composition: output ? bundleComposition(output[1].inputs) : [],
+    composition: bundleComposition(inputs),
+    inputs: Object.fromEntries(
+      Object.entries(inputs).map(([path, input]) => [path, input.bytesInOutput]),
+    ),
   };
 }
 

@@ -1,6 +1,6 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { createAppRouter } from './app/router.ts';
 import { userNotificationsQueue } from './app/userEvents.ts';
@@ -158,10 +158,6 @@ function requireEnv(name: string): string {
 let secretsClient: SecretsManagerClient | undefined;
 
 /**
- * Loads the webhook signing secret from Secrets Manager. `WebhookSender` calls it on its
- * first send and caches what it returns, so the secret is fetched once per environment.
- */
-/**
  * Secrets Manager cannot generate a `whsec_`-prefixed value, so the secret the CDK construct
  * creates is the bare base64 key; Standard Webhooks secrets are that key with the prefix.
  */
@@ -170,8 +166,16 @@ export function asWebhookSecret(value: string): string {
   return trimmed.startsWith('whsec_') ? trimmed : `whsec_${trimmed}`;
 }
 
+/**
+ * Loads the webhook signing secret from Secrets Manager. `WebhookSender` calls it on its
+ * first send and caches what it returns, so the secret is fetched once per environment; the
+ * Secrets Manager client is loaded and built then too, not at cold start.
+ */
 function webhookSecretLoader(secretArn: string): () => Promise<string> {
   return async () => {
+    const { GetSecretValueCommand, SecretsManagerClient } = await import(
+      './senders/secretsManagerSdk.ts'
+    );
     secretsClient ??= new SecretsManagerClient({});
     const output = await secretsClient.send(new GetSecretValueCommand({ SecretId: secretArn }));
     if (!output.SecretString) throw new TypeError(`secret ${secretArn} has no string value`);

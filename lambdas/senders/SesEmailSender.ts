@@ -1,5 +1,5 @@
 import type { MessageTag, SESv2Client, SendEmailCommandInput } from '@aws-sdk/client-sesv2';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import type { EmailNotification, SendContext, SendResult } from '../notifications/types.ts';
 import { classifySesError } from './classifySesError.ts';
 import { EmailTagName } from './constants.ts';
@@ -16,11 +16,14 @@ export type SesEmailSenderOptions = ClientSource<SESv2Client> & {
 };
 
 // Loaded on the first send only: a consumer that never sends email never evaluates the SDK
-// client module (esbuild keeps a dynamic import's module lazy inside the bundle).
-const loadSes = memoizeAsync(() => import('@aws-sdk/client-sesv2'));
+// client module (esbuild keeps a dynamic import's module lazy inside the bundle, though its
+// bytes are still parsed at load). `sesSdk.ts` names what is used, so the rest of the SDK
+// package is left out of the bundle.
+const loadSes = memoizeAsync(() => import('./sesSdk.ts'));
 const defaultSesClient = memoizeAsync(async () => new (await loadSes()).SESv2Client({}));
 
-const isEmail = (value: string) => z.email().safeParse(value).success;
+const emailAddress = z.email();
+const isEmail = (value: string) => emailAddress.safeParse(value).success;
 const NAMED_ADDRESS = /^[^<>]*<([^<>]+)>$/;
 const TAG_UNSAFE = /[^A-Za-z0-9_-]/g;
 

@@ -9,8 +9,10 @@ import type { ChannelSender, ClientSource } from './types.ts';
 export type SnsPushSenderOptions = ClientSource<SNSClient>;
 
 // Loaded on the first push only: a consumer that never sends a push never evaluates the SNS
-// client module (esbuild keeps a dynamic import's module lazy inside the bundle).
-const loadSns = memoizeAsync(() => import('@aws-sdk/client-sns'));
+// client module (esbuild keeps a dynamic import's module lazy inside the bundle, though its
+// bytes are still parsed at load). `snsSdk.ts` names what is used, so the rest of the SDK
+// package is left out of the bundle.
+const loadSns = memoizeAsync(() => import('./snsSdk.ts'));
 const defaultSnsClient = memoizeAsync(async () => new (await loadSns()).SNSClient({}));
 
 /** `arn:<partition>:sns:<region>:<account>:endpoint/<platform>/<application>/<id>` */

@@ -1,0 +1,49 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bundleSubject } from '../../bench/coldStart.ts';
+import { LAMBDA_ENTRIES, TIDINGS_BUNDLING } from '../../lib/bundling.ts';
+
+describe('the consumer bundle, as the CDK builds it', () => {
+  const outdir = mkdtempSync(join(tmpdir(), 'tidings-consumer-inputs-'));
+  let inputs: Record<string, number> = {};
+
+  beforeAll(async () => {
+    const bundle = await bundleSubject(
+      { name: 'consumer', entry: LAMBDA_ENTRIES.consumer, bundling: TIDINGS_BUNDLING, env: {} },
+      outdir,
+    );
+    inputs = bundle.inputs;
+  }, 60_000);
+
+  afterAll(() => rmSync(outdir, { recursive: true, force: true }));
+
+  it("carries zod/mini and zod's English locale only, not the classic API or other locales", () => {
+    // Act
+    const zod = Object.keys(inputs).filter((path) => path.includes('node_modules/zod/'));
+
+    // Assert
+    expect(zod.some((path) => path.includes('/zod/v4/mini/'))).toBe(true);
+    expect(zod.filter((path) => path.includes('/zod/v4/classic/'))).toEqual([]);
+    const locales = zod.filter((path) => /\/zod\/v4\/locales\/(?!index\.js)/.test(path));
+    expect(locales).toEqual([expect.stringMatching(/\/zod\/v4\/locales\/en\.js$/)]);
+  });
+
+  it("loads its SDK clients by name, so no client package's export namespace is bundled", () => {
+    // Act: a package's index.js holds the namespace object `import(package)` would need
+    const indexes = Object.entries(inputs).filter(([path]) =>
+      /node_modules\/@aws-sdk\/client-[a-z0-9-]+\/dist-es\/index\.js$/.test(path),
+    );
+
+    // Assert
+    expect(indexes.map(([path]) => path.replace(/.*node_modules\//, ''))).toEqual(
+      expect.arrayContaining([
+        '@aws-sdk/client-sesv2/dist-es/index.js',
+        '@aws-sdk/client-sns/dist-es/index.js',
+        '@aws-sdk/client-secrets-manager/dist-es/index.js',
+      ]),
+    );
+    for (const [path, bytes] of indexes) expect(bytes, path).toBeLessThan(1024);
+  });
+});
