@@ -34,12 +34,30 @@ const RANGES: readonly (readonly [cidr: string, label: string])[] = [
   ['ff00::/8', 'multicast'],
 ];
 
-const LISTS = RANGES.map(([cidr, label]) => {
-  const [network = '', prefix = ''] = cidr.split('/');
-  const list = new BlockList();
-  list.addSubnet(network, Number(prefix), isIP(network) === 6 ? 'ipv6' : 'ipv4');
-  return { list, family: isIP(network) === 6 ? ('ipv6' as const) : ('ipv4' as const), cidr, label };
-});
+interface BlockedRange {
+  readonly list: BlockList;
+  readonly family: 'ipv4' | 'ipv6';
+  readonly cidr: string;
+  readonly label: string;
+}
+
+let blockLists: readonly BlockedRange[] | undefined;
+
+/**
+ * The ranges as `BlockList`s, built on the first check rather than at import: building them
+ * compiles Node's IPv6 pattern, a few milliseconds of every consumer cold start otherwise,
+ * and most consumers send no webhook in their first invocation.
+ */
+function rangeLists(): readonly BlockedRange[] {
+  blockLists ??= RANGES.map(([cidr, label]) => {
+    const [network = '', prefix = ''] = cidr.split('/');
+    const family = isIP(network) === 6 ? ('ipv6' as const) : ('ipv4' as const);
+    const list = new BlockList();
+    list.addSubnet(network, Number(prefix), family);
+    return { list, family, cidr, label };
+  });
+  return blockLists;
+}
 
 /** The 16 bytes of an IPv6 address, or undefined when it is not one. */
 function ipv6Bytes(address: string): number[] | undefined {
@@ -99,7 +117,7 @@ export function blockedRange(address: string): string | undefined {
     if (inner) return `${inner}, as an IPv4 address embedded in IPv6`;
   }
   const type = family === 6 ? 'ipv6' : 'ipv4';
-  const hit = LISTS.find((range) => range.family === type && range.list.check(bare, type));
+  const hit = rangeLists().find((range) => range.family === type && range.list.check(bare, type));
   return hit ? `${hit.label} (${hit.cidr})` : undefined;
 }
 
