@@ -1,8 +1,9 @@
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { type BuildOptions, build } from 'esbuild';
+import { startAwsStub } from './awsStub.ts';
 import { type BundleTarget, esbuildOptionsFromCdk } from './cdkEsbuildOptions.ts';
 import { BenchMeasurementError } from './errors.ts';
 import { median } from './statistics.ts';
@@ -22,6 +23,12 @@ export interface ColdStartSubject {
   readonly construct?: string;
   /** Environment of the fresh process (handler configuration, `NODE_OPTIONS`). */
   readonly env: Readonly<Record<string, string>>;
+  /**
+   * An event to call the bundle's `handler` with once, after the import (and `construct`),
+   * timed as the first invocation. Its AWS calls go to a loopback stub answering as AWS does
+   * on success (`AWS_ENDPOINT_URL`), so the time is the handler's own work, no network.
+   */
+  readonly invokeWith?: unknown;
 }
 
 /** What a subject costs at cold start. */
@@ -33,6 +40,15 @@ export interface ColdStartResult {
   readonly loadMs: number;
   readonly importMs: number;
   readonly constructMs: number;
+  /** Median of the first handler call, when the subject has `invokeWith` (else 0). */
+  readonly invokeMs: number;
+  /** Median over the runs of import + construct + first invocation. */
+  readonly totalMs: number;
+  /**
+   * Median CPU time (user + system, all threads) of import + construct + invoke: less
+   * sensitive than the wall times to other work on a shared machine.
+   */
+  readonly cpuMs: number;
   /** Median wall time of the whole process (Node start-up included). */
   readonly processMs: number;
   readonly runs: number;
@@ -57,9 +73,14 @@ export function bundleComposition(
     .map(([source, size]) => ({ source, kb: round(size / 1024, 1) }));
 }
 
+/** Marks the loader's result line: handlers may print logs and metrics to stdout too. */
+const RESULT_MARK = '@@cold-start ';
+
 const LOADER = `
+import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
-const [file, construct] = process.argv.slice(2);
+const [file, construct, eventFile] = process.argv.slice(2);
+const cpu0 = process.cpuUsage();
 const t0 = performance.now();
 const mod = await import(pathToFileURL(file).href);
 const t1 = performance.now();
@@ -69,7 +90,25 @@ if (construct) {
   await fn();
 }
 const t2 = performance.now();
-process.stdout.write(JSON.stringify({ importMs: t1 - t0, constructMs: t2 - t1 }));
+let response;
+if (eventFile) {
+  const event = JSON.parse(readFileSync(eventFile, 'utf8'));
+  const context = {
+    functionName: 'bench', functionVersion: '$LATEST', memoryLimitInMB: '256',
+    invokedFunctionArn: 'arn:aws:lambda:us-east-1:000000000000:function:bench',
+    awsRequestId: 'bench-request', logGroupName: '/aws/lambda/bench', logStreamName: 'bench',
+    callbackWaitsForEmptyEventLoop: true, getRemainingTimeInMillis: () => 30000,
+    done() {}, fail() {}, succeed() {},
+  };
+  response = await mod.handler(event, context);
+}
+const t3 = performance.now();
+const cpu = process.cpuUsage(cpu0);
+process.stdout.write('\\n${RESULT_MARK}' + JSON.stringify({
+  importMs: t1 - t0, constructMs: t2 - t1, invokeMs: t3 - t2,
+  cpuMs: (cpu.user + cpu.system) / 1000, response,
+}) + '\\n');
+process.exit(0);
 `;
 
 /** Builds `subject` into `outdir` as the CDK would; returns the bundle's path and size. */
@@ -116,12 +155,65 @@ export async function bundleSubject(
   };
 }
 
+/** What the loader reports from one fresh process. */
+export interface LoaderMeasurement {
+  readonly importMs: number;
+  readonly constructMs: number;
+  readonly invokeMs: number;
+  readonly cpuMs: number;
+  /** What the handler returned, when it was invoked. */
+  readonly response?: unknown;
+}
+
+/**
+ * The loader's measurement from a process's stdout, where the handler's own logs and metrics
+ * may come before it.
+ * @throws BenchMeasurementError when no result line is there.
+ */
+export function parseLoaderOutput(stdout: string): LoaderMeasurement {
+  const line = stdout.split('\n').find((text) => text.startsWith(RESULT_MARK));
+  if (!line) {
+    throw new BenchMeasurementError(`no cold-start result in the output: ${stdout.slice(-400)}`);
+  }
+  return JSON.parse(line.slice(RESULT_MARK.length)) as LoaderMeasurement;
+}
+
+/** Runs `args` with Node in a fresh process without blocking this one (the stub answers here). */
+function runNode(
+  args: readonly string[],
+  env: Readonly<Record<string, string>>,
+  timeoutMs: number,
+): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      stdout += chunk;
+    });
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+      stderr += chunk;
+    });
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('error', (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+    child.on('close', (status) => {
+      clearTimeout(timer);
+      resolve({ status, stdout, stderr });
+    });
+  });
+}
+
 /**
  * Bundles each subject and loads it `runs` times, each in a fresh Node process, recording the
- * time to import the bundle and construct its clients. Runs are interleaved across subjects
- * (A B C A B C ...) so a burst of load on a shared machine hits every subject alike.
+ * time to import the bundle, construct its clients and, for subjects with `invokeWith`, handle
+ * that first event. Runs are interleaved across subjects (A B C A B C ...) so a burst of load
+ * on a shared machine hits every subject alike.
  *
- * @throws BenchMeasurementError when a bundle fails to load, with the process's stderr.
+ * @throws BenchMeasurementError when a bundle fails to load, or a first invocation reports
+ *   failed records, with the process's output.
  */
 export async function measureColdStarts(
   subjects: readonly ColdStartSubject[],
@@ -133,47 +225,75 @@ export async function measureColdStarts(
   const bundles = [];
   for (const [index, subject] of subjects.entries()) {
     const dir = join(options.outdir, `${index}-${subject.name.replace(/[^a-z0-9]+/gi, '-')}`);
-    bundles.push({ subject, ...(await bundleSubject(subject, dir)) });
+    const eventFile = join(dir, 'event.json');
+    const built = await bundleSubject(subject, dir);
+    if (subject.invokeWith !== undefined)
+      writeFileSync(eventFile, JSON.stringify(subject.invokeWith));
+    bundles.push({ subject, ...built, eventFile });
   }
+  const stub = subjects.some((subject) => subject.invokeWith !== undefined)
+    ? await startAwsStub()
+    : undefined;
   const samples = bundles.map(() => ({
     importMs: [] as number[],
     constructMs: [] as number[],
+    invokeMs: [] as number[],
+    cpuMs: [] as number[],
     processMs: [] as number[],
   }));
-  for (let run = 0; run < options.runs; run++) {
-    for (const [index, bundle] of bundles.entries()) {
-      const started = performance.now();
-      const child = spawnSync(
-        process.execPath,
-        [loader, bundle.file, ...(bundle.subject.construct ? [bundle.subject.construct] : [])],
-        {
-          encoding: 'utf8',
-          env: { PATH: process.env.PATH ?? '', ...bundle.subject.env },
-          timeout: 30_000,
-        },
-      );
-      const processMs = performance.now() - started;
-      if (child.status !== 0) {
-        throw new BenchMeasurementError(
-          `cold start of ${bundle.subject.name} (${bundle.file}) exited ${child.status}: ${child.stderr.trim().slice(-800)}`,
+  try {
+    for (let run = 0; run < options.runs; run++) {
+      for (const [index, bundle] of bundles.entries()) {
+        const { subject } = bundle;
+        const invoke = subject.invokeWith !== undefined;
+        const started = performance.now();
+        const child = await runNode(
+          [loader, bundle.file, subject.construct ?? '', ...(invoke ? [bundle.eventFile] : [])],
+          {
+            PATH: process.env.PATH ?? '',
+            ...subject.env,
+            ...(invoke && stub ? { AWS_ENDPOINT_URL: stub.url } : {}),
+          },
+          30_000,
         );
+        const processMs = performance.now() - started;
+        if (child.status !== 0) {
+          throw new BenchMeasurementError(
+            `cold start of ${subject.name} (${bundle.file}) exited ${child.status}: ${child.stderr.trim().slice(-800)}`,
+          );
+        }
+        const measured = parseLoaderOutput(child.stdout);
+        const failures = (measured.response as { batchItemFailures?: unknown[] } | undefined)
+          ?.batchItemFailures;
+        if (invoke && (failures === undefined || failures.length > 0)) {
+          throw new BenchMeasurementError(
+            `the first invocation of ${subject.name} did not handle its event: ${JSON.stringify(measured.response)}; ${child.stdout.slice(-800)}`,
+          );
+        }
+        const sample = samples[index];
+        sample?.importMs.push(measured.importMs);
+        sample?.constructMs.push(measured.constructMs);
+        sample?.invokeMs.push(measured.invokeMs);
+        sample?.cpuMs.push(measured.cpuMs);
+        sample?.processMs.push(processMs);
       }
-      const measured = JSON.parse(child.stdout) as { importMs: number; constructMs: number };
-      const sample = samples[index];
-      sample?.importMs.push(measured.importMs);
-      sample?.constructMs.push(measured.constructMs);
-      sample?.processMs.push(processMs);
     }
+  } finally {
+    await stub?.close();
   }
   return bundles.map((bundle, index) => {
     const sample = samples[index] as (typeof samples)[number];
     const load = sample.importMs.map((ms, i) => ms + (sample.constructMs[i] ?? 0));
+    const total = load.map((ms, i) => ms + (sample.invokeMs[i] ?? 0));
     return {
       name: bundle.subject.name,
       bundleKb: round(bundle.bytes / 1024, 1),
       loadMs: round(median(load), 1),
       importMs: round(median(sample.importMs), 1),
       constructMs: round(median(sample.constructMs), 1),
+      invokeMs: round(median(sample.invokeMs), 1),
+      totalMs: round(median(total), 1),
+      cpuMs: round(median(sample.cpuMs), 1),
       processMs: round(median(sample.processMs), 1),
       runs: options.runs,
       composition: bundle.composition,

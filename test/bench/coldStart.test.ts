@@ -2,8 +2,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bundleSubject } from '../../bench/coldStart.ts';
+import { bundleSubject, parseLoaderOutput } from '../../bench/coldStart.ts';
+import { BenchMeasurementError } from '../../bench/errors.ts';
 import { LAMBDA_ENTRIES, TIDINGS_BUNDLING } from '../../lib/bundling.ts';
+import { thrownBy } from '../helpers/events.ts';
 
 describe('the consumer bundle, as the CDK builds it', () => {
   const outdir = mkdtempSync(join(tmpdir(), 'tidings-consumer-inputs-'));
@@ -45,5 +47,35 @@ describe('the consumer bundle, as the CDK builds it', () => {
       ]),
     );
     for (const [path, bytes] of indexes) expect(bytes, path).toBeLessThan(1024);
+  });
+});
+
+describe('parseLoaderOutput', () => {
+  it("finds the loader's result after the handler's own logs and metrics", () => {
+    // Arrange
+    const stdout = [
+      '{"level":"INFO","message":"message processed"}',
+      '{"_aws":{"CloudWatchMetrics":[]},"NotificationsSent":1}',
+      '@@cold-start {"importMs":80,"constructMs":0,"invokeMs":60,"cpuMs":150,"response":{"batchItemFailures":[]}}',
+      '',
+    ].join('\n');
+
+    // Act
+    const measured = parseLoaderOutput(stdout);
+
+    // Assert
+    expect(measured).toEqual({
+      importMs: 80,
+      constructMs: 0,
+      invokeMs: 60,
+      cpuMs: 150,
+      response: { batchItemFailures: [] },
+    });
+  });
+
+  it('throws BenchMeasurementError when the process printed no result', () => {
+    expect(thrownBy(() => parseLoaderOutput('{"level":"ERROR"}\n'))).toBeInstanceOf(
+      BenchMeasurementError,
+    );
   });
 });
