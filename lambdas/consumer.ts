@@ -1,6 +1,6 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { createAppRouter } from './app/router.ts';
 import { userNotificationsQueue } from './app/userEvents.ts';
@@ -169,13 +169,10 @@ export function asWebhookSecret(value: string): string {
 /**
  * Loads the webhook signing secret from Secrets Manager. `WebhookSender` calls it on its
  * first send and caches what it returns, so the secret is fetched once per environment; the
- * Secrets Manager client is loaded and built then too, not at cold start.
+ * Secrets Manager client is built then too, not at cold start.
  */
 function webhookSecretLoader(secretArn: string): () => Promise<string> {
   return async () => {
-    const { GetSecretValueCommand, SecretsManagerClient } = await import(
-      './senders/secretsManagerSdk.ts'
-    );
     secretsClient ??= new SecretsManagerClient({});
     const output = await secretsClient.send(new GetSecretValueCommand({ SecretId: secretArn }));
     if (!output.SecretString) throw new TypeError(`secret ${secretArn} has no string value`);

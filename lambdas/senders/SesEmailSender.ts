@@ -1,4 +1,9 @@
-import type { MessageTag, SESv2Client, SendEmailCommandInput } from '@aws-sdk/client-sesv2';
+import {
+  type MessageTag,
+  SESv2Client,
+  SendEmailCommand,
+  type SendEmailCommandInput,
+} from '@aws-sdk/client-sesv2';
 import * as z from 'zod/mini';
 import type { EmailNotification, SendContext, SendResult } from '../notifications/types.ts';
 import { classifySesError } from './classifySesError.ts';
@@ -15,12 +20,12 @@ export type SesEmailSenderOptions = ClientSource<SESv2Client> & {
   readonly configurationSetName?: string;
 };
 
-// Loaded on the first send only: a consumer that never sends email never evaluates the SDK
-// client module (esbuild keeps a dynamic import's module lazy inside the bundle, though its
-// bytes are still parsed at load). `sesSdk.ts` names what is used, so the rest of the SDK
-// package is left out of the bundle.
-const loadSes = memoizeAsync(() => import('./sesSdk.ts'));
-const defaultSesClient = memoizeAsync(async () => new (await loadSes()).SESv2Client({}));
+// Imported by name, built on the first send. Named imports keep the rest of the SDK package
+// out of the bundle; a lazy `import()` would not: in the single-file Lambda bundle it still
+// parses the code at load, keeps the package's whole export namespace and compiles the code a
+// second time on first use, which measured slower at cold start and at the first email
+// (docs/benchmarks.md).
+const defaultSesClient = memoizeAsync(() => new SESv2Client({}));
 
 const emailAddress = z.email();
 const isEmail = (value: string) => emailAddress.safeParse(value).success;
@@ -116,7 +121,7 @@ export class SesEmailSender implements ChannelSender<EmailNotification> {
   async send(notification: EmailNotification, context: SendContext): Promise<SendResult> {
     const input = buildSendEmailInput(notification, context, this);
     try {
-      const [client, { SendEmailCommand }] = await Promise.all([this.#client(), loadSes()]);
+      const client = await this.#client();
       const output = await client.send(new SendEmailCommand(input));
       return output.MessageId ? { providerMessageId: output.MessageId } : {};
     } catch (error) {

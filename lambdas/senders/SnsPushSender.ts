@@ -1,4 +1,4 @@
-import type { PublishCommandInput, SNSClient } from '@aws-sdk/client-sns';
+import { PublishCommand, type PublishCommandInput, SNSClient } from '@aws-sdk/client-sns';
 import { SendError } from '../notifications/errors.ts';
 import type { PushNotification, SendContext, SendResult } from '../notifications/types.ts';
 import { classifySnsError } from './classifySnsError.ts';
@@ -8,12 +8,8 @@ import type { ChannelSender, ClientSource } from './types.ts';
 /** Options of `SnsPushSender`: only where its client comes from. */
 export type SnsPushSenderOptions = ClientSource<SNSClient>;
 
-// Loaded on the first push only: a consumer that never sends a push never evaluates the SNS
-// client module (esbuild keeps a dynamic import's module lazy inside the bundle, though its
-// bytes are still parsed at load). `snsSdk.ts` names what is used, so the rest of the SDK
-// package is left out of the bundle.
-const loadSns = memoizeAsync(() => import('./snsSdk.ts'));
-const defaultSnsClient = memoizeAsync(async () => new (await loadSns()).SNSClient({}));
+// Imported by name, built on the first push: see SesEmailSender.ts for why not `import()`.
+const defaultSnsClient = memoizeAsync(() => new SNSClient({}));
 
 /** `arn:<partition>:sns:<region>:<account>:endpoint/<platform>/<application>/<id>` */
 const ENDPOINT_ARN =
@@ -85,7 +81,7 @@ export class SnsPushSender implements ChannelSender<PushNotification> {
     }
     const input = buildPublishInput(notification);
     try {
-      const [client, { PublishCommand }] = await Promise.all([this.#client(), loadSns()]);
+      const client = await this.#client();
       const output = await client.send(new PublishCommand(input));
       return output.MessageId ? { providerMessageId: output.MessageId } : {};
     } catch (error) {
