@@ -329,7 +329,7 @@ async function measureColdStart(): Promise<{
       env: noSourceMaps,
     },
     {
-      name: 'consumer, code splitting (lazy clients not loaded)',
+      name: 'consumer, code splitting (chunks not needed at init not loaded)',
       bundling: TIDINGS_BUNDLING,
       esbuildOverrides: { splitting: true },
       ...consumer,
