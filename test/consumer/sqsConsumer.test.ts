@@ -9,7 +9,11 @@ import type { SQSRecord } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, expectTypeOf, it, vi } from 'vitest';
 import { createAppRouter } from '../../lambdas/app/router.ts';
-import { userNotificationsQueue } from '../../lambdas/app/userEvents.ts';
+import {
+  USER_REGISTERED,
+  type UserRegistered,
+  userNotificationsQueue,
+} from '../../lambdas/app/userEvents.ts';
 import { DeadLetterAttribute, sqsRecordDeadLetters } from '../../lambdas/aws/deadLetter.ts';
 import { SqsQueueSender } from '../../lambdas/aws/SqsQueueSender.ts';
 import {
@@ -20,8 +24,10 @@ import {
   visibilityBackoffSeconds,
 } from '../../lambdas/aws/sqsConsumer.ts';
 import { Env, Metrics as MetricName } from '../../lambdas/constants.ts';
+import type { IntegrationEvent } from '../../lambdas/events/types.ts';
 import { MemoryLedger } from '../../lambdas/ledger/MemoryLedger.ts';
 import { SendError } from '../../lambdas/notifications/errors.ts';
+import { NotificationRouter } from '../../lambdas/notifications/NotificationRouter.ts';
 import { RecordingSenders } from '../../lambdas/notifications/RecordingSenders.ts';
 import type { EmailNotification, NotificationLedger } from '../../lambdas/notifications/types.ts';
 import { toOutgoingMessage } from '../../lambdas/outbox/relayEvents.ts';
@@ -160,6 +166,59 @@ describe('consumeSqsRecords', () => {
     expect(report.sent).toEqual({ email: 2 });
     expect(report.failedNotifications).toEqual([{ channel: 'email', permanent: false }]);
   });
+
+  it.each([
+    ['as the relay writes it', (attributes: Record<string, string>) => attributes],
+    [
+      'when its message attributes disagree with the envelope',
+      (attributes: Record<string, string>) =>
+        Object.fromEntries(Object.keys(attributes).map((name) => [name, `stale-${name}`])),
+    ],
+  ])(
+    'hands the mapper the staged event, envelope metadata included, %s',
+    async (_, attributesOf) => {
+      // Arrange
+      const staged = makeEvent<UserRegistered>({
+        eventId: eventIds(1)[0] as string,
+        eventType: USER_REGISTERED,
+        payload: {
+          userId: '5b0f7a4e-2c1d-4e8f-9a3b-000000000001',
+          email: 'ada@example.com',
+          name: 'Ada',
+        },
+        occurredAt: '2025-03-04T05:06:07.089Z',
+        correlationId: 'signup-request-42',
+        causationId: 'command-7',
+        orderingKey: 'user-5b0f7a4e',
+        traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01',
+      });
+      const message = toOutgoingMessage(
+        { event: staged, outbox: 'users', destination: 'notifications' },
+        false,
+      );
+      const record = makeSqsRecord({
+        body: message.body,
+        stringAttributes: attributesOf({ ...message.attributes }),
+      });
+      const received: IntegrationEvent<UserRegistered>[] = [];
+      const router = new NotificationRouter().register<UserRegistered>(USER_REGISTERED, (event) => {
+        received.push(event);
+        return [];
+      });
+      const senders = new RecordingSenders();
+
+      // Act
+      const report = await consumeSqsRecords(makeSqsEvent([record]), {
+        ...options(senders),
+        router,
+      });
+
+      // Assert
+      expect(failedIds(report)).toEqual([]);
+      expect(deadLetterEntries()).toEqual([]);
+      expect(received).toEqual([staged]);
+    },
+  );
 
   it.each([
     [
