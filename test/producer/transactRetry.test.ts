@@ -71,6 +71,27 @@ const CONDITION_FAILED: [number, unknown] = [
     ],
   },
 ];
+const THROUGHPUT_CANCELLED: [number, unknown] = [
+  400,
+  {
+    __type: 'com.amazonaws.dynamodb.v20120810#TransactionCanceledException',
+    Message: 'Transaction cancelled [None, ProvisionedThroughputExceeded]',
+    CancellationReasons: [
+      { Code: 'None' },
+      {
+        Code: 'ProvisionedThroughputExceeded',
+        Message: 'The level of configured provisioned throughput for the table was exceeded',
+      },
+    ],
+  },
+];
+const THROUGHPUT_EXCEEDED: [number, unknown] = [
+  400,
+  {
+    __type: 'com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException',
+    message: 'The level of configured provisioned throughput for the table was exceeded',
+  },
+];
 const OK: [number, unknown] = [200, {}];
 
 const localConfig = {
@@ -79,18 +100,25 @@ const localConfig = {
 };
 
 describe('createTransactWriteClient', () => {
-  it('has the SDK retry a transaction cancelled for a conflict, resending the same token', async () => {
+  it.each([
+    ['a transaction cancelled for a conflict', [CONFLICT, CONFLICT]],
+    ['a transaction cancelled for a throttled partition', [THROUGHPUT_CANCELLED]],
+    ['a whole request throttled for throughput', [THROUGHPUT_EXCEEDED]],
+  ])('has the SDK retry %s, resending the same request and token', async (_, failures) => {
     // Arrange
-    const endpoint = scriptedEndpoint([CONFLICT, CONFLICT, OK]);
+    const endpoint = scriptedEndpoint([...failures, OK]);
     const client = createTransactWriteClient({ ...localConfig, requestHandler: endpoint });
 
     // Act
-    await new DynamoDbTransactWriter({ client }).transactWrite(ITEMS, {
-      clientRequestToken: 'token-1',
-    });
+    const error = await rejectionOf(
+      new DynamoDbTransactWriter({ client }).transactWrite(ITEMS, {
+        clientRequestToken: 'token-1',
+      }),
+    );
 
     // Assert
-    expect(endpoint.bodies).toHaveLength(3);
+    expect(error).toBeUndefined();
+    expect(endpoint.bodies).toHaveLength(failures.length + 1);
     expect(new Set(endpoint.bodies).size).toBe(1);
     expect(JSON.parse(endpoint.bodies[0] ?? '{}')).toMatchObject({ ClientRequestToken: 'token-1' });
   });
