@@ -223,6 +223,60 @@ describe('WebhookSender', () => {
     expect(Date.now() - started).toBeLessThan(1_500);
   });
 
+  describe('with no timeoutMs given', () => {
+    afterEach(() => {
+      vi.useRealTimers();
+    });
+
+    it('gives up on a receiver that never answers at 10 s, not before, transiently', async () => {
+      // Arrange: a receiver that takes the request and never answers.
+      let arrived: () => void = () => {};
+      const requestArrived = new Promise<void>((resolve) => {
+        arrived = resolve;
+      });
+      const silent = createServer(() => arrived());
+      await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+      const { port } = silent.address() as AddressInfo;
+      vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+      const webhooks = new WebhookSender({ secret: SECRET, allowLoopback: true });
+      const settle = () => new Promise((resolve) => setImmediate(resolve));
+      let outcome: unknown;
+
+      // Act: the deadline starts with the send.
+      const sending = webhooks
+        .send(webhookNotification({ url: `http://127.0.0.1:${port}/hook` }), context)
+        .then(
+          () => {
+            outcome = 'sent';
+          },
+          (error: unknown) => {
+            outcome = error;
+          },
+        );
+      try {
+        await requestArrived;
+        await vi.advanceTimersByTimeAsync(9_900);
+        await settle();
+        const before = outcome;
+        await vi.advanceTimersByTimeAsync(100);
+        await settle();
+
+        // Assert
+        expect(before).toBeUndefined();
+        expect(outcome).toMatchObject({
+          channel: 'webhook',
+          reason: 'timeout',
+          permanent: false,
+          message: 'webhook to "127.0.0.1" timed out after 10000 ms',
+        });
+      } finally {
+        silent.closeAllConnections();
+        await sending;
+        await new Promise((resolve) => silent.close(resolve));
+      }
+    });
+  });
+
   it('reads no more than maxResponseBytes of a failed answer and hangs up', async () => {
     // Arrange: 400 KiB trickled over 2 s, far past the limit.
     receiver.reply({ status: 500, streamChunks: 400 });
