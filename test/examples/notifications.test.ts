@@ -2,9 +2,10 @@ import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { runNotificationsRecipe } from '../../examples/recipes/notifications/recipe.ts';
+import { runLocal, runNotificationsRecipe } from '../../examples/recipes/notifications/recipe.ts';
 import { welcomeEmail } from '../../lambdas/app/router.ts';
 import { USER_REGISTERED, type UserRegistered } from '../../lambdas/app/userEvents.ts';
+import type { IntegrationEvent } from '../../lambdas/events/types.ts';
 import { createMemoryPipeline, type LocalPipeline } from '../../lambdas/local/LocalPipeline.ts';
 import { NotificationRouter } from '../../lambdas/notifications/NotificationRouter.ts';
 
@@ -104,6 +105,46 @@ describe('the notifications recipe', () => {
       'grace@example.com committed but got 2 welcome emails',
       '4 emails sent for 2 committed signups',
     ]);
+  });
+
+  describe('runLocal, the exit code of `npm run local`', () => {
+    it.each([
+      [
+        'sends every welcome email twice',
+        (event: IntegrationEvent<UserRegistered>) => [
+          ...welcomeEmail(event),
+          ...welcomeEmail(event),
+        ],
+      ],
+      ['sends nothing', () => []],
+    ])('is 1 when the router %s', async (_, mapper) => {
+      // Arrange
+      const router = new NotificationRouter()
+        .register<UserRegistered>(USER_REGISTERED, mapper)
+        .freeze();
+      const printed: string[] = [];
+
+      // Act
+      const exitCode = await runLocal(createMemoryPipeline({ router }), (line) =>
+        printed.push(line),
+      );
+
+      // Assert
+      expect(exitCode).toBe(1);
+      expect(printed.join('\n')).toContain('Check FAILED');
+    });
+
+    it('is 0 with the app router, every committed signup welcomed once', async () => {
+      // Arrange
+      const printed: string[] = [];
+
+      // Act
+      const exitCode = await runLocal(createMemoryPipeline(), (line) => printed.push(line));
+
+      // Assert
+      expect(exitCode).toBe(0);
+      expect(printed.join('\n')).toContain('Check passed: 2 committed signups, 2 welcome emails');
+    });
   });
 
   it('runs as `npx tsx examples/recipes/notifications/main.ts`, exiting 0 and naming both welcome emails', async () => {

@@ -15,7 +15,7 @@ import {
   createMemoryPipeline,
   type LocalPipeline,
 } from '../../../lambdas/local/LocalPipeline.ts';
-import { runNotificationsRecipe } from './recipe.ts';
+import { runLocal } from './recipe.ts';
 
 const args = new Set(process.argv.slice(2));
 const onDynamoDbLocal =
@@ -36,7 +36,7 @@ try {
     pipeline = createMemoryPipeline();
   }
   print('');
-  const report = await runNotificationsRecipe(pipeline, undefined, print);
+  const exitCode = await runLocal(pipeline, print);
   if (pipeline.mailboxUrl) {
     print(`\nSent mail is listed at ${pipeline.mailboxUrl} (SES local's web page).`);
     if (keepOpen) {
@@ -46,7 +46,7 @@ try {
       print('Run with --keep-open to keep it up and look at it in a browser.');
     }
   }
-  process.exitCode = report.ok ? 0 : 1;
+  process.exitCode = exitCode;
 } catch (error) {
   process.stderr.write(
     `local run failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,

@@ -88,3 +88,16 @@ export async function runNotificationsRecipe(
   );
   return { committed, rejected, emails, ok, problems };
 }
+
+/**
+ * `npm run local`'s verdict: runs the recipe's default signups on `pipeline`, printing each
+ * step, and returns the process exit code, 0 only when every committed signup got exactly one
+ * welcome email and the rolled-back ones got none, 1 otherwise.
+ */
+export async function runLocal(
+  pipeline: LocalPipeline,
+  print: (line: string) => void,
+): Promise<number> {
+  const report = await runNotificationsRecipe(pipeline, DEFAULT_SIGNUPS, print);
+  return report.ok ? 0 : 1;
+}
