@@ -3,12 +3,12 @@ import type { DeadLetterSink } from '../lambdas/aws/deadLetter.ts';
 import { createConsumerHandler } from '../lambdas/consumer.ts';
 import type { Clock } from '../lambdas/events/ids.ts';
 import type { MemoryLedger } from '../lambdas/ledger/MemoryLedger.ts';
+import type { LeaseReportingLedger } from '../lambdas/ledger/types.ts';
 import { SendError } from '../lambdas/notifications/errors.ts';
 import type { NotificationRouter } from '../lambdas/notifications/NotificationRouter.ts';
 import type { RecordingSenders } from '../lambdas/notifications/RecordingSenders.ts';
 import type {
   Notification,
-  NotificationLedger,
   NotificationSenders,
   SendContext,
   SendResult,
@@ -37,6 +37,12 @@ export interface ChaosConsumerOptions {
   readonly clock: Clock;
   /** Backoff jitter. */
   readonly random: Random;
+  /**
+   * The events queue's `maxReceiveCount`, told to the consumer as the CDK construct does
+   * (`TIDINGS_MAX_RECEIVE_COUNT`), so a transient failure on the last receive is dead-lettered
+   * with its reason. Omit to leave it to the queue's redrive.
+   */
+  readonly maxReceiveCount?: number;
 }
 
 /** What the consumer did, for the report. */
@@ -98,7 +104,7 @@ function transientSendError(variant: number, address: string): SendError {
  */
 export class ChaosConsumer {
   readonly #options: ChaosConsumerOptions;
-  #worker: NotificationLedger | undefined;
+  #worker: LeaseReportingLedger | undefined;
   #invocations = 0;
   #crashes = 0;
   #coldStarts = 0;
@@ -189,8 +195,12 @@ export class ChaosConsumer {
       sendPush: (n, c) => send(n, c, (x, y) => provider.sendPush(x, y)),
       sendWebhook: (n, c) => send(n, c, (x, y) => provider.sendWebhook(x, y)),
     };
-    const ledger: NotificationLedger | undefined = worker && {
+    // Every call the real ledger has, `claimReportingLease` included: without it the consumer
+    // falls back to the plain claim and retries a held notification before its lease ends.
+    const ledger: LeaseReportingLedger | undefined = worker && {
       claim: (id, leaseUntil) => invocation.guard(() => worker.claim(id, leaseUntil)),
+      claimReportingLease: (id, leaseUntil) =>
+        invocation.guard(() => worker.claimReportingLease(id, leaseUntil)),
       complete: (id, result) =>
         invocation.guard(() => {
           uncompleted.delete(id);
@@ -212,6 +222,9 @@ export class ChaosConsumer {
       },
       clock: this.#options.clock,
       random: this.#options.random,
+      ...(this.#options.maxReceiveCount !== undefined
+        ? { maxReceiveCount: this.#options.maxReceiveCount }
+        : {}),
     });
 
     const response = await invocation.run(

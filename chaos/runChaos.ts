@@ -51,8 +51,9 @@ export interface ChaosOptions {
   /** Consume with the idempotency ledger. Off only to show the suite catches duplicates. @default true */
   readonly ledger?: boolean;
   /**
-   * Receives before SQS moves a message to its DLQ. @default 10 (the CDK construct deploys 5;
-   * see docs/chaos.md for what 5 loses at these fault rates)
+   * Receives before SQS moves a message to its DLQ; the consumer is told it too, as the CDK
+   * construct tells it, and dead-letters a transient failure on that receive with its reason.
+   * @default 10 (the CDK construct's default; see docs/chaos.md for what 5 loses)
    */
   readonly maxReceiveCount?: number;
   /** The workload's mix of undeliverable, invalid and duplicate signups. */
@@ -273,6 +274,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     undeliverable: isUndeliverable,
     clock,
     random: forkRandom(seed, 'consumer-jitter'),
+    maxReceiveCount,
   });
   const pump = new SqsEventPump(queue, consumer.handler, {
     batchSize: 10,
