@@ -1,8 +1,10 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ChaosOptionError } from '../../chaos/errors.ts';
 import { FAULT_SITES } from '../../chaos/faults.ts';
 import { formatReport, passed } from '../../chaos/report.ts';
-import { parseChaosArgs } from '../../chaos/run.ts';
+import { CHAOS_USAGE, chaosCli, parseChaosArgs } from '../../chaos/run.ts';
 import { type ChaosReport, runChaos } from '../../chaos/runChaos.ts';
 
 // The bounded CI run: fixed seed, twice the default fault rate, 500 signups. The seed is one
@@ -131,6 +133,73 @@ describe('parseChaosArgs', () => {
   it('names a flag whose value is not a number', () => {
     expect(() => parseChaosArgs(['--rate', 'lots'])).toThrow('--rate must be a number, got "lots"');
   });
+});
+
+function cliIo() {
+  const out: string[] = [];
+  const err: string[] = [];
+  return { out, err, io: { out: (t: string) => out.push(t), err: (t: string) => err.push(t) } };
+}
+
+describe('chaosCli', () => {
+  it('prints the usage for --help and exits 0 without running anything', async () => {
+    const { out, err, io } = cliIo();
+
+    const code = await chaosCli(['--help'], io);
+
+    expect(code).toBe(0);
+    expect(err).toEqual([]);
+    expect(out).toEqual([CHAOS_USAGE]);
+    for (const flag of ['--seed', '--rate', '--signups', '--max-receive-count', '--no-ledger']) {
+      expect(CHAOS_USAGE).toContain(flag);
+    }
+    expect(CHAOS_USAGE).toContain('(default 10, as the CDK construct deploys)');
+  });
+
+  it('prints the report and exits 0 when every invariant holds, 1 when one fails', async () => {
+    const passing = cliIo();
+    const failing = cliIo();
+
+    const passed = await chaosCli(['--rate', '0', '--signups', '40'], passing.io);
+    const failed = await chaosCli(
+      ['--rate', '0.3', '--signups', '40', '--max-receive-count', '1'],
+      failing.io,
+    );
+
+    expect(passed).toBe(0);
+    expect(passing.out.join('\n')).toContain(
+      'Reproduce: npm run chaos -- --seed 1 --rate 0 --signups 40 --max-receive-count 10',
+    );
+    expect(failed).toBe(1);
+    expect(failing.out.join('\n')).toContain('- FAILED: committed signups with no welcome email');
+  });
+
+  it('exits 2 naming the flag it cannot use, and points at --help', async () => {
+    const unknown = cliIo();
+    const outOfRange = cliIo();
+
+    const unknownCode = await chaosCli(['--sead', '3'], unknown.io);
+    const outOfRangeCode = await chaosCli(['--max-receive-count', '0'], outOfRange.io);
+
+    expect(unknownCode).toBe(2);
+    expect(unknown.err.join('\n')).toContain("Unknown option '--sead'");
+    expect(unknown.err.join('\n')).toContain('npm run chaos -- --help');
+    expect(outOfRangeCode).toBe(2);
+    expect(outOfRange.err).toEqual([
+      '--max-receive-count must be an integer from 1 to 1000, got 0',
+    ]);
+    expect(unknown.out).toEqual([]);
+  });
+
+  it('exits 0 with the usage when run as npm run chaos -- --help', async () => {
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      ['--import', 'tsx', 'chaos/run.ts', '--help'],
+      { cwd: new URL('../..', import.meta.url).pathname },
+    );
+
+    expect(stdout.trim()).toBe(CHAOS_USAGE);
+  }, 30_000);
 });
 
 describe('runChaos with a single receive per message', () => {
