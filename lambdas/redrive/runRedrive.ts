@@ -90,10 +90,16 @@ function listingLines(listing: DeadLetterListing): string[] {
     ...(listing.sourceQueue ? [`queue ${listing.sourceQueue}`] : []),
     ...(listing.sequenceNumber ? [`sequence ${listing.sequenceNumber}`] : []),
   ];
-  return [
-    `- message ${listing.messageId}: ${fields.join(', ')}`,
-    `    ${listing.errorName ? `${listing.errorName}: ` : ''}${listing.reason}`,
-  ];
+  return [`- message ${listing.messageId}: ${fields.join(', ')}`, `    ${reasonText(listing)}`];
+}
+
+/**
+ * The reason, led by the error's name once: the consumer's reasons already start with it
+ * (`describeError`), the relay's and SQS's do not.
+ */
+function reasonText({ errorName, reason }: DeadLetterListing): string {
+  if (!errorName || reason === errorName || reason.startsWith(`${errorName}:`)) return reason;
+  return `${errorName}: ${reason}`;
 }
 
 /** The text a redrive command prints: the listing or the task, and a summary line. */

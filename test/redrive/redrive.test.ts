@@ -31,7 +31,7 @@ import { RedriveRequestError } from '../../lambdas/redrive/errors.ts';
 import { startDeadLetterMove } from '../../lambdas/redrive/moveDeadLetters.ts';
 import { peekDeadLetters } from '../../lambdas/redrive/peekDeadLetters.ts';
 import { redriveRelayDeadLetters } from '../../lambdas/redrive/redriveRelay.ts';
-import { redriveCli } from '../../lambdas/redrive/runRedrive.ts';
+import { formatRedriveOutcome, redriveCli } from '../../lambdas/redrive/runRedrive.ts';
 import { createRelayHandler } from '../../lambdas/relay.ts';
 import { lambdaOnFailureBody, receivedMessage } from '../helpers/deadLetters.ts';
 import { eventIds, makeEvent, rejectionOf } from '../helpers/events.ts';
@@ -189,6 +189,26 @@ describe('dry run', () => {
     expect(out.join('\n')).toContain('nothing was moved or deleted');
     expect(out.join('\n')).toContain('InvalidEnvelopeError: invalid event envelope');
     expect(out.join('\n')).toContain('Would move 1 message(s) (1 from consumer).');
+  });
+});
+
+describe('formatRedriveOutcome', () => {
+  it("names the error once, whether or not the letter's reason already starts with it", async () => {
+    // Arrange
+    const letter = await consumerLetter();
+    const omitted = await omittedItemLetter(eventIds(1)[0] as string);
+    receiving(receivedMessage(letter), receivedMessage(omitted));
+    const peek = await peekDeadLetters({ client: sqs, queueUrl: DLQ_URL, max: 100 });
+
+    // Act
+    const text = formatRedriveOutcome({ mode: 'dry-run', peek });
+
+    // Assert
+    const reasonLines = text.split('\n').filter((line) => line.startsWith('    '));
+    expect(reasonLines).toEqual([
+      '    InvalidEnvelopeError: invalid event envelope: body is not JSON: "hello?"',
+      '    UnrelayableOutboxItem: message is 1100321 bytes, over the SQS limit of 1048576',
+    ]);
   });
 });
 
