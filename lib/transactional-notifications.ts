@@ -31,6 +31,7 @@ import {
 } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { Env, Metrics } from '../lambdas/constants.ts';
+import { outboxKey } from '../lambdas/outbox/outboxItem.ts';
 import {
   LEDGER_TABLE_DEFINITION,
   OUTBOX_STREAM_FILTER,
@@ -538,13 +539,10 @@ export class TransactionalNotifications extends Construct {
     );
     this.queue.grantSendMessages(this.relay);
     this.relayDeadLetterQueue.grantSendMessages(this.relay);
-    // The relay deletes outbox items once the queue has them; nothing else in the table.
+    // The relay deletes outbox items once the queue has them (BatchWriteItem) and sets aside
+    // dead-lettered ones it must keep (UpdateItem): outbox items only, never business items.
     this.relay.addToRolePolicy(
-      new PolicyStatement({
-        effect: Effect.ALLOW,
-        actions: ['dynamodb:BatchWriteItem', 'dynamodb:DeleteItem'],
-        resources: [this.table.tableArn],
-      }),
+      outboxItemsOnly(['dynamodb:BatchWriteItem', 'dynamodb:UpdateItem'], this.table.tableArn),
     );
     Validations.of(this.relay.role ?? this.relay).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
@@ -633,6 +631,8 @@ export class TransactionalNotifications extends Construct {
       targets: [new LambdaFunction(this.sweeper, { retryAttempts: 0 })],
     });
     const indexArn = `${this.table.tableArn}/index/${TABLE_DEFINITION.pendingIndex.indexName}`;
+    // The query's leading key is the index's partition key (the shard), not an item key, so
+    // the outbox-key condition cannot apply; the keys-only index holds outbox items only.
     this.sweeper.addToRolePolicy(
       new PolicyStatement({
         effect: Effect.ALLOW,
@@ -640,16 +640,39 @@ export class TransactionalNotifications extends Construct {
         resources: [indexArn],
       }),
     );
+    // Reads the items the index named, deletes relayed ones and sets aside kept ones.
     this.sweeper.addToRolePolicy(
-      new PolicyStatement({
-        effect: Effect.ALLOW,
-        actions: ['dynamodb:BatchGetItem', 'dynamodb:BatchWriteItem', 'dynamodb:DeleteItem'],
-        resources: [this.table.tableArn],
-      }),
+      outboxItemsOnly(
+        ['dynamodb:BatchGetItem', 'dynamodb:BatchWriteItem', 'dynamodb:UpdateItem'],
+        this.table.tableArn,
+      ),
     );
     this.queue.grantSendMessages(this.sweeper);
     this.relayDeadLetterQueue.grantSendMessages(this.sweeper);
   }
+}
+
+/**
+ * The partition keys of outbox items (`OUTBOX#<eventId>`), as an IAM `StringLike` pattern:
+ * derived from `outboxKey`, so the policy follows the key the handlers write.
+ */
+const OUTBOX_LEADING_KEYS = `${outboxKey('').pk}*`;
+
+/**
+ * Allows item actions on the table for outbox items only: every partition key in the request
+ * must be an outbox key, so a relay or sweeper cannot read, change or delete business items.
+ * Only for actions whose requests name item keys (a `Scan` names none, and `ForAllValues`
+ * holds for an empty set).
+ */
+function outboxItemsOnly(actions: string[], tableArn: string): PolicyStatement {
+  return new PolicyStatement({
+    effect: Effect.ALLOW,
+    actions,
+    resources: [tableArn],
+    conditions: {
+      'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [OUTBOX_LEADING_KEYS] },
+    },
+  });
 }
 
 /** A key attribute from the table definition, as CDK wants it. */

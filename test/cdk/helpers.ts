@@ -97,3 +97,29 @@ export function allowedActions(statements: readonly TemplateStatement[]): Map<st
   }
   return actions;
 }
+
+/**
+ * Statements in a comparable form: actions sorted, order of statements ignored. Two roles with
+ * equal results allow exactly the same actions on the same resources under the same conditions.
+ */
+export function comparableStatements(statements: readonly TemplateStatement[]): string[] {
+  return statements
+    .map((statement) =>
+      JSON.stringify({
+        Effect: statement.Effect,
+        Action: [...statement.Action].sort(),
+        Resource: statement.Resource,
+        ...(statement.Condition ? { Condition: statement.Condition } : {}),
+      }),
+    )
+    .sort();
+}
+
+/** Whether an IAM `StringLike` pattern (`*` any run, `?` one character) matches a value. */
+export function iamStringLike(pattern: string, value: string): boolean {
+  const regex = pattern
+    .split('')
+    .map((c) => (c === '*' ? '.*' : c === '?' ? '.' : c.replace(/[.+^${}()|[\]\\]/g, '\\$&')))
+    .join('');
+  return new RegExp(`^${regex}$`).test(value);
+}

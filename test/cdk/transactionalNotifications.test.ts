@@ -2,7 +2,9 @@ import { Duration } from 'aws-cdk-lib';
 import { Capture, Match } from 'aws-cdk-lib/assertions';
 import { Table } from 'aws-cdk-lib/aws-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { emailKey, userKey } from '../../lambdas/app/registerUser.ts';
 import { Env, Metrics } from '../../lambdas/constants.ts';
+import { outboxKey } from '../../lambdas/outbox/outboxItem.ts';
 import {
   LEDGER_TABLE_DEFINITION,
   OUTBOX_STREAM_FILTER,
@@ -11,11 +13,14 @@ import {
 import { TidingsConfigurationError } from '../../lib/errors.ts';
 import {
   allowedActions,
+  comparableStatements,
+  iamStringLike,
   logicalId,
   type SynthesizedPipeline,
   statementsOf,
   synthesizePipeline,
   TEST_ENV,
+  type TemplateStatement,
 } from './helpers.ts';
 
 /** The queue's redrive `maxReceiveCount` and what the consumer is told it is. */
@@ -33,6 +38,22 @@ function maxReceiveCounts(pipeline: SynthesizedPipeline) {
 
 const PLATFORM_APP_ARN = `arn:aws:sns:${TEST_ENV.region}:${TEST_ENV.account}:app/GCM/MyApp`;
 const CONFIGURATION_SET = 'tidings-events';
+
+const LOG_WRITE = ['logs:CreateLogStream', 'logs:PutLogEvents'];
+const QUEUE_SEND = ['sqs:SendMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl'];
+/** Item actions allowed only when every partition key in the request is an outbox key. */
+const OUTBOX_KEYS_ONLY = {
+  'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['OUTBOX#*'] },
+} as const;
+
+function allow(actions: string[], resource: unknown, condition?: unknown): TemplateStatement {
+  return {
+    Effect: 'Allow',
+    Action: actions,
+    Resource: [resource],
+    ...(condition ? { Condition: condition } : {}),
+  };
+}
 
 describe('TransactionalNotifications (standard queue)', () => {
   let pipeline: SynthesizedPipeline;
@@ -141,35 +162,27 @@ describe('TransactionalNotifications (standard queue)', () => {
       expect(JSON.parse(pattern.asString())).toEqual(OUTBOX_STREAM_FILTER);
     });
 
-    it('may send to its queue and relay DLQ, read its stream and delete items of its table only', () => {
+    it('may send to its queue and relay DLQ, read its stream, and delete or set aside outbox items only', () => {
       // Arrange
       const { construct } = pipeline;
+      const tableArn = { 'Fn::GetAtt': [ref(construct.table), 'Arn'] };
 
       // Act
-      const actions = allowedActions(statementsOf(pipeline, construct.relay.role));
+      const statements = statementsOf(pipeline, construct.relay.role);
 
-      // Assert
-      const queueArn = { 'Fn::GetAtt': [ref(construct.queue), 'Arn'] };
-      const relayDlqArn = { 'Fn::GetAtt': [ref(construct.relayDeadLetterQueue), 'Arn'] };
-      const tableArn = { 'Fn::GetAtt': [ref(construct.table), 'Arn'] };
-      expect(actions.get('sqs:SendMessage')).toEqual(
-        expect.arrayContaining([queueArn, relayDlqArn]),
+      // Assert: exactly these, nothing more.
+      expect(comparableStatements(statements)).toEqual(
+        comparableStatements([
+          allow(LOG_WRITE, { 'Fn::GetAtt': [ref(construct.relay.logGroup), 'Arn'] }),
+          allow(QUEUE_SEND, { 'Fn::GetAtt': [ref(construct.queue), 'Arn'] }),
+          allow(QUEUE_SEND, { 'Fn::GetAtt': [ref(construct.relayDeadLetterQueue), 'Arn'] }),
+          allow(['dynamodb:ListStreams'], '*'),
+          allow(['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator'], {
+            'Fn::GetAtt': [ref(construct.table), 'StreamArn'],
+          }),
+          allow(['dynamodb:BatchWriteItem', 'dynamodb:UpdateItem'], tableArn, OUTBOX_KEYS_ONLY),
+        ]),
       );
-      expect(actions.get('sqs:SendMessage')).toHaveLength(2);
-      expect(actions.get('dynamodb:GetRecords')).toEqual([
-        { 'Fn::GetAtt': [ref(construct.table), 'StreamArn'] },
-      ]);
-      expect(actions.get('dynamodb:BatchWriteItem')).toEqual([tableArn]);
-      expect(actions.get('dynamodb:DeleteItem')).toEqual([tableArn]);
-      const dynamoActions = [...actions.keys()].filter((a) => a.startsWith('dynamodb:')).sort();
-      expect(dynamoActions).toEqual([
-        'dynamodb:BatchWriteItem',
-        'dynamodb:DeleteItem',
-        'dynamodb:DescribeStream',
-        'dynamodb:GetRecords',
-        'dynamodb:GetShardIterator',
-        'dynamodb:ListStreams',
-      ]);
     });
 
     it('gets the queue, relay DLQ and table from the environment names the handlers read', () => {
@@ -330,25 +343,44 @@ describe('TransactionalNotifications (standard queue)', () => {
       });
     });
 
-    it('may query the pending index, read and delete items, and send to the queue', () => {
+    it('may query the pending index, read, delete and set aside outbox items only, and send to its queues', () => {
       // Arrange
       const { construct } = pipeline;
       const tableArn = { 'Fn::GetAtt': [ref(construct.table), 'Arn'] };
 
       // Act
-      const actions = allowedActions(statementsOf(pipeline, construct.sweeper.role));
+      const statements = statementsOf(pipeline, construct.sweeper.role);
 
-      // Assert
-      expect(actions.get('dynamodb:Query')).toEqual([
-        {
-          'Fn::Join': ['', [tableArn, `/index/${TABLE_DEFINITION.pendingIndex.indexName}`]],
-        },
-      ]);
-      expect(actions.get('dynamodb:BatchGetItem')).toEqual([tableArn]);
-      expect(actions.get('dynamodb:BatchWriteItem')).toEqual([tableArn]);
-      expect(actions.get('sqs:SendMessage')).toEqual(
-        expect.arrayContaining([{ 'Fn::GetAtt': [ref(construct.queue), 'Arn'] }]),
+      // Assert: exactly these. The index query carries no outbox-key condition, since its
+      // leading key is the index's shard key.
+      expect(comparableStatements(statements)).toEqual(
+        comparableStatements([
+          allow(LOG_WRITE, { 'Fn::GetAtt': [ref(construct.sweeper.logGroup), 'Arn'] }),
+          allow(['dynamodb:Query'], {
+            'Fn::Join': ['', [tableArn, `/index/${TABLE_DEFINITION.pendingIndex.indexName}`]],
+          }),
+          allow(
+            ['dynamodb:BatchGetItem', 'dynamodb:BatchWriteItem', 'dynamodb:UpdateItem'],
+            tableArn,
+            OUTBOX_KEYS_ONLY,
+          ),
+          allow(QUEUE_SEND, { 'Fn::GetAtt': [ref(construct.queue), 'Arn'] }),
+          allow(QUEUE_SEND, { 'Fn::GetAtt': [ref(construct.relayDeadLetterQueue), 'Arn'] }),
+        ]),
       );
+    });
+  });
+
+  describe('outbox key condition', () => {
+    it('matches the key of every outbox item and no key the example producer writes', () => {
+      // Arrange
+      const [pattern] = OUTBOX_KEYS_ONLY['ForAllValues:StringLike']['dynamodb:LeadingKeys'];
+      const eventId = '0190a5c2-7b1e-7c3d-9f00-1234567890ab';
+
+      // Act / Assert
+      expect(iamStringLike(pattern, outboxKey(eventId).pk)).toBe(true);
+      expect(iamStringLike(pattern, userKey('u-1').pk)).toBe(false);
+      expect(iamStringLike(pattern, emailKey('ada@example.com').pk)).toBe(false);
     });
   });
 
