@@ -1,6 +1,8 @@
 import { Duration } from 'aws-cdk-lib';
 import { Capture, Match } from 'aws-cdk-lib/assertions';
 import { Table } from 'aws-cdk-lib/aws-dynamodb';
+import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import { Topic } from 'aws-cdk-lib/aws-sns';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { emailKey, userKey } from '../../lambdas/app/registerUser.ts';
 import { Env, Metrics } from '../../lambdas/constants.ts';
@@ -212,6 +214,20 @@ describe('TransactionalNotifications (standard queue)', () => {
         },
         FifoQueue: Match.absent(),
       });
+    });
+
+    it('keeps dead letters for 14 days, the most SQS allows', () => {
+      // Arrange
+      const { template, construct } = pipeline;
+      const resources = template.toJSON().Resources;
+
+      // Act
+      const retention = [construct.deadLetterQueue, construct.relayDeadLetterQueue].map(
+        (queue) => resources[ref(queue)].Properties.MessageRetentionPeriod,
+      );
+
+      // Assert
+      expect(retention).toEqual([14 * 24 * 60 * 60, 14 * 24 * 60 * 60]);
     });
 
     it('encrypts every queue and denies non-TLS access to each in its queue policy', () => {
@@ -569,6 +585,45 @@ describe('TransactionalNotifications (standard queue)', () => {
     pipeline.template.hasResourceProperties('AWS::SecretsManager::Secret', {
       GenerateSecretString: Match.objectLike({ PasswordLength: 48, ExcludePunctuation: true }),
     });
+  });
+});
+
+describe('TransactionalNotifications (your own secret and alarm topic)', () => {
+  const secretArn = `arn:aws:secretsmanager:${TEST_ENV.region}:${TEST_ENV.account}:secret:tidings/webhook-AbCdEf`;
+  const topicArn = `arn:aws:sns:${TEST_ENV.region}:${TEST_ENV.account}:ops-alarms`;
+  let pipeline: SynthesizedPipeline;
+
+  beforeAll(() => {
+    pipeline = synthesizePipeline({}, (stack) => ({
+      webhookSigningSecret: Secret.fromSecretCompleteArn(stack, 'WebhookSecret', secretArn),
+      alarmTopic: Topic.fromTopicArn(stack, 'OpsAlarms', topicArn),
+    }));
+  });
+
+  it('creates neither a secret nor a topic', () => {
+    pipeline.template.resourceCountIs('AWS::SecretsManager::Secret', 0);
+    pipeline.template.resourceCountIs('AWS::SNS::Topic', 0);
+  });
+
+  it('lets the consumer read the given secret and names it in its environment', () => {
+    // Act
+    const actions = allowedActions(statementsOf(pipeline, pipeline.construct.consumer.role));
+
+    // Assert
+    expect(actions.get('secretsmanager:GetSecretValue')).toEqual([secretArn]);
+    pipeline.template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ [Env.WEBHOOK_SECRET_ARN]: secretArn }) },
+    });
+  });
+
+  it('sends every alarm to the given topic', () => {
+    const alarms = Object.values(pipeline.template.findResources('AWS::CloudWatch::Alarm'));
+
+    expect(alarms.length).toBe(pipeline.construct.monitoring.alarms.length);
+    for (const alarm of alarms) {
+      expect(alarm.Properties.AlarmActions).toEqual([topicArn]);
+      expect(alarm.Properties.OKActions).toEqual([topicArn]);
+    }
   });
 });
 
