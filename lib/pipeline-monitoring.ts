@@ -32,8 +32,10 @@ export interface PipelineMonitoringProps {
   readonly alarmTopic: ITopic;
   /** Alarm when the relay's stream iterator is older than this. */
   readonly iteratorAgeThreshold: Duration;
-  /** Alarm when the oldest unrelayed outbox item is older than this. */
+  /** Alarm when the oldest unrelayed outbox item is older than this, or the sweeper is silent. */
   readonly oldestPendingAgeThreshold: Duration;
+  /** Alarm when the oldest message in the queue is older than this. */
+  readonly queueAgeThreshold: Duration;
   /** How often the sweeper runs: the period of its metrics. */
   readonly sweepInterval: Duration;
   /** @default - CloudFormation generates a name */
@@ -44,8 +46,9 @@ const FIVE_MINUTES = Duration.minutes(5);
 
 /**
  * The alarms and the dashboard for one Tidings pipeline: dead-letter queues, the relay's
- * stream lag, the oldest outbox item the relay has not moved, each function's errors and
- * throttles, and one dashboard following an event from staged to sent.
+ * stream lag, the oldest outbox item the relay has not moved (and a silent sweeper), the
+ * oldest message waiting for the consumer, each function's errors and throttles, and one
+ * dashboard following an event from staged to sent.
  */
 export class PipelineMonitoring extends Construct {
   /** Every alarm created, each notifying the alarm topic on ALARM and on OK. */
@@ -95,7 +98,21 @@ export class PipelineMonitoring extends Construct {
     });
     this.#alarm('OldestPendingOutboxItem', oldestPending, {
       threshold: props.oldestPendingAgeThreshold.toSeconds(),
-      description: `An outbox item has waited more than ${props.oldestPendingAgeThreshold.toHumanString()} for the relay.`,
+      description: `An outbox item has waited more than ${props.oldestPendingAgeThreshold.toHumanString()} for the relay, or the sweeper has stopped reporting.`,
+      // Every finished sweep reports the age, 0 when nothing waits: no data means the sweeper
+      // failed, timed out or stopped running, and then nothing watches the relay's backlog.
+      treatMissingData: TreatMissingData.BREACHING,
+    });
+
+    // SQS reports the age only while the queue holds messages: no data is an empty queue.
+    const queueAge = queue.metricApproximateAgeOfOldestMessage({
+      period: Duration.minutes(1),
+      statistic: 'Maximum',
+    });
+    this.#alarm('QueueOldestMessageAge', queueAge, {
+      threshold: props.queueAgeThreshold.toSeconds(),
+      evaluationPeriods: 3,
+      description: `A queued notification has waited more than ${props.queueAgeThreshold.toHumanString()} for the consumer.`,
     });
 
     for (const [role, fn] of Object.entries(functions) as [LambdaRole, IFunction][]) {
@@ -180,9 +197,8 @@ export class PipelineMonitoring extends Construct {
             period: FIVE_MINUTES,
           }),
         ],
-        right: [
-          queue.metricApproximateAgeOfOldestMessage({ label: 'oldest (s)', period: FIVE_MINUTES }),
-        ],
+        right: [queueAge.with({ label: 'oldest (s)', period: FIVE_MINUTES })],
+        rightAnnotations: [{ value: props.queueAgeThreshold.toSeconds(), label: 'alarm' }],
       }),
       new SingleValueWidget({
         title: 'Dead-letter queues',
@@ -244,15 +260,20 @@ export class PipelineMonitoring extends Construct {
   #alarm(
     id: string,
     metric: Metric,
-    options: { threshold: number; description: string; evaluationPeriods?: number },
+    options: {
+      threshold: number;
+      description: string;
+      evaluationPeriods?: number;
+      treatMissingData?: TreatMissingData;
+    },
   ): Alarm {
     const alarm = new Alarm(this, id, {
       metric,
       threshold: options.threshold,
       comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
       evaluationPeriods: options.evaluationPeriods ?? 1,
-      // No data means nothing happened: no failures, no lag.
-      treatMissingData: TreatMissingData.NOT_BREACHING,
+      // By default no data means nothing happened: no failures, no lag.
+      treatMissingData: options.treatMissingData ?? TreatMissingData.NOT_BREACHING,
       alarmDescription: options.description,
     });
     const action = new SnsAction(this.#props.alarmTopic);

@@ -97,8 +97,12 @@ export interface TransactionalNotificationsProps {
    */
   readonly table?: ITable;
   /**
-   * Settings for the table the construct creates. Not allowed together with `table`.
-   * @default - on-demand, AWS-managed KMS encryption, point-in-time recovery, retained on delete
+   * Settings for the table the construct creates. Not allowed together with `table`. Deletion
+   * protection is on, so neither CloudFormation nor anyone with `dynamodb:DeleteTable` can
+   * delete the table until it is turned off; pass `deletionProtection: false` for throwaway
+   * environments (with `removalPolicy: RemovalPolicy.DESTROY` for `cdk destroy` to delete it).
+   * @default - on-demand, AWS-managed KMS encryption, point-in-time recovery, deletion
+   * protection, retained on delete
    */
   readonly tableProps?: TidingsTableOptions;
   /**
@@ -184,10 +188,19 @@ export interface TransactionalNotificationsProps {
    */
   readonly iteratorAgeThreshold?: Duration;
   /**
-   * Alarm when the sweeper finds an unrelayed outbox item older than this.
+   * Alarm when the sweeper finds an unrelayed outbox item older than this. The alarm also
+   * fires when the sweeper stops reporting (it fails, times out or no longer runs).
    * @default Duration.minutes(15)
    */
   readonly oldestPendingAgeThreshold?: Duration;
+  /**
+   * Alarm when the oldest message in the queue is older than this: the consumer is stalled
+   * (disabled, throttled, failing before it reads) or far behind. On a standard queue SQS leaves
+   * messages received three times or more out of this age, so retries do not set it off; on a
+   * FIFO queue a message being retried holds its group and counts.
+   * @default Duration.minutes(15)
+   */
+  readonly queueAgeThreshold?: Duration;
   /**
    * Prefix of each function's Powertools service name (`<serviceName>-relay`, ...), the
    * `service` dimension of its metrics. Give each pipeline in one account its own.
@@ -406,6 +419,7 @@ export class TransactionalNotifications extends Construct {
       alarmTopic: this.alarmTopic,
       iteratorAgeThreshold: props.iteratorAgeThreshold ?? Duration.minutes(5),
       oldestPendingAgeThreshold: props.oldestPendingAgeThreshold ?? Duration.minutes(15),
+      queueAgeThreshold: props.queueAgeThreshold ?? Duration.minutes(15),
       sweepInterval,
       ...(props.dashboardName ? { dashboardName: props.dashboardName } : {}),
     });
@@ -419,6 +433,7 @@ export class TransactionalNotifications extends Construct {
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       // The table holds business data and events not yet relayed: never delete it with the stack.
       removalPolicy: RemovalPolicy.RETAIN,
+      deletionProtection: true,
       ...tableProps,
       partitionKey: attribute(TABLE_DEFINITION.partitionKey),
       sortKey: attribute(TABLE_DEFINITION.sortKey),

@@ -1,17 +1,21 @@
+import { Metrics as PowertoolsMetrics } from '@aws-lambda-powertools/metrics';
 import { Duration } from 'aws-cdk-lib';
 import { Capture, Match } from 'aws-cdk-lib/assertions';
 import { Table } from 'aws-cdk-lib/aws-dynamodb';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Topic } from 'aws-cdk-lib/aws-sns';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { emailKey, userKey } from '../../lambdas/app/registerUser.ts';
 import { Env, Metrics } from '../../lambdas/constants.ts';
+import { MemoryOutboxStore } from '../../lambdas/outbox/MemoryOutboxStore.ts';
 import { outboxKey } from '../../lambdas/outbox/outboxItem.ts';
 import {
   LEDGER_TABLE_DEFINITION,
   OUTBOX_STREAM_FILTER,
   TABLE_DEFINITION,
 } from '../../lambdas/outbox/tableDefinition.ts';
+import { MemoryQueue } from '../../lambdas/queue/MemoryQueue.ts';
+import { createSweeperHandler } from '../../lambdas/sweeper.ts';
 import { TidingsConfigurationError } from '../../lib/errors.ts';
 import {
   allowedActions,
@@ -100,6 +104,7 @@ describe('TransactionalNotifications (standard queue)', () => {
         },
         PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
         SSESpecification: { SSEEnabled: true },
+        DeletionProtectionEnabled: true,
       });
       expect(table.DeletionPolicy).toBe('Retain');
     });
@@ -503,12 +508,67 @@ describe('TransactionalNotifications (standard queue)', () => {
         MetricName: 'IteratorAge',
         Dimensions: [{ Name: 'FunctionName', Value: { Ref: ref(pipeline.construct.relay) } }],
         Threshold: 5 * 60 * 1000,
+        TreatMissingData: 'notBreaching',
       });
       pipeline.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
         Namespace: Metrics.NAMESPACE,
         MetricName: Metrics.OLDEST_PENDING_AGE_SECONDS,
         Dimensions: [{ Name: 'service', Value: 'tidings-sweeper' }],
         Threshold: 15 * 60,
+      });
+    });
+
+    it('alarms when the sweeper stops reporting the oldest unrelayed outbox item', () => {
+      // Arrange
+      const alarms = pipeline.template.findResources('AWS::CloudWatch::Alarm');
+
+      // Act
+      const breachingOnMissing = Object.values(alarms)
+        .filter((alarm) => alarm.Properties.TreatMissingData === 'breaching')
+        .map((alarm) => alarm.Properties.MetricName);
+
+      // Assert: only this one; for the others no data means nothing happened.
+      expect(breachingOnMissing).toEqual([Metrics.OLDEST_PENDING_AGE_SECONDS]);
+      pipeline.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        MetricName: Metrics.OLDEST_PENDING_AGE_SECONDS,
+        // Two sweep intervals, so a sweep that reports always lands in each period.
+        Period: 2 * 5 * 60,
+        EvaluationPeriods: 1,
+      });
+    });
+
+    it('relies on a sweeper that reports the age on every run, 0 when nothing waits', async () => {
+      // Arrange: an empty outbox, so missing data can only mean a sweep did not finish.
+      const metrics = new PowertoolsMetrics({ namespace: Metrics.NAMESPACE, serviceName: 'test' });
+      const added = vi.spyOn(metrics, 'addMetric');
+      vi.spyOn(metrics, 'publishStoredMetrics').mockReturnValue(metrics);
+      const sweep = createSweeperHandler({
+        outbox: new MemoryOutboxStore(),
+        queue: new MemoryQueue({ name: 'tidings-events' }),
+        metrics,
+      });
+
+      // Act
+      await sweep({});
+
+      // Assert
+      expect(added).toHaveBeenCalledWith(Metrics.OLDEST_PENDING_AGE_SECONDS, 'Seconds', 0);
+    });
+
+    it('alarms when the oldest queued message has waited 15 minutes for the consumer', () => {
+      pipeline.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: 'AWS/SQS',
+        MetricName: 'ApproximateAgeOfOldestMessage',
+        Dimensions: [
+          {
+            Name: 'QueueName',
+            Value: { 'Fn::GetAtt': [ref(pipeline.construct.queue), 'QueueName'] },
+          },
+        ],
+        Statistic: 'Maximum',
+        ComparisonOperator: 'GreaterThanThreshold',
+        Threshold: 15 * 60,
+        TreatMissingData: 'notBreaching',
       });
     });
 
@@ -536,7 +596,7 @@ describe('TransactionalNotifications (standard queue)', () => {
       const topic = { Ref: ref(pipeline.construct.alarmTopic) };
 
       expect(Object.keys(alarms)).toHaveLength(pipeline.construct.monitoring.alarms.length);
-      expect(Object.keys(alarms).length).toBeGreaterThanOrEqual(12);
+      expect(Object.keys(alarms).length).toBeGreaterThanOrEqual(13);
       for (const alarm of Object.values(alarms)) {
         expect(alarm.Properties.AlarmActions).toEqual([topic]);
         expect(alarm.Properties.OKActions).toEqual([topic]);
@@ -751,6 +811,24 @@ describe('TransactionalNotifications props', () => {
       Environment: {
         Variables: Match.objectLike({ [Env.FROM_ADDRESS]: 'Tidings <no-reply@example.com>' }),
       },
+    });
+  });
+
+  it('lets deletion protection of the table it creates be turned off', () => {
+    const pipeline = synthesizePipeline({ tableProps: { deletionProtection: false } });
+
+    const table =
+      pipeline.template.toJSON().Resources[logicalId(pipeline.stack, pipeline.construct.table)];
+
+    expect(table.Properties.DeletionProtectionEnabled).toBe(false);
+  });
+
+  it('alarms on the queue age at the threshold it is given', () => {
+    const pipeline = synthesizePipeline({ queueAgeThreshold: Duration.minutes(4) });
+
+    pipeline.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'ApproximateAgeOfOldestMessage',
+      Threshold: 240,
     });
   });
 
