@@ -1,17 +1,14 @@
-import { App, Stack, Validations } from 'aws-cdk-lib';
+import { Stack, Validations } from 'aws-cdk-lib';
 import { CfnQueue } from 'aws-cdk-lib/aws-sqs';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { describe, expect, it } from 'vitest';
-import { TidingsStack, type TidingsStackProps } from '../../lib/tidings-stack.ts';
+import { createApp } from '../../lib/app.ts';
 import { NO_BUNDLING, TEST_ENV } from './helpers.ts';
 
-/** The example app as `bin/tidings.ts` builds it, with cdk-nag attached the same way. */
-function exampleApp(props: TidingsStackProps): { app: App; stack: TidingsStack } {
-  const app = new App({ context: NO_BUNDLING });
-  const stack = new TidingsStack(app, 'Tidings', { env: TEST_ENV, ...props });
-  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
-  return { app, stack };
+/** The app `bin/tidings.ts` runs, with context as `cdk synth -c key=value` passes it. */
+function exampleApp(context: Record<string, string>) {
+  return createApp({ context: { ...NO_BUNDLING, ...context } });
 }
 
 function acknowledgments(root: IConstruct): { path: string; id: string; reason: unknown }[] {
@@ -31,33 +28,32 @@ function acknowledgments(root: IConstruct): { path: string; id: string; reason: 
 /** Synthesizing a whole pipeline takes seconds, more on a loaded machine. */
 const SYNTH_TIMEOUT_MS = 60_000;
 
-const VARIANTS: [string, TidingsStackProps][] = [
+const VARIANTS: [string, Record<string, string>][] = [
   [
     'every option on',
     {
-      notifications: {
-        senderEmail: 'no-reply@example.com',
-        sesIdentity: 'example.com',
-        configurationSetName: 'tidings',
-        pushPlatformApplicationArns: [
-          `arn:aws:sns:${TEST_ENV.region}:${TEST_ENV.account}:app/GCM/MyApp`,
-          `arn:aws:sns:${TEST_ENV.region}:${TEST_ENV.account}:app/APNS/MyApp`,
-        ],
-        producerFunctionUrl: true,
-      },
+      senderEmail: 'Tidings <no-reply@example.com>',
+      sesIdentity: 'example.com',
+      additionalSesIdentities: 'a@example.com, b@example.com',
+      configurationSetName: 'tidings',
+      pushPlatformApplicationArns: [
+        `arn:aws:sns:${TEST_ENV.region}:${TEST_ENV.account}:app/GCM/MyApp`,
+        `arn:aws:sns:${TEST_ENV.region}:${TEST_ENV.account}:app/APNS/MyApp`,
+      ].join(','),
+      producerFunctionUrl: 'true',
       alarmEmail: 'ops@example.com',
     },
   ],
-  ['FIFO', { notifications: { senderEmail: 'no-reply@example.com', fifo: true } }],
+  ['FIFO', { senderEmail: 'no-reply@example.com', fifo: 'true' }],
   ['no context at all', {}],
 ];
 
-describe('cdk-nag AwsSolutions checks on the example stack', () => {
+describe('cdk-nag AwsSolutions checks on the example app', () => {
   it.each(VARIANTS)(
     'reports no unacknowledged finding (%s)',
-    (_name, props) => {
+    (_name, context) => {
       // Arrange
-      const { app } = exampleApp(props);
+      const { app } = exampleApp(context);
 
       // Act: synth runs the plugin and throws on any finding; the direct run lists them.
       const synth = () => app.synth();
@@ -71,7 +67,7 @@ describe('cdk-nag AwsSolutions checks on the example stack', () => {
   );
 
   it(
-    'is attached so that a finding fails synth',
+    'is attached to the app so that a finding fails synth',
     () => {
       // Arrange: an unencrypted queue without a DLQ or TLS policy, next to the pipeline.
       const { app } = exampleApp({});
