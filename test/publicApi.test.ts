@@ -1,3 +1,5 @@
+import { App, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
 import {
   createAppRouter,
   defineOutbox,
@@ -10,6 +12,7 @@ import {
   queueMessageFromEnvelope,
   RecordingSenders,
 } from 'tidings';
+import { TidingsConfigurationError, TransactionalNotifications } from 'tidings/cdk';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 
@@ -58,4 +61,35 @@ describe("the package's public API", () => {
     expect(senders.emails[0]?.context.eventId).toBe(event.eventId);
     expect(createAppRouter().eventTypes()).toEqual(['user.registered']);
   });
+});
+
+describe("the package's CDK API", () => {
+  /** Skips asset bundling: the template is what is checked here. */
+  const noBundling = { 'aws:cdk:bundling-stacks': [] };
+
+  it("lets a CDK app add the pipeline to its own stack using only 'tidings/cdk' imports", () => {
+    // Arrange
+    const app = new App({ context: noBundling });
+    const stack = new Stack(app, 'Shop');
+
+    // Act
+    const notifications = new TransactionalNotifications(stack, 'Notifications', {
+      senderEmail: 'no-reply@example.com',
+    });
+
+    // Assert
+    const template = Template.fromStack(stack);
+    template.resourceCountIs('AWS::Lambda::Function', 4);
+    template.resourceCountIs('AWS::DynamoDB::Table', 2);
+    expect(notifications.consumer.node.path).toBe('Shop/Notifications/Consumer');
+  }, 60_000);
+
+  it("throws the configuration error class 'tidings/cdk' exports", () => {
+    const stack = new Stack(new App({ context: noBundling }), 'Shop');
+
+    const build = () =>
+      new TransactionalNotifications(stack, 'Notifications', { senderEmail: 'not-an-address' });
+
+    expect(build).toThrow(TidingsConfigurationError);
+  }, 60_000);
 });
