@@ -13,6 +13,9 @@ import { LAMBDA_BASE_ENVIRONMENT, LambdaRole, lambdaCodeProps } from '../../lib/
 /** A zipped Lambda must stay under 50 MB; a bundle near this size has pulled in too much. */
 const MAX_BUNDLE_BYTES = 5 * 1024 * 1024;
 
+/** Average line length above which a bundle is minified (measured: ~7,000 minified, ~35 not). */
+const MIN_MINIFIED_CHARS_PER_LINE = 1000;
+
 const outdirs: string[] = [];
 
 afterAll(() => {
@@ -75,7 +78,10 @@ describe.each(Object.values(LambdaRole))('the %s bundle', (role) => {
     expect(existsSync(code)).toBe(true);
     expect(existsSync(join(dir, 'index.mjs.map'))).toBe(true);
     expect(statSync(code).size).toBeLessThan(MAX_BUNDLE_BYTES);
-    expect(readFileSync(code, 'utf8')).toMatch(/\/\/# sourceMappingURL=index\.mjs\.map\s*$/);
+    const text = readFileSync(code, 'utf8');
+    expect(text).toMatch(/\/\/# sourceMappingURL=index\.mjs\.map\s*$/);
+    // Minified, lines run to thousands of characters; unminified they average about 35.
+    expect(text.length / text.split('\n').length).toBeGreaterThan(MIN_MINIFIED_CHARS_PER_LINE);
   }, 60_000);
 
   it('carries its AWS SDK inside, with no package import left for the runtime to resolve', () => {
