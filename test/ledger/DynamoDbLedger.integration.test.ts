@@ -1,27 +1,20 @@
-import { randomUUID } from 'node:crypto';
-import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { type DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDbLedger } from '../../lambdas/ledger/DynamoDbLedger.ts';
 import { ClaimLostError } from '../../lambdas/ledger/errors.ts';
 import { createLedgerTable } from '../../lambdas/local/createTables.ts';
-import { LOCAL_AWS_CONFIG } from '../../lambdas/local/DynamoDbLocal.ts';
+import { uniqueTableName, useLocalAws } from '../helpers/dynamodbLocal.ts';
 import { EVENT_ID } from '../helpers/events.ts';
 
-// The run shares one DynamoDB Local (test/globalSetup.integration.ts): a table of our own.
-const TABLE = `ledger-${randomUUID()}`;
-// Provided only by the integration global setup; under the unit config these tests do not
-// run (the client would otherwise go to real AWS).
-const endpoint = inject('dynamoDbEndpoint');
+// The run's shared DynamoDB Local, or one of the file's own when it runs without the global
+// setup: never skipped, never real AWS. A table of our own, since the run shares it.
+const local = useLocalAws();
+const TABLE = uniqueTableName('ledger');
 let client: DynamoDBClient;
 
 beforeAll(async () => {
-  if (!endpoint) return;
-  client = new DynamoDBClient({ ...LOCAL_AWS_CONFIG, endpoint });
+  client = local().dynamoDb;
   await createLedgerTable(client, TABLE);
-});
-
-afterAll(() => {
-  client?.destroy();
 });
 
 /** One Lambda instance's ledger: its own owner tokens, the shared table. */
@@ -29,7 +22,7 @@ function instance(clock: () => number = Date.now): DynamoDbLedger {
   return new DynamoDbLedger({ tableName: TABLE, client, clock });
 }
 
-describe.skipIf(!endpoint)('DynamoDbLedger on DynamoDB Local', () => {
+describe('DynamoDbLedger on DynamoDB Local', () => {
   it('gives exactly one of many concurrent claims the notification', async () => {
     const id = `${EVENT_ID}:race`;
     const workers = Array.from({ length: 8 }, () => instance());

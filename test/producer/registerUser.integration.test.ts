@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UserAlreadyExistsError } from '../../lambdas/app/errors.ts';
 import { emailKey, registerUser, userKey } from '../../lambdas/app/registerUser.ts';
 import { usersOutbox } from '../../lambdas/app/userEvents.ts';
@@ -14,22 +13,19 @@ import { createTidingsTable } from '../../lambdas/local/createTables.ts';
 import { LOCAL_AWS_CONFIG } from '../../lambdas/local/DynamoDbLocal.ts';
 import { fromOutboxItem, outboxKey } from '../../lambdas/outbox/outboxItem.ts';
 import { outboxTransactItem } from '../../lambdas/outbox/outboxTransactItem.ts';
+import { uniqueTableName, useLocalAws } from '../helpers/dynamodbLocal.ts';
 import { rejectionOf } from '../helpers/events.ts';
 
-// The run shares one DynamoDB Local (test/globalSetup.integration.ts): a table of our own.
-const TABLE = `producer-${randomUUID()}`;
-// Provided only by the integration global setup; without it these tests do not run.
-const endpoint = inject('dynamoDbEndpoint');
+// The run's shared DynamoDB Local, or one of the file's own when it runs without the global
+// setup: never skipped, never real AWS. A table of our own, since the run shares it.
+const local = useLocalAws();
+const TABLE = uniqueTableName('producer');
 let client: DynamoDBDocumentClient;
 let writer: DynamoDbTransactWriter;
 
 beforeAll(async () => {
-  if (!endpoint) return;
-  const config = { ...LOCAL_AWS_CONFIG, endpoint };
-  const admin = new DynamoDBClient(config);
-  await createTidingsTable(admin, TABLE);
-  admin.destroy();
-  client = createTransactWriteClient(config);
+  await createTidingsTable(local().dynamoDb, TABLE);
+  client = createTransactWriteClient({ ...LOCAL_AWS_CONFIG, endpoint: local().dynamoDbEndpoint });
   writer = new DynamoDbTransactWriter({ client });
 });
 
@@ -41,7 +37,7 @@ async function get(key: { pk: string; sk: string }): Promise<Record<string, unkn
   return (await client.send(new GetCommand({ TableName: TABLE, Key: key }))).Item;
 }
 
-describe.skipIf(!endpoint)('registerUser on DynamoDB Local', () => {
+describe('registerUser on DynamoDB Local', () => {
   it('commits the user, the email claim and an outbox item the relay can read', async () => {
     // Act
     const { userId, eventId } = await registerUser(
