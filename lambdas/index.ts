@@ -141,6 +141,7 @@ export {
   OutboxError,
   PayloadValidationError,
   TransactionCanceledError,
+  UnknownEventTypeError,
 } from './outbox/errors.ts';
 export { TransactionLimit, TransactionLimitError } from './outbox/limitErrors.ts';
 export { MemoryOutboxStore } from './outbox/MemoryOutboxStore.ts';
@@ -155,6 +156,13 @@ export {
   outboxTransactItem,
   transactWriteWithOutbox,
 } from './outbox/outboxTransactItem.ts';
+export type {
+  EventSchemas,
+  EventTypeOf,
+  PayloadInput,
+  PayloadOutput,
+  PayloadSchemas,
+} from './outbox/payloadSchemas.ts';
 export { type RelayReport, relayEvents, toOutgoingMessage } from './outbox/relayEvents.ts';
 export {
   LEDGER_TABLE_DEFINITION,

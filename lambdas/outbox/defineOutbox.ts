@@ -1,8 +1,14 @@
-import type { StandardSchemaV1 } from '@standard-schema/spec';
 import { type Clock, isUuid, type RandomBytes, uuidv7 } from '../events/ids.ts';
 import type { EnvelopeMetadata, IntegrationEvent } from '../events/types.ts';
 import type { QueueSpec } from './defineQueue.ts';
-import { validatePayload } from './validatePayload.ts';
+import {
+  checkPayloadSchemas,
+  type EventTypeOf,
+  type PayloadInput,
+  type PayloadOutput,
+  type PayloadSchemas,
+  validateEventPayload,
+} from './payloadSchemas.ts';
 
 /** Per-event options when staging: envelope metadata, and an explicit id if the caller has one. */
 export interface StageOptions extends EnvelopeMetadata {
@@ -10,27 +16,33 @@ export interface StageOptions extends EnvelopeMetadata {
   readonly eventId?: string;
 }
 
-/** An outbox: where a producer stages events, and which queue the relay moves them to. */
-export interface OutboxSpec<S extends StandardSchemaV1 = StandardSchemaV1> {
+/**
+ * An outbox: where a producer stages events, and which queue the relay moves them to. `S` is
+ * one Standard Schema for every event type, or a map with one schema per event type.
+ */
+export interface OutboxSpec<S extends PayloadSchemas = PayloadSchemas> {
   readonly name: string;
   readonly schema: S;
   /** The queue the relay sends this outbox's events to. */
   readonly destination: string;
   /**
-   * Validates the payload and builds the event to write in the producer's transaction.
-   * Writes nothing itself.
+   * Validates the payload with the schema of `eventType` and builds the event to write in
+   * the producer's transaction. Writes nothing itself. With a map, `eventType` must be one
+   * of its keys and `payload` that type's schema input.
    * @throws PayloadValidationError naming the failing fields; nothing is staged.
+   * @throws UnknownEventTypeError when the map has no schema for `eventType`; nothing is staged.
    */
-  stage(
-    eventType: string,
-    payload: StandardSchemaV1.InferInput<S>,
+  stage<T extends EventTypeOf<S>>(
+    eventType: T,
+    payload: PayloadInput<S, T>,
     options?: StageOptions,
-  ): IntegrationEvent<StandardSchemaV1.InferOutput<S>>;
+  ): IntegrationEvent<PayloadOutput<S, T>>;
 }
 
 /** Options of `defineOutbox`. `clock` and `random` are for tests and repeatable runs. */
-export interface DefineOutboxOptions<S extends StandardSchemaV1> {
+export interface DefineOutboxOptions<S extends PayloadSchemas> {
   readonly name: string;
+  /** A Standard Schema for every event type, or a map of event type to Standard Schema. */
   readonly schema: S;
   /** A queue spec or a queue name. */
   readonly destination: QueueSpec | string;
@@ -39,14 +51,22 @@ export interface DefineOutboxOptions<S extends StandardSchemaV1> {
 }
 
 /**
- * Declares an outbox. `schema` is any Standard Schema (zod 4 by default); every staged
- * payload is validated with it before it can reach a transaction.
+ * Declares an outbox. `schema` is any Standard Schema (zod 4 by default), or a map of event
+ * type to Standard Schema; every staged payload is validated with its type's schema before
+ * it can reach a transaction.
+ *
+ * @throws TypeError when the name is empty, the destination missing, or `schema` is neither
+ *   a Standard Schema nor a non-empty map of them (naming the bad key).
  *
  * @example
- * const users = defineOutbox({ name: 'users', schema: UserRegistered, destination: queue });
+ * const users = defineOutbox({
+ *   name: 'users',
+ *   schema: { 'user.registered': UserRegistered, 'user.deleted': UserDeleted },
+ *   destination: queue,
+ * });
  * const event = users.stage('user.registered', { userId, email });
  */
-export function defineOutbox<S extends StandardSchemaV1>(
+export function defineOutbox<S extends PayloadSchemas>(
   options: DefineOutboxOptions<S>,
 ): OutboxSpec<S> {
   if (!options.name.trim()) throw new TypeError('outbox name must not be empty');
@@ -55,25 +75,34 @@ export function defineOutbox<S extends StandardSchemaV1>(
   if (!destination) throw new TypeError(`outbox "${options.name}" needs a destination queue`);
   const clock = options.clock ?? Date.now;
   const source = `outbox "${options.name}"`;
+  const schema = checkPayloadSchemas(options.schema, source);
+
+  function stage(
+    eventType: string,
+    payload: unknown,
+    stageOptions: StageOptions = {},
+  ): IntegrationEvent {
+    if (!eventType.trim()) throw new TypeError(`${source}: eventType must not be empty`);
+    if (stageOptions.eventId !== undefined && !isUuid(stageOptions.eventId)) {
+      throw new TypeError(`${source}: eventId must be a UUID: "${stageOptions.eventId}"`);
+    }
+    const value = validateEventPayload(schema, payload, source, eventType);
+    const { eventId, ...metadata } = stageOptions;
+    return {
+      eventId: eventId?.toLowerCase() ?? uuidv7(clock, options.random),
+      eventType,
+      payload: value,
+      occurredAt: new Date(clock()).toISOString(),
+      ...withoutUndefined(metadata),
+    };
+  }
+
   return Object.freeze({
     name: options.name,
-    schema: options.schema,
+    schema,
     destination,
-    stage(eventType: string, payload: unknown, stageOptions: StageOptions = {}) {
-      if (!eventType.trim()) throw new TypeError(`${source}: eventType must not be empty`);
-      if (stageOptions.eventId !== undefined && !isUuid(stageOptions.eventId)) {
-        throw new TypeError(`${source}: eventId must be a UUID: "${stageOptions.eventId}"`);
-      }
-      const value = validatePayload(options.schema, payload, source, eventType);
-      const { eventId, ...metadata } = stageOptions;
-      return {
-        eventId: eventId?.toLowerCase() ?? uuidv7(clock, options.random),
-        eventType,
-        payload: value,
-        occurredAt: new Date(clock()).toISOString(),
-        ...withoutUndefined(metadata),
-      };
-    },
+    // The payload was validated with the schema of `eventType`, so it is that schema's output.
+    stage: stage as OutboxSpec<S>['stage'],
   });
 }
 

@@ -89,3 +89,24 @@ export class TransactionCanceledError extends OutboxError {
     super(`transaction cancelled: [${reasons.map((r) => r.code).join(', ')}]`, options);
   }
 }
+
+/**
+ * An outbox or queue with a schema per event type was given a type it has no schema for: an
+ * outbox stages nothing, a queue's consumer dead-letters the message, the relay dead-letters
+ * the item. Permanent: the type stays unknown until the spec lists it.
+ */
+export class UnknownEventTypeError extends OutboxError {
+  readonly permanent = true;
+  constructor(
+    /** Which outbox or queue was asked, e.g. `outbox "users"`. */
+    readonly source: string,
+    /** The type asked for; `undefined` when none was given. */
+    readonly eventType: string | undefined,
+    /** The event types the spec has a schema for. */
+    readonly knownTypes: readonly string[],
+  ) {
+    super(
+      `${source} has no schema for ${eventType === undefined ? 'an event without a type' : `event type ${JSON.stringify(eventType)}`}; it knows ${knownTypes.map((t) => JSON.stringify(t)).join(', ')}`,
+    );
+  }
+}

@@ -1,4 +1,3 @@
-import type { StandardSchemaV1 } from '@standard-schema/spec';
 import type { IntegrationEvent } from '../events/types.ts';
 import { MAX_MESSAGE_BYTES, messageBytes } from '../queue/types.ts';
 import type { OutboxSpec, StageOptions } from './defineOutbox.ts';
@@ -12,16 +11,23 @@ import {
 import { MessageCharacterError, TransactionLimit, TransactionLimitError } from './limitErrors.ts';
 import { refusedCharacterIn } from './messageCharacters.ts';
 import { type OutboxItem, toOutboxItem } from './outboxItem.ts';
+import type { EventTypeOf, PayloadInput, PayloadOutput, PayloadSchemas } from './payloadSchemas.ts';
 import { toOutgoingMessage } from './relayEvents.ts';
 import type { TransactItems, TransactWriter } from './types.ts';
 
-/** Options of `outboxTransactItem`. */
-export interface OutboxTransactItemOptions<S extends StandardSchemaV1> {
+/**
+ * Options of `outboxTransactItem`. With an outbox that has a schema per event type,
+ * `eventType` is one of its types and `payload` that type's schema input.
+ */
+export interface OutboxTransactItemOptions<
+  S extends PayloadSchemas,
+  T extends EventTypeOf<S> = EventTypeOf<S>,
+> {
   /** The table holding the caller's items and the outbox items. */
   readonly tableName: string;
   readonly outbox: OutboxSpec<S>;
-  readonly eventType: string;
-  readonly payload: StandardSchemaV1.InferInput<S>;
+  readonly eventType: T;
+  readonly payload: PayloadInput<S, T>;
   /** Envelope metadata and an explicit event id. */
   readonly stage?: StageOptions;
   /** How long the outbox item lives if the relay never deletes it. @default 14 days */
@@ -44,6 +50,8 @@ export interface OutboxEntry<P = unknown> {
  * and only if the business items are.
  *
  * @throws PayloadValidationError when the payload fails the outbox's schema.
+ * @throws UnknownEventTypeError when the outbox has a schema per event type but none for
+ *   `eventType`.
  * @throws TransactionLimitError (`itemBytes`) when the outbox item is over 400 KB, or
  *   (`messageBytes`) when the message the relay would send is over SQS's 1 MiB.
  * @throws MessageCharacterError when that message would hold a character SQS refuses,
@@ -54,9 +62,9 @@ export interface OutboxEntry<P = unknown> {
  *   eventType: USER_REGISTERED, payload: { userId, email } });
  * await client.send(new TransactWriteCommand({ TransactItems: [...myItems, outbox.item] }));
  */
-export function outboxTransactItem<S extends StandardSchemaV1>(
-  options: OutboxTransactItemOptions<S>,
-): OutboxEntry<StandardSchemaV1.InferOutput<S>> {
+export function outboxTransactItem<S extends PayloadSchemas, T extends EventTypeOf<S>>(
+  options: OutboxTransactItemOptions<S, T>,
+): OutboxEntry<PayloadOutput<S, T>> {
   if (!options.tableName) throw new TypeError('tableName must not be empty');
   const { outbox } = options;
   const event = outbox.stage(options.eventType, options.payload, options.stage);
