@@ -1,15 +1,14 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import type { StandardSchemaV1 } from '@standard-schema/spec';
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { describeError } from '../errors.ts';
 import { isUuid } from '../events/ids.ts';
 import { fromOutboxItem, outboxKey, type StoredEvent } from '../outbox/outboxItem.ts';
+import { type PayloadSchemas, validateEventPayload } from '../outbox/payloadSchemas.ts';
 import { type RelayEventsOptions, relayEvents } from '../outbox/relayEvents.ts';
 import { OUTBOX_ITEM_KIND } from '../outbox/tableDefinition.ts';
 import type { OutboxItemKey, PendingOutbox } from '../outbox/types.ts';
-import { validatePayload } from '../outbox/validatePayload.ts';
 import type { QueueSender } from '../queue/types.ts';
 import { type DeadLetterSink, describeForDeadLetter, streamRecordLetter } from './deadLetter.ts';
 import { MissingSequenceNumberError, RelayQueueCallError } from './relayErrors.ts';
@@ -17,10 +16,13 @@ import { MissingSequenceNumberError, RelayQueueCallError } from './relayErrors.t
 /** The logging the relay does: Powertools' `Logger` fits, and so does anything shaped like it. */
 export type RelayLogger = Pick<Logger, 'info' | 'warn' | 'error'>;
 
-/** The part of an outbox spec the relay validates payloads with. */
+/**
+ * The part of an outbox spec the relay validates payloads with: one Standard Schema, or a
+ * map of event type to Standard Schema.
+ */
 export interface RelayedOutbox {
   readonly name: string;
-  readonly schema: StandardSchemaV1;
+  readonly schema: PayloadSchemas;
 }
 
 /** Options of `relayStreamRecords`. */
@@ -40,7 +42,9 @@ export interface StreamRelayOptions {
   readonly outbox?: PendingOutbox;
   /**
    * Outboxes whose payloads are validated before relaying, matched by the item's `outbox`
-   * name; items of other outboxes pass through unvalidated.
+   * name, each with the schema of the item's event type; items of other outboxes pass
+   * through unvalidated. An item whose type an outbox with a schema map lacks is
+   * dead-lettered as `UnknownEventTypeError`, naming the outbox, the type and the known types.
    * @default []
    */
   readonly outboxes?: readonly RelayedOutbox[];
@@ -78,9 +82,9 @@ interface Unrelayable {
  *
  * - Other records (MODIFY, REMOVE, non-outbox items) are done: nothing to relay.
  * - Records that can never be relayed (a corrupt item, a payload its outbox schema rejects,
- *   a message over the size limit, an entry SQS refuses as malformed) go to the dead-letter
- *   sink with the reason, and the rest of the batch proceeds. If that send fails, the record
- *   is reported as failed instead.
+ *   an event type its outbox has no schema for, a message over the size limit, an entry SQS
+ *   refuses as malformed) go to the dead-letter sink with the reason, and the rest of the
+ *   batch proceeds. If that send fails, the record is reported as failed instead.
  * - Sending reuses `relayEvents`: batches of 10 within the byte limit, per-entry retries
  *   with backoff. Entries still refused are reported as failed, never as relayed. A call
  *   SQS refuses as a whole is retried, never dead-lettered: it says nothing about any event.
@@ -118,7 +122,7 @@ export async function relayStreamRecords(
       const spec = schemas.get(stored.outbox);
       // Validated, not replaced: the relay sends the payload as committed.
       if (spec) {
-        validatePayload(
+        validateEventPayload(
           spec.schema,
           stored.event.payload,
           `outbox "${spec.name}"`,

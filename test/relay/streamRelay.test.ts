@@ -7,11 +7,13 @@ import {
 import type { DynamoDBRecord } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { z } from 'zod';
 import { usersOutbox } from '../../lambdas/app/userEvents.ts';
 import { DeadLetterAttribute, streamRecordDeadLetters } from '../../lambdas/aws/deadLetter.ts';
 import { MissingSequenceNumberError } from '../../lambdas/aws/relayErrors.ts';
 import { SqsQueueSender } from '../../lambdas/aws/SqsQueueSender.ts';
 import { relayStreamRecords } from '../../lambdas/aws/streamRelay.ts';
+import { defineOutbox } from '../../lambdas/outbox/defineOutbox.ts';
 import { toOutboxItem } from '../../lambdas/outbox/outboxItem.ts';
 import type { OutboxItemKey, PendingOutbox } from '../../lambdas/outbox/types.ts';
 import { eventIds, makeEvent, rejectionOf } from '../helpers/events.ts';
@@ -274,6 +276,58 @@ describe('relayStreamRecords', () => {
       'userId',
     );
     expect(letter?.MessageAttributes?.[DeadLetterAttribute.EVENT_ID]?.StringValue).toBe(invalid);
+  });
+
+  it("validates each event type with its outbox's schema for it, and dead-letters a type the outbox does not know", async () => {
+    // Arrange
+    sqs.on(SendMessageBatchCommand).callsFake(acceptAll);
+    const outbox = defineOutbox({
+      name: 'users',
+      schema: {
+        'user.registered': z.object({ userId: z.uuid(), email: z.email() }),
+        'user.deleted': z.object({ userId: z.uuid(), deletedAt: z.iso.datetime() }),
+      },
+      destination: 'notifications',
+    });
+    const [registered, deleted, userShaped, unknown] = eventIds(4) as [
+      string,
+      string,
+      string,
+      string,
+    ];
+    const deletion = { userId: validUser(1).userId, deletedAt: '2025-01-01T00:00:00Z' };
+    const records = [
+      outboxInsertRecord(userEvent(registered, 1)),
+      outboxInsertRecord(
+        makeEvent({ eventId: deleted, eventType: 'user.deleted', payload: deletion }),
+      ),
+      outboxInsertRecord(userEvent(userShaped, 2, { eventType: 'user.deleted' })),
+      outboxInsertRecord(userEvent(unknown, 3, { eventType: 'order.shipped' })),
+    ];
+
+    // Act
+    const report = await relayStreamRecords(makeStreamEvent(records), {
+      ...deps(),
+      outboxes: [outbox],
+    });
+
+    // Assert
+    expect(report.response.batchItemFailures).toEqual([]);
+    expect(report.relayed).toEqual([registered, deleted]);
+    const letters = callsTo(DLQ_URL).flatMap((input) => input.Entries ?? []);
+    const attribute = (index: number, name: string) =>
+      letters[index]?.MessageAttributes?.[name]?.StringValue;
+    expect(letters).toHaveLength(2);
+    expect(attribute(0, DeadLetterAttribute.EVENT_ID)).toBe(userShaped);
+    expect(attribute(0, DeadLetterAttribute.ERROR)).toBe('PayloadValidationError');
+    expect(attribute(0, DeadLetterAttribute.REASON)).toMatch(
+      /^PayloadValidationError: "user\.deleted" payload rejected by outbox "users": deletedAt: /,
+    );
+    expect(attribute(1, DeadLetterAttribute.EVENT_ID)).toBe(unknown);
+    expect(attribute(1, DeadLetterAttribute.ERROR)).toBe('UnknownEventTypeError');
+    expect(attribute(1, DeadLetterAttribute.REASON)).toBe(
+      'UnknownEventTypeError: outbox "users" has no schema for event type "order.shipped"; it knows "user.registered", "user.deleted"',
+    );
   });
 
   it('reports a record as failed when dead-lettering it fails, so it is never lost', async () => {
