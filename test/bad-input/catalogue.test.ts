@@ -9,6 +9,7 @@ import { MessageRejected, SESv2Client, SendEmailCommand } from '@aws-sdk/client-
 import { EndpointDisabledException, PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { z } from 'zod';
 import { USER_REGISTERED, usersOutbox } from '../../lambdas/app/userEvents.ts';
 import {
   DeadLetterAttribute,
@@ -21,6 +22,7 @@ import { MemoryLedger } from '../../lambdas/ledger/MemoryLedger.ts';
 import { NotificationRouter } from '../../lambdas/notifications/NotificationRouter.ts';
 import type { Notification } from '../../lambdas/notifications/types.ts';
 import { defineOutbox } from '../../lambdas/outbox/defineOutbox.ts';
+import { defineQueue } from '../../lambdas/outbox/defineQueue.ts';
 import { PayloadValidationError } from '../../lambdas/outbox/errors.ts';
 import { TransactionLimitError } from '../../lambdas/outbox/limitErrors.ts';
 import { MemoryOutboxStore } from '../../lambdas/outbox/MemoryOutboxStore.ts';
@@ -692,6 +694,33 @@ describe('bad input at the relay', () => {
     expect(JSON.parse(letter.body).newImage.payload.M.name).toEqual({ S: 'Ada\uFFFE' });
     expect(deleted).toEqual([id]);
   });
+
+  it('R17 an event type its outbox schema map does not list is dead-lettered as UnknownEventTypeError', async () => {
+    // Arrange: the outbox has a schema for user.registered only; a service committed
+    // user.deleted without the helper, with a payload that fits the user.registered schema.
+    const outbox = defineOutbox({
+      name: 'users',
+      schema: { [USER_REGISTERED]: z.object({ userId: z.uuid(), email: z.email() }) },
+      destination: 'notifications',
+    });
+    const { relay, queue, dlq, deleted } = relayRig({ outboxes: [outbox] });
+    const [id] = eventIds(1) as [string];
+    const event = makeEvent({ eventId: id, eventType: 'user.deleted', payload: signupPayload() });
+
+    // Act
+    const response = await relay(makeStreamEvent([outboxInsertRecord(event)]));
+
+    // Assert
+    expect(response.batchItemFailures).toEqual([]);
+    expect((queue as MemoryQueue).messages()).toEqual([]);
+    const letter = onlyMessage(dlq);
+    expect(errorOf(letter)).toBe('UnknownEventTypeError');
+    expect(reasonOf(letter)).toBe(
+      'UnknownEventTypeError: outbox "users" has no schema for event type "user.deleted"; it knows "user.registered"',
+    );
+    expect(letter.attributes[DeadLetterAttribute.EVENT_ID]).toBe(id);
+    expect(deleted).toEqual([id]);
+  });
 });
 
 describe('bad input at the consumer', () => {
@@ -1170,6 +1199,45 @@ describe('bad input at the consumer', () => {
     // Assert
     expect(response.batchItemFailures).toEqual([{ itemIdentifier: record.messageId }]);
     expect(backoffs.map((b) => b.receiptHandle)).toEqual([record.receiptHandle]);
+  });
+
+  it('C23 an event type its queue schema map does not list is dead-lettered as UnknownEventTypeError', async () => {
+    // Arrange: a mapper is registered for order.shipped, so only the queue's map stops it;
+    // the payload fits the user.registered schema, which one union schema would have let by.
+    const queueSpec = defineQueue({
+      name: 'notifications',
+      schema: { [USER_REGISTERED]: z.object({ userId: z.uuid(), email: z.email() }) },
+    });
+    const email = (): Notification[] => [
+      { kind: 'email', to: 'ada@example.com', subject: 'Hi', body: 'Hi' },
+    ];
+    const router = new NotificationRouter()
+      .register(USER_REGISTERED, email)
+      .register('order.shipped', email)
+      .freeze();
+    const { consume, dlq, senders } = consumerRig({ queueSpec, router });
+    const [id] = eventIds(1) as [string];
+    const record = relayedRecord(
+      makeEvent({ eventId: id, eventType: 'order.shipped', payload: signupPayload() }),
+    );
+
+    // Act
+    const response = await consume(makeSqsEvent([record]));
+
+    // Assert
+    expect(response.batchItemFailures).toEqual([]);
+    expect(senders.sent).toEqual([]);
+    const letter = onlyMessage(dlq);
+    expect(errorOf(letter)).toBe('UnknownEventTypeError');
+    expect(reasonOf(letter)).toBe(
+      'UnknownEventTypeError: queue "notifications" has no schema for event type "order.shipped"; it knows "user.registered"',
+    );
+    expect(letter.attributes).toMatchObject({
+      deadLetterSource: 'consumer',
+      eventId: id,
+      receiveCount: '1',
+    });
+    expect(letter.body).toBe(record.body);
   });
 });
 
