@@ -38,9 +38,12 @@ export { AwsError, DynamoDbRequestError, TransactionContentionError } from './aw
 export { SqsQueueSender, type SqsQueueSenderOptions } from './aws/SqsQueueSender.ts';
 export {
   type ConsumeReport,
+  type ConsumerMetrics,
   consumeSqsRecords,
+  maxReceiveCountFromEnv,
   type SqsConsumerOptions,
   SqsVisibilityChanger,
+  type UnmappedEventOptions,
   visibilityBackoffSeconds,
 } from './aws/sqsConsumer.ts';
 export {
@@ -81,9 +84,11 @@ export {
 } from './events/types.ts';
 
 export {
+  type ClaimAnswer,
   ClaimLostError,
   DynamoDbLedger,
   type DynamoDbLedgerOptions,
+  type LeaseReportingLedger,
   LedgerError,
   LedgerStoreError,
   MemoryLedger,

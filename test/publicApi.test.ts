@@ -1,20 +1,33 @@
+import { Metrics as PowertoolsMetrics } from '@aws-lambda-powertools/metrics';
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import {
+  type ClaimAnswer,
+  type ConsumerMetrics,
+  consumeSqsRecords,
   createAppRouter,
+  DeadLetterAttribute,
   defineOutbox,
   defineQueue,
+  type LeaseReportingLedger,
   MemoryOutboxStore,
   MemoryQueue,
+  maxReceiveCountFromEnv,
   NotificationRouter,
   OutboxRelay,
   processNotificationMessage,
   queueMessageFromEnvelope,
   RecordingSenders,
+  sqsRecordDeadLetters,
+  toOutgoingMessage,
+  type UnmappedEventOptions,
+  userNotificationsQueue,
 } from 'tidings';
 import { TidingsConfigurationError, TransactionalNotifications } from 'tidings/cdk';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
+import { EVENT_ID, makeEvent, OTHER_EVENT_ID, T0 } from './helpers/events.ts';
+import { makeSqsEvent, makeSqsRecord } from './helpers/sqs.ts';
 
 describe("the package's public API", () => {
   it("lets a service stage, relay and route an event using only 'tidings' imports", async () => {
@@ -60,6 +73,77 @@ describe("the package's public API", () => {
     });
     expect(senders.emails[0]?.context.eventId).toBe(event.eventId);
     expect(createAppRouter().eventTypes()).toEqual(['user.registered']);
+  });
+});
+
+describe("the package's consumer API", () => {
+  /** An SQS record of a relayed event, delivered for the `receiveCount`-th time. */
+  function relayedRecord(eventId: string, eventType: string, receiveCount: number) {
+    const event = makeEvent({
+      eventId,
+      eventType,
+      payload: { userId: '5b0f7a4e-2c1d-4e8f-9a3b-000000000001', email: 'ada@example.com' },
+    });
+    const message = toOutgoingMessage(
+      { event, outbox: 'users', destination: 'notifications' },
+      false,
+    );
+    return makeSqsRecord({
+      body: message.body,
+      stringAttributes: message.attributes,
+      attributes: { ApproximateReceiveCount: String(receiveCount) },
+    });
+  }
+
+  it("lets a service run the consumer with its queue's maxReceiveCount, a lease-reporting ledger and counted skips, using only 'tidings' imports", async () => {
+    // Arrange: a ledger of the service's own, where another worker holds the notification.
+    const held: ClaimAnswer = { outcome: 'in-progress', leaseUntil: T0 + 30_000 };
+    const ledger: LeaseReportingLedger = {
+      claim: async () => held.outcome,
+      claimReportingLease: async () => held,
+      complete: async () => {},
+      release: async () => {},
+    };
+    const dlq = new MemoryQueue({ name: 'shop-dlq' });
+    const metrics: ConsumerMetrics = new PowertoolsMetrics({ namespace: 'Shop' });
+    const counted: number[] = [];
+    vi.spyOn(metrics, 'singleMetric').mockImplementation(() => {
+      const single = new PowertoolsMetrics({ namespace: 'Shop' });
+      vi.spyOn(single, 'addMetric').mockImplementation((_name, _unit, value) => {
+        counted.push(value);
+        return single;
+      });
+      return single;
+    });
+    const skipping: UnmappedEventOptions = { skipUnmapped: true, metrics };
+
+    // Act
+    const report = await consumeSqsRecords(
+      makeSqsEvent([
+        relayedRecord(EVENT_ID, 'user.registered', 3),
+        relayedRecord(OTHER_EVENT_ID, 'user.deleted', 1),
+      ]),
+      {
+        router: createAppRouter(),
+        queueSpec: userNotificationsQueue,
+        senders: new RecordingSenders(),
+        ledger,
+        visibility: { changeVisibility: async () => {} },
+        deadLetters: sqsRecordDeadLetters(dlq),
+        maxReceiveCount: maxReceiveCountFromEnv({ TIDINGS_MAX_RECEIVE_COUNT: '3' }),
+        clock: () => T0,
+        ...skipping,
+      },
+    );
+
+    // Assert
+    expect(report).toMatchObject({ deadLettered: 1, unmapped: 1, retried: 0 });
+    expect(dlq.messages().map((m) => m.attributes[DeadLetterAttribute.REASON])).toEqual([
+      expect.stringMatching(
+        /its lease ends within 31 s \(transient, retries exhausted: receive 3 of maxReceiveCount 3\)$/,
+      ),
+    ]);
+    expect(counted).toEqual([1]);
   });
 });
 
