@@ -5,7 +5,8 @@
  *   needs nothing beyond `npm install`.
  * - `--dynamodb-local` (or TIDINGS_LOCAL=dynamodb-local): DynamoDB Local with real
  *   transactions and streams, the real relay and consumer handlers, and SES v2 through SES
- *   local, whose web page lists the sent mail. Needs Java 17+.
+ *   local, whose web page lists the sent mail; `--keep-open` keeps the services up (and
+ *   prints the page's address) until Ctrl+C. Needs Java 17+.
  *
  * Exits 0 only when every committed signup got exactly one welcome email and the rolled-back
  * ones got none.
@@ -38,12 +39,15 @@ try {
   print('');
   const exitCode = await runLocal(pipeline, print);
   if (pipeline.mailboxUrl) {
-    print(`\nSent mail is listed at ${pipeline.mailboxUrl} (SES local's web page).`);
+    // The services stop when the run ends (finally below), so the page's address is only
+    // worth printing while they stay up.
     if (keepOpen) {
+      print(`\nSent mail is listed at ${pipeline.mailboxUrl} (SES local's web page).`);
       print('Keeping the services up; press Ctrl+C to stop.');
       await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
     } else {
-      print('Run with --keep-open to keep it up and look at it in a browser.');
+      print('\nSES local, and its web page listing the sent mail, stop with this run; add');
+      print('--keep-open to keep them up and look at the mail in a browser.');
     }
   }
   process.exitCode = exitCode;
