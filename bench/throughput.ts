@@ -11,8 +11,8 @@ import { DynamoDbLedger } from '../lambdas/ledger/DynamoDbLedger.ts';
 import { processNotificationMessage } from '../lambdas/notifications/processNotificationMessage.ts';
 import type { NotificationSenders } from '../lambdas/notifications/types.ts';
 import { fromOutboxItem, outboxKey } from '../lambdas/outbox/outboxItem.ts';
+import { validateEventPayload } from '../lambdas/outbox/payloadSchemas.ts';
 import { toOutgoingMessage } from '../lambdas/outbox/relayEvents.ts';
-import { validatePayload } from '../lambdas/outbox/validatePayload.ts';
 import type { MockedAws } from './mockedAws.ts';
 import {
   BENCH_RESOURCES,
@@ -99,7 +99,7 @@ export function naiveRelayRun(aws: MockedAws, records: readonly DynamoDBRecord[]
     for (const record of records) {
       const image = record.dynamodb?.NewImage as Record<string, AttributeValue>;
       const stored = fromOutboxItem(unmarshall(image));
-      validatePayload(
+      validateEventPayload(
         usersOutbox.schema,
         stored.event.payload,
         'outbox "users"',

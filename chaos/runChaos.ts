@@ -1,6 +1,6 @@
 import { registerUser } from '../lambdas/app/registerUser.ts';
 import { createAppRouter } from '../lambdas/app/router.ts';
-import { UserRegistered, usersOutbox } from '../lambdas/app/userEvents.ts';
+import { UserEvents, usersOutbox } from '../lambdas/app/userEvents.ts';
 import {
   DeadLetterAttribute,
   outboxItemDeadLetters,
@@ -177,7 +177,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   });
   const outbox = defineOutbox({
     name: usersOutbox.name,
-    schema: UserRegistered,
+    schema: UserEvents,
     destination: usersOutbox.destination,
     clock,
     random: seededBytes(forkRandom(seed, 'outbox')),

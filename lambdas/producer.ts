@@ -2,7 +2,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
 import { registerUser } from './app/registerUser.ts';
-import type { UserRegistered } from './app/userEvents.ts';
+import type { UserEvents } from './app/userEvents.ts';
 import { DynamoDbTransactWriter } from './aws/DynamoDbTransactWriter.ts';
 import { Env, Metrics as MetricName, serviceName } from './constants.ts';
 import { describeError } from './errors.ts';
@@ -26,7 +26,7 @@ export interface ProducerHandlerDeps {
   readonly writer: TransactWriter;
   readonly tableName: string;
   /** @default usersOutbox */
-  readonly outbox?: OutboxSpec<typeof UserRegistered>;
+  readonly outbox?: OutboxSpec<typeof UserEvents>;
   /** New user and event ids. @default UUID v7 */
   readonly newId?: () => string;
   /** @default silent */

@@ -6,7 +6,7 @@ import { TransactionCanceledError } from '../outbox/errors.ts';
 import { outboxTransactItem, transactWriteWithOutbox } from '../outbox/outboxTransactItem.ts';
 import type { TransactItems, TransactWriter } from '../outbox/types.ts';
 import { InvalidRegistrationError, UserAlreadyExistsError } from './errors.ts';
-import { USER_REGISTERED, type UserRegistered, usersOutbox } from './userEvents.ts';
+import { USER_REGISTERED, type UserEvents, usersOutbox } from './userEvents.ts';
 import '../zodLocale.ts';
 
 /** What a signup sends: an email (trimmed and lower-cased before use) and an optional name. */
@@ -27,7 +27,7 @@ export interface RegisterUserOptions {
    * The outbox `user.registered` is staged in; its clock also dates the user.
    * @default usersOutbox
    */
-  readonly outbox?: OutboxSpec<typeof UserRegistered>;
+  readonly outbox?: OutboxSpec<typeof UserEvents>;
   /** New user and event ids. @default UUID v7 */
   readonly newId?: () => string;
   /**

@@ -71,7 +71,10 @@ export interface ProcessResult {
   /** How many were skipped because an earlier delivery sent them. */
   readonly skipped: number;
   readonly outcomes: readonly NotificationOutcome[];
-  /** Set when `skipUnmapped` let an event with no mapper for its type through unsent. */
+  /**
+   * Set when `skipUnmapped` let an event with no mapper for its type through unsent; its
+   * payload is then as received, not validated.
+   */
   readonly unmapped?: true;
 }
 
@@ -92,15 +95,18 @@ export async function processNotificationMessage(
 ): Promise<ProcessResult> {
   const clock = options.clock ?? Date.now;
   const received = integrationEventFromQueueMessage(message);
+  // Mapped or not is decided before validation: a skipped type is not this consumer's to
+  // validate (its queue's schema map may not know it either), and one that will not be
+  // skipped fails with the clearer reason that nothing maps it.
+  if (!options.router.has(received.eventType)) {
+    if (options.skipUnmapped ?? true) {
+      return { event: received, dispatched: 0, skipped: 0, outcomes: [], unmapped: true };
+    }
+    throw new UnmappedEventTypeError(received.eventType, received.eventId);
+  }
   const event = options.queue
     ? { ...received, payload: options.queue.parse(received.payload, received.eventType) }
     : received;
-  if (!options.router.has(event.eventType)) {
-    if (options.skipUnmapped ?? true) {
-      return { event, dispatched: 0, skipped: 0, outcomes: [], unmapped: true };
-    }
-    throw new UnmappedEventTypeError(event.eventType, event.eventId);
-  }
   const notifications = options.router.resolve(event);
   const outcomes = await Promise.all(
     notifications.map(async (notification, index): Promise<NotificationOutcome> => {

@@ -3,7 +3,7 @@ import { InvalidRegistrationError, UserAlreadyExistsError } from '../../lambdas/
 import { emailKey, registerUser, userKey } from '../../lambdas/app/registerUser.ts';
 import {
   USER_REGISTERED,
-  UserRegistered,
+  UserEvents,
   userNotificationsQueue,
 } from '../../lambdas/app/userEvents.ts';
 import { defineOutbox } from '../../lambdas/outbox/defineOutbox.ts';
@@ -19,7 +19,7 @@ const [USER_A, EVENT_A, USER_B, EVENT_B] = eventIds(4) as [string, string, strin
 /** An outbox like `usersOutbox`, on a fixed clock. */
 const outbox = defineOutbox({
   name: 'users',
-  schema: UserRegistered,
+  schema: UserEvents,
   destination: userNotificationsQueue,
   clock: fakeClock(),
 });

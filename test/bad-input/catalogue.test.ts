@@ -500,9 +500,14 @@ describe('bad input at the relay', () => {
     expect(letter.attributes[DeadLetterAttribute.EVENT_ID]).toBe(id);
   });
 
-  it('R8 an unknown event type with a valid payload is relayed: the relay does not check types', async () => {
-    // Arrange
-    const { relay, queue, dlq } = relayRig();
+  it('R8 an unknown event type with a valid payload is relayed by an outbox with one schema for every type', async () => {
+    // Arrange: an outbox with one schema for every event type (the app's has a map: R17).
+    const outbox = defineOutbox({
+      name: 'users',
+      schema: z.object({ userId: z.uuid(), email: z.email() }),
+      destination: 'notifications',
+    });
+    const { relay, queue, dlq } = relayRig({ outboxes: [outbox] });
     const [id] = eventIds(1) as [string];
 
     // Act

@@ -127,6 +127,49 @@ describe('processNotificationMessage', () => {
       expect(result.event.eventId).toBe(EVENT_ID);
       expect(senders.sent).toEqual([]);
     });
+
+    it('skips an unmapped type before validating it, so a queue schema map that lacks it does not refuse it', async () => {
+      // Arrange: the queue knows only user.registered; user.deleted is mapped by nobody.
+      const queue = defineQueue({
+        name: 'notifications',
+        schema: { 'user.registered': z.object({ email: z.email() }) },
+      });
+      const event = makeEvent({ eventType: 'user.deleted', payload: { email: 'not an address' } });
+
+      // Act
+      const result = await processNotificationMessage(queueMessageFor(event), {
+        router: routerFor(threeNotifications),
+        senders: new RecordingSenders(),
+        queue,
+        skipUnmapped: true,
+      });
+
+      // Assert
+      expect(result).toMatchObject({ dispatched: 0, unmapped: true });
+      expect(result.event.payload).toEqual({ email: 'not an address' });
+    });
+
+    it('with skipUnmapped: false names the missing mapper even when the payload is invalid too', async () => {
+      // Arrange
+      const queue = defineQueue({
+        name: 'notifications',
+        schema: { 'user.registered': z.object({ email: z.email() }) },
+      });
+      const event = makeEvent({ eventType: 'user.deleted', payload: { email: 'not an address' } });
+
+      // Act
+      const error = await rejectionOf(
+        processNotificationMessage(queueMessageFor(event), {
+          router: routerFor(threeNotifications),
+          senders: new RecordingSenders(),
+          queue,
+          skipUnmapped: false,
+        }),
+      );
+
+      // Assert
+      expect(error).toBeInstanceOf(UnmappedEventTypeError);
+    });
   });
 
   it('sends every notification and reports the count and an outcome per notification', async () => {

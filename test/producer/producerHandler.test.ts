@@ -8,7 +8,7 @@ import {
 import { DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { UserRegistered, userNotificationsQueue } from '../../lambdas/app/userEvents.ts';
+import { UserEvents, userNotificationsQueue } from '../../lambdas/app/userEvents.ts';
 import { DynamoDbTransactWriter } from '../../lambdas/aws/DynamoDbTransactWriter.ts';
 import { Env, Metrics as MetricName } from '../../lambdas/constants.ts';
 import { defineOutbox } from '../../lambdas/outbox/defineOutbox.ts';
@@ -30,7 +30,7 @@ const RETENTION_SECONDS = 14 * 24 * 60 * 60;
 
 const outbox = defineOutbox({
   name: 'users',
-  schema: UserRegistered,
+  schema: UserEvents,
   destination: userNotificationsQueue,
   clock: fakeClock(),
 });
