@@ -12,6 +12,7 @@ export {
 export { createAppRouter, welcomeEmail } from './app/router.ts';
 export {
   USER_REGISTERED,
+  UserEvents,
   UserRegistered,
   userNotificationsQueue,
   usersOutbox,
@@ -29,6 +30,7 @@ export {
 export {
   DeadLetterAttribute,
   type DeadLetterInfo,
+  type DeadLetterReceipt,
   type DeadLetterSink,
   outboxItemDeadLetters,
   sqsRecordDeadLetters,
@@ -38,9 +40,11 @@ export { AwsError, DynamoDbRequestError, TransactionContentionError } from './aw
 export { SqsQueueSender, type SqsQueueSenderOptions } from './aws/SqsQueueSender.ts';
 export {
   type ConsumeReport,
+  type ConsumerLogger,
   type ConsumerMetrics,
   consumeSqsRecords,
   maxReceiveCountFromEnv,
+  type SqsConsumerBaseOptions,
   type SqsConsumerOptions,
   SqsVisibilityChanger,
   type UnmappedEventOptions,
@@ -144,16 +148,22 @@ export {
   AsyncSchemaError,
   CorruptOutboxItemError,
   OutboxError,
+  OutboxSetAsideError,
   PayloadValidationError,
   TransactionCanceledError,
   UnknownEventTypeError,
 } from './outbox/errors.ts';
-export { TransactionLimit, TransactionLimitError } from './outbox/limitErrors.ts';
+export {
+  MessageCharacterError,
+  TransactionLimit,
+  TransactionLimitError,
+} from './outbox/limitErrors.ts';
 export { MemoryOutboxStore } from './outbox/MemoryOutboxStore.ts';
 export {
   OutboxRelay,
   type OutboxRelayOptions,
   type OutboxRelayReport,
+  type UnrelayableOutcome,
 } from './outbox/OutboxRelay.ts';
 export { fromOutboxItem, type OutboxItem, outboxKey, toOutboxItem } from './outbox/outboxItem.ts';
 export {
@@ -174,7 +184,12 @@ export {
   OUTBOX_STREAM_FILTER,
   TABLE_DEFINITION,
 } from './outbox/tableDefinition.ts';
-export type { PendingOutbox, TransactItems, TransactWriter } from './outbox/types.ts';
+export type {
+  OutboxItemKey,
+  PendingOutbox,
+  TransactItems,
+  TransactWriter,
+} from './outbox/types.ts';
 
 export {
   createProducerHandler,

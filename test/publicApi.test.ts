@@ -12,16 +12,21 @@ import {
   type LeaseReportingLedger,
   MemoryOutboxStore,
   MemoryQueue,
+  MessageCharacterError,
   maxReceiveCountFromEnv,
   NotificationRouter,
   OutboxRelay,
+  outboxTransactItem,
   processNotificationMessage,
   queueMessageFromEnvelope,
   RecordingSenders,
   sqsRecordDeadLetters,
   toOutgoingMessage,
+  UnknownEventTypeError,
   type UnmappedEventOptions,
+  UserEvents,
   userNotificationsQueue,
+  usersOutbox,
 } from 'tidings';
 import { TidingsConfigurationError, TransactionalNotifications } from 'tidings/cdk';
 import { describe, expect, it, vi } from 'vitest';
@@ -73,6 +78,29 @@ describe("the package's public API", () => {
     });
     expect(senders.emails[0]?.context.eventId).toBe(event.eventId);
     expect(createAppRouter().eventTypes()).toEqual(['user.registered']);
+  });
+
+  it("exports the app's event map and the errors staging an outbox item throws, as the classes thrown", () => {
+    // Arrange
+    const payload = { userId: '0190a5e4-4a6f-7cc1-8000-000000000001', email: 'a@example.com' };
+
+    // Act
+    const unknownType = () => usersOutbox.stage('user.deleted' as 'user.registered', payload);
+    const refusedCharacter = () =>
+      outboxTransactItem({
+        tableName: 'tidings',
+        outbox: usersOutbox,
+        eventType: 'user.registered',
+        payload: { ...payload, name: 'Ada\uFFFE' },
+      });
+
+    // Assert
+    expect(Object.keys(UserEvents)).toEqual(['user.registered']);
+    for (const spec of [usersOutbox, userNotificationsQueue]) {
+      expect(spec.schema).toEqual({ 'user.registered': UserEvents['user.registered'] });
+    }
+    expect(unknownType).toThrow(UnknownEventTypeError);
+    expect(refusedCharacter).toThrow(MessageCharacterError);
   });
 });
 
