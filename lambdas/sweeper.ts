@@ -146,13 +146,20 @@ function requireEnv(name: string): string {
 
 /** The sweeper's dependencies from the environment the CDK construct sets. */
 export function sweeperDepsFromEnv(): SweeperHandlerDeps {
+  const logger = new Logger({ serviceName: serviceName('sweeper') });
   return {
-    outbox: new DynamoDbPendingOutbox({ tableName: requireEnv(Env.TABLE_NAME) }),
+    outbox: new DynamoDbPendingOutbox({
+      tableName: requireEnv(Env.TABLE_NAME),
+      onNonOutboxKey: (key) =>
+        logger.warn('pending index holds an item that is not an outbox item; not swept', {
+          ...key,
+        }),
+    }),
     queue: new SqsQueueSender({ queueUrl: requireEnv(Env.QUEUE_URL) }),
     deadLetters: outboxItemDeadLetters(
       new SqsQueueSender({ queueUrl: requireEnv(Env.RELAY_DLQ_URL) }),
     ),
-    logger: new Logger({ serviceName: serviceName('sweeper') }),
+    logger,
     metrics: new Metrics({ namespace: MetricName.NAMESPACE, serviceName: serviceName('sweeper') }),
   };
 }

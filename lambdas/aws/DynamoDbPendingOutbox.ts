@@ -31,6 +31,14 @@ export interface DynamoDbPendingOutboxOptions {
   readonly sleep?: (ms: number) => Promise<void>;
   /** Jitter source in [0, 1). @default Math.random */
   readonly random?: () => number;
+  /**
+   * Told of each key in the pending index that is not an outbox item's (`OUTBOX#<eventId>`),
+   * which `listPending` leaves out: only the outbox helper writes the index attribute, so such
+   * an item was written by hand, and the sweeper's IAM grant, limited to outbox keys, would
+   * refuse the whole `BatchGetItem` that asked for it. The sweeper logs it as a warning.
+   * @default ignored
+   */
+  readonly onNonOutboxKey?: (key: OutboxItemKey) => void;
 }
 
 type Key = { pk: string; sk: string };
@@ -47,9 +55,11 @@ function sharedClient(): DynamoDBDocumentClient {
   return defaultClient;
 }
 
+const OUTBOX_KEY_PREFIX = 'OUTBOX#';
+
 /** The event id of an outbox item key (`OUTBOX#<eventId>`). */
 function eventIdOf(key: Key): string {
-  return key.pk.startsWith('OUTBOX#') ? key.pk.slice('OUTBOX#'.length) : key.pk;
+  return key.pk.startsWith(OUTBOX_KEY_PREFIX) ? key.pk.slice(OUTBOX_KEY_PREFIX.length) : key.pk;
 }
 
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -72,6 +82,7 @@ export class DynamoDbPendingOutbox implements PendingOutbox {
   readonly #baseDelayMs: number;
   readonly #sleep: (ms: number) => Promise<void>;
   readonly #random: () => number;
+  readonly #onNonOutboxKey: (key: OutboxItemKey) => void;
 
   constructor(options: DynamoDbPendingOutboxOptions) {
     if (!options.tableName) throw new TypeError('tableName must not be empty');
@@ -81,11 +92,13 @@ export class DynamoDbPendingOutbox implements PendingOutbox {
     this.#baseDelayMs = options.baseDelayMs ?? 50;
     this.#sleep = options.sleep ?? defaultSleep;
     this.#random = options.random ?? Math.random;
+    this.#onNonOutboxKey = options.onNonOutboxKey ?? (() => {});
   }
 
   /**
    * Up to `limit` pending items that occurred at or before `olderThan`, oldest first, across
-   * all shards. Items deleted between the query and the read are left out.
+   * all shards. Items deleted between the query and the read are left out, and so are keys
+   * that are not outbox items' (reported to `onNonOutboxKey`).
    * @throws PendingOutboxReadError when keys stay unprocessed after retries.
    */
   async listPending(options: { olderThan: string; limit: number }): Promise<OutboxItem[]> {
@@ -98,6 +111,11 @@ export class DynamoDbPendingOutbox implements PendingOutbox {
     );
     const keys = perShard
       .flat()
+      .filter((key) => {
+        if (key.pk.startsWith(OUTBOX_KEY_PREFIX)) return true;
+        this.#onNonOutboxKey({ pk: key.pk, sk: key.sk });
+        return false;
+      })
       .sort((a, b) => a.occurredAt.localeCompare(b.occurredAt))
       .slice(0, options.limit);
     const items = await this.#getItems(keys.map(({ pk, sk }) => ({ pk, sk })));

@@ -72,6 +72,44 @@ describe('DynamoDbPendingOutbox', () => {
     expect(pending[0]).toMatchObject({ payload: { userId: 'u-1' }, outbox: 'users' });
   });
 
+  it('leaves keys that are not outbox items out of the read, reports them, and fills the limit with outbox items', async () => {
+    // Arrange: the oldest key in the index is a hand-written item's; the sweeper's IAM grant
+    // (outbox keys only) would refuse a BatchGetItem that asked for it.
+    const [a, b] = eventIds(2) as [string, string];
+    const items = [itemAt(a, 20), itemAt(b, 30)];
+    const foreign = { pk: 'USER#1', sk: 'PROFILE', occurredAt: '2025-01-01T00:01:00.000Z' };
+    ddb.on(QueryCommand).callsFake((input) => ({
+      Items:
+        input.ExpressionAttributeValues[':shard'] === 'pending#0'
+          ? [foreign, ...items.map(({ pk, sk, occurredAt }) => ({ pk, sk, occurredAt }))]
+          : [],
+    }));
+    ddb.on(BatchGetCommand).callsFake((input) => ({
+      Responses: {
+        [TABLE]: items.filter((item) =>
+          input.RequestItems[TABLE].Keys.some((key: { pk: string }) => key.pk === item.pk),
+        ),
+      },
+    }));
+    const reported: unknown[] = [];
+    const outbox = new DynamoDbPendingOutbox({
+      tableName: TABLE,
+      client,
+      onNonOutboxKey: (key) => reported.push(key),
+    });
+
+    // Act
+    const pending = await outbox.listPending({ olderThan: '2025-01-01T01:00:00.000Z', limit: 2 });
+
+    // Assert
+    expect(pending.map((item) => item.eventId)).toEqual([a, b]);
+    const requested = ddb
+      .commandCalls(BatchGetCommand)
+      .flatMap((call) => call.args[0].input.RequestItems?.[TABLE]?.Keys ?? []);
+    expect(requested).toEqual([outboxKey(a), outboxKey(b)]);
+    expect(reported).toEqual([{ pk: 'USER#1', sk: 'PROFILE' }]);
+  });
+
   it('retries keys BatchGetItem leaves unprocessed', async () => {
     // Arrange
     const [a] = eventIds(1) as [string];

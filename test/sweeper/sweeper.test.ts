@@ -1,12 +1,14 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
-import { describe, expect, it, vi } from 'vitest';
+import { BatchGetCommand, DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { DeadLetterAttribute, outboxItemDeadLetters } from '../../lambdas/aws/deadLetter.ts';
-import { Metrics as MetricName } from '../../lambdas/constants.ts';
+import { Env, Metrics as MetricName } from '../../lambdas/constants.ts';
 import { MemoryOutboxStore } from '../../lambdas/outbox/MemoryOutboxStore.ts';
 import { outboxKey, toOutboxItem } from '../../lambdas/outbox/outboxItem.ts';
 import { MemoryQueue } from '../../lambdas/queue/MemoryQueue.ts';
-import { createSweeperHandler } from '../../lambdas/sweeper.ts';
+import { createSweeperHandler, sweeperDepsFromEnv } from '../../lambdas/sweeper.ts';
 import { eventIds, fakeClock, makeEvent, T0 } from '../helpers/events.ts';
 
 const MINUTE = 60_000;
@@ -187,5 +189,40 @@ describe('createSweeperHandler', () => {
     expect(error).toMatchObject({ message: 'AccessDeniedException' });
     expect(dlq.messages()).toHaveLength(1);
     expect(store.get({ pk: 'OUTBOX#42', sk: 'OUTBOX' })).toHaveProperty('pendingShard');
+  });
+});
+
+describe('sweeperDepsFromEnv', () => {
+  const ddb = mockClient(DynamoDBDocumentClient);
+
+  afterEach(() => {
+    ddb.reset();
+    vi.unstubAllEnvs();
+  });
+
+  it('logs a key in the pending index that is not an outbox item as a warning, and reads none of it', async () => {
+    // Arrange
+    vi.stubEnv(Env.TABLE_NAME, 'tidings');
+    vi.stubEnv(Env.QUEUE_URL, 'https://sqs.eu-west-1.amazonaws.com/111122223333/notifications');
+    vi.stubEnv(Env.RELAY_DLQ_URL, 'https://sqs.eu-west-1.amazonaws.com/111122223333/relay-dlq');
+    ddb.on(QueryCommand).resolves({
+      Items: [{ pk: 'USER#1', sk: 'PROFILE', occurredAt: new Date(T0).toISOString() }],
+    });
+    const deps = sweeperDepsFromEnv();
+    const warn = vi.spyOn(deps.logger as Logger, 'warn').mockImplementation(() => {});
+
+    // Act
+    const pending = await deps.outbox.listPending({
+      olderThan: new Date(T0 + MINUTE).toISOString(),
+      limit: 10,
+    });
+
+    // Assert
+    expect(pending).toEqual([]);
+    expect(ddb).not.toHaveReceivedCommand(BatchGetCommand);
+    expect(warn).toHaveBeenCalledWith(
+      'pending index holds an item that is not an outbox item; not swept',
+      { pk: 'USER#1', sk: 'PROFILE' },
+    );
   });
 });
