@@ -31,6 +31,8 @@ export interface OutboxSpec<S extends PayloadSchemas = PayloadSchemas> {
    * of its keys and `payload` that type's schema input.
    * @throws PayloadValidationError naming the failing fields; nothing is staged.
    * @throws UnknownEventTypeError when the map has no schema for `eventType`; nothing is staged.
+   * @throws TypeError when `options.eventId` is not a UUID, or `options.orderingKey` is not
+   *   1-128 printable ASCII characters without spaces (what SQS takes as a `MessageGroupId`).
    */
   stage<T extends EventTypeOf<S>>(
     eventType: T,
@@ -86,6 +88,13 @@ export function defineOutbox<S extends PayloadSchemas>(
     if (stageOptions.eventId !== undefined && !isUuid(stageOptions.eventId)) {
       throw new TypeError(`${source}: eventId must be a UUID: "${stageOptions.eventId}"`);
     }
+    // Checked for every queue, not only FIFO ones: ordering can be turned on later, and the
+    // staged events then reach a FIFO queue.
+    if (stageOptions.orderingKey !== undefined && !ORDERING_KEY.test(stageOptions.orderingKey)) {
+      throw new TypeError(
+        `${source}: orderingKey must be 1-128 printable ASCII characters without spaces (an SQS MessageGroupId), got ${JSON.stringify(stageOptions.orderingKey.slice(0, 140))} (${stageOptions.orderingKey.length} characters)`,
+      );
+    }
     const value = validateEventPayload(schema, payload, source, eventType);
     const { eventId, ...metadata } = stageOptions;
     return {
@@ -105,6 +114,13 @@ export function defineOutbox<S extends PayloadSchemas>(
     stage: stage as OutboxSpec<S>['stage'],
   });
 }
+
+/**
+ * What SQS accepts as a FIFO `MessageGroupId`: 1-128 letters, digits and ASCII punctuation.
+ * The relay sends the ordering key as the group id, so a key outside it would be refused at
+ * the relay, long after the producer could have been told.
+ */
+const ORDERING_KEY = /^[\x21-\x7E]{1,128}$/;
 
 function withoutUndefined<T extends object>(value: T): T {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;

@@ -161,6 +161,47 @@ describe('defineOutbox', () => {
       expect('traceparent' in event).toBe(false);
     });
 
+    it.each([
+      ['empty', ''],
+      ['129 characters', 'k'.repeat(129)],
+      ['a space', 'tenant 1'],
+      ['a non-ASCII letter', 'tenant-é'],
+      ['a control character', 'tenant\n1'],
+    ])('refuses an ordering key SQS would refuse as a MessageGroupId: %s', (_, orderingKey) => {
+      // Act
+      const error = thrownBy(() =>
+        usersOutbox().stage(
+          'user.registered',
+          { userId: 'u-1', email: 'ada@example.com' },
+          {
+            orderingKey,
+          },
+        ),
+      );
+
+      // Assert
+      expect(error).toBeInstanceOf(TypeError);
+      expect((error as Error).message).toMatch(
+        /^outbox "users": orderingKey must be 1-128 printable ASCII characters without spaces/,
+      );
+    });
+
+    it('accepts an ordering key of 128 letters, digits and punctuation', () => {
+      // Arrange
+      const orderingKey = `${'a'.repeat(94)}0123456789!"#$%&'()*+,-./:;<=>?@[]`;
+
+      // Act
+      const event = usersOutbox().stage(
+        'user.registered',
+        { userId: 'u-1', email: 'ada@example.com' },
+        { orderingKey },
+      );
+
+      // Assert
+      expect(orderingKey).toHaveLength(128);
+      expect(event.orderingKey).toBe(orderingKey);
+    });
+
     it('refuses an empty event type', () => {
       // Act / Assert
       expect(() => usersOutbox().stage(' ', { userId: 'u-1', email: 'ada@example.com' })).toThrow(
