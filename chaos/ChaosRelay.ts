@@ -2,7 +2,7 @@ import type { DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import type { DeadLetterSink } from '../lambdas/aws/deadLetter.ts';
 import { OutboxDeleteError } from '../lambdas/aws/relayErrors.ts';
 import type { RelayEventsOptions } from '../lambdas/outbox/relayEvents.ts';
-import type { PendingOutbox } from '../lambdas/outbox/types.ts';
+import type { OutboxItemKey, PendingOutbox } from '../lambdas/outbox/types.ts';
 import { MAX_BATCH_ENTRIES, type QueueSender } from '../lambdas/queue/types.ts';
 import { createRelayHandler } from '../lambdas/relay.ts';
 import { CrashSwitch } from './CrashSwitch.ts';
@@ -61,6 +61,14 @@ export class FlakyPendingOutbox implements PendingOutbox {
       throw new OutboxDeleteError(eventIds);
     }
     await this.#outbox.deleteRelayed(eventIds);
+  }
+
+  /** Passed through, so unrelayable items are set aside as the real table does it. */
+  async setAside(keys: readonly OutboxItemKey[]): Promise<void> {
+    if (!this.#outbox.setAside) {
+      throw new TypeError('the wrapped outbox cannot set items aside');
+    }
+    await this.#outbox.setAside(keys);
   }
 }
 
