@@ -54,6 +54,37 @@ export interface ColdStartResult {
   readonly runs: number;
   /** The largest contributors to the bundle, KB per package (`lambdas` for our own code). */
   readonly composition: readonly { readonly source: string; readonly kb: number }[];
+  /**
+   * Each run's figures, indexed by round, so two subjects can be compared pair by pair
+   * (`medianOfRatios`): the runs of one round are back to back in the same stretch of time.
+   */
+  readonly samples: ColdStartSamples;
+}
+
+/** Per-run figures of one subject, index `i` being round `i` of `coldStartRunOrder`. */
+export interface ColdStartSamples {
+  /** Import + construct, ms. */
+  readonly loadMs: readonly number[];
+  /** Import + construct + first invocation, ms. */
+  readonly totalMs: readonly number[];
+  /** CPU time of import + construct + first invocation, ms. */
+  readonly cpuMs: readonly number[];
+}
+
+/**
+ * The order the runs go in: `runs` rounds, each running every subject once, forward in even
+ * rounds and backward in odd ones (0 1 2, 2 1 0, 0 1 2 ...). Within a round, neighbours run
+ * seconds apart, so a burst of load on a shared machine hits both sides of a comparison; and
+ * over two rounds each subject runs as often before a given other subject as after it, so
+ * the process that ran just before (its page-cache and CPU-frequency wake) favours neither.
+ *
+ * @example coldStartRunOrder(3, 2) // [[0, 1, 2], [2, 1, 0]]
+ */
+export function coldStartRunOrder(subjectCount: number, runs: number): number[][] {
+  const forward = Array.from({ length: subjectCount }, (_, index) => index);
+  return Array.from({ length: runs }, (_, round) =>
+    round % 2 === 0 ? [...forward] : [...forward].reverse(),
+  );
 }
 
 /** KB of bundle output per package, largest first, from an esbuild metafile's inputs. */
@@ -209,8 +240,9 @@ function runNode(
 /**
  * Bundles each subject and loads it `runs` times, each in a fresh Node process, recording the
  * time to import the bundle, construct its clients and, for subjects with `invokeWith`, handle
- * that first event. Runs are interleaved across subjects (A B C A B C ...) so a burst of load
- * on a shared machine hits every subject alike.
+ * that first event. Runs are interleaved across subjects in `coldStartRunOrder` (A B C C B A
+ * ...), so a burst of load on a shared machine hits every subject alike, and each result
+ * keeps its per-round samples for paired comparisons.
  *
  * @throws BenchMeasurementError when a bundle fails to load, or a first invocation reports
  *   failed records, with the process's output.
@@ -242,8 +274,9 @@ export async function measureColdStarts(
     processMs: [] as number[],
   }));
   try {
-    for (let run = 0; run < options.runs; run++) {
-      for (const [index, bundle] of bundles.entries()) {
+    for (const round of coldStartRunOrder(bundles.length, options.runs)) {
+      for (const index of round) {
+        const bundle = bundles[index] as (typeof bundles)[number];
         const { subject } = bundle;
         const invoke = subject.invokeWith !== undefined;
         const started = performance.now();
@@ -297,6 +330,7 @@ export async function measureColdStarts(
       processMs: round(median(sample.processMs), 1),
       runs: options.runs,
       composition: bundle.composition,
+      samples: { loadMs: load, totalMs: total, cpuMs: sample.cpuMs },
     };
   });
 }

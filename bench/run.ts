@@ -28,7 +28,7 @@ import { type LocalEndToEndResult, runLocalEndToEnd } from './localEndToEnd.ts';
 import { CALL_BUDGET, minimumCallsPerNotification } from './minimumCalls.ts';
 import { createMockedAws, totalCalls } from './mockedAws.ts';
 import { BENCH_RESOURCES, runPipeline, sqsRecordFor, streamRecordsFor } from './pipeline.ts';
-import { median } from './statistics.ts';
+import { median, medianOfRatios } from './statistics.ts';
 import {
   compareThroughput,
   consumerRun,
@@ -244,7 +244,7 @@ const REFERENCE_EVENT = {
 };
 
 async function measureColdStart(): Promise<{
-  bundles: ColdStartResult[];
+  bundles: Omit<ColdStartResult, 'samples'>[];
   consumerToReference: number | undefined;
   consumerToReferenceCpu: number | undefined;
   firstEmailToReference: number | undefined;
@@ -385,9 +385,12 @@ async function measureColdStart(): Promise<{
       ]),
     ),
   );
-  const byName = (name: string) => results.find((r) => r.name === name);
-  const ratio = (a: number | undefined, b: number | undefined) =>
-    a !== undefined && b !== undefined ? round(a / b, 2) : undefined;
+  const byName = (name: string) => results.find((r) => r.name === name)?.samples;
+  // Paired by round: each round runs ours and the reference back to back, so the median of
+  // the per-round ratios is not moved by a stretch of the shared machine that slowed one
+  // subject's median run and not the other's.
+  const ratio = (a: readonly number[] | undefined, b: readonly number[] | undefined) =>
+    a !== undefined && b !== undefined ? round(medianOfRatios(a, b), 2) : undefined;
   const ours = byName('consumer');
   const ref = byName('reference consumer');
   const loadRatio = ratio(ours?.loadMs, ref?.loadMs);
@@ -398,13 +401,13 @@ async function measureColdStart(): Promise<{
   );
   const met = loadRatio !== undefined && loadRatio <= COLD_START_BUDGET;
   log(
-    `consumer / reference load time: ${loadRatio} (budget <= ${COLD_START_BUDGET}${met ? ', met' : ', NOT met'}); CPU time: ${cpuRatio}; through the first email: ${firstEmailRatio}`,
+    `consumer / reference load time, median of ${results[0]?.runs} paired runs: ${loadRatio} (budget <= ${COLD_START_BUDGET}${met ? ', met' : ', NOT met'}); CPU time: ${cpuRatio}; through the first email: ${firstEmailRatio}`,
   );
   for (const r of results.filter((r) => !r.name.includes(','))) {
     log(`  ${r.name}: ${r.composition.map((c) => `${c.source} ${c.kb} KB`).join(', ')}`);
   }
   return {
-    bundles: results,
+    bundles: results.map(({ samples: _, ...result }) => result),
     consumerToReference: loadRatio,
     consumerToReferenceCpu: cpuRatio,
     firstEmailToReference: firstEmailRatio,

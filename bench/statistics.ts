@@ -46,6 +46,26 @@ export function median(values: readonly number[]): number {
   return ((ordered[middle - 1] as number) + (ordered[middle] as number)) / 2;
 }
 
+/**
+ * The median of the ratios `numerators[i] / denominators[i]`: for paired samples, such as two
+ * subjects timed back to back in each round, so a slow stretch of a shared machine divides out
+ * of every pair instead of landing on one side of a ratio of medians.
+ *
+ * @throws RangeError for samples of different sizes, empty ones, or a non-finite ratio.
+ * @example medianOfRatios([60, 70, 200], [100, 100, 250]) // 0.7
+ */
+export function medianOfRatios(
+  numerators: readonly number[],
+  denominators: readonly number[],
+): number {
+  if (numerators.length !== denominators.length) {
+    throw new RangeError(
+      `paired samples must be the same size, got ${numerators.length} and ${denominators.length}`,
+    );
+  }
+  return median(numerators.map((value, i) => value / (denominators[i] as number)));
+}
+
 /** Count, min, p50 (the median), p95, p99 and max of a sample. */
 export function summarize(values: readonly number[]): SampleSummary {
   const ordered = sorted(values, 'summary');

@@ -1,9 +1,15 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bundleSubject, parseLoaderOutput } from '../../bench/coldStart.ts';
+import {
+  bundleSubject,
+  coldStartRunOrder,
+  measureColdStarts,
+  parseLoaderOutput,
+} from '../../bench/coldStart.ts';
 import { BenchMeasurementError } from '../../bench/errors.ts';
+import { median } from '../../bench/statistics.ts';
 import { LAMBDA_ENTRIES, TIDINGS_BUNDLING } from '../../lib/bundling.ts';
 import { thrownBy } from '../helpers/events.ts';
 
@@ -80,4 +86,69 @@ describe('parseLoaderOutput', () => {
       BenchMeasurementError,
     );
   });
+});
+
+describe('coldStartRunOrder', () => {
+  it('runs every subject once per round, reversing the order every other round', () => {
+    // Act
+    const order = coldStartRunOrder(3, 4);
+
+    // Assert
+    expect(order).toEqual([
+      [0, 1, 2],
+      [2, 1, 0],
+      [0, 1, 2],
+      [2, 1, 0],
+    ]);
+  });
+
+  it('over an even number of rounds, runs each subject as often before another as after it', () => {
+    // Arrange
+    const order = coldStartRunOrder(4, 10);
+    const runsBefore = (a: number, b: number) =>
+      order.filter((round) => round.indexOf(a) < round.indexOf(b)).length;
+
+    // Act
+    const counts = [
+      [runsBefore(2, 3), runsBefore(3, 2)],
+      [runsBefore(0, 3), runsBefore(3, 0)],
+    ];
+
+    // Assert
+    expect(counts).toEqual([
+      [5, 5],
+      [5, 5],
+    ]);
+  });
+});
+
+describe('measureColdStarts', () => {
+  const outdir = mkdtempSync(join(tmpdir(), 'tidings-cold-start-'));
+
+  afterAll(() => rmSync(outdir, { recursive: true, force: true }));
+
+  it("keeps each subject's per-round samples, whose medians are the figures it reports", async () => {
+    // Arrange: two tiny bundles, three rounds.
+    const entry = join(outdir, 'tiny.ts');
+    writeFileSync(entry, 'export const loaded = true;\n');
+    const subject = { entry, bundling: TIDINGS_BUNDLING, env: {} };
+
+    // Act
+    const results = await measureColdStarts(
+      [
+        { name: 'a', ...subject },
+        { name: 'b', ...subject },
+      ],
+      { outdir: join(outdir, 'out'), runs: 3 },
+    );
+
+    // Assert
+    for (const result of results) {
+      expect(result.samples.loadMs).toHaveLength(3);
+      expect(result.samples.totalMs).toHaveLength(3);
+      expect(result.samples.cpuMs).toHaveLength(3);
+      expect(result.loadMs).toBeCloseTo(median(result.samples.loadMs), 1);
+      expect(result.cpuMs).toBeCloseTo(median(result.samples.cpuMs), 1);
+    }
+  }, 60_000);
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { median, percentile, summarize } from '../../bench/statistics.ts';
+import { median, medianOfRatios, percentile, summarize } from '../../bench/statistics.ts';
 
 describe('percentile', () => {
   it('returns the nearest-rank value, always one of the measured values', () => {
@@ -62,5 +62,37 @@ describe('summarize', () => {
 
     // Assert
     expect(summary).toEqual({ count: 200, min: 1, p50: 100.5, p95: 190, p99: 198, max: 200 });
+  });
+});
+
+describe('medianOfRatios', () => {
+  it('pairs values by position, so a slow round moves neither side of the ratio', () => {
+    // Arrange: the third round ran on a machine 2.5x slower for both subjects.
+    const ours = [60, 70, 175];
+    const reference = [100, 100, 250];
+
+    // Act
+    const ratio = medianOfRatios(ours, reference);
+
+    // Assert: 0.6, 0.7, 0.7
+    expect(ratio).toBeCloseTo(0.7, 10);
+  });
+
+  it('is not moved by a slow round plus a burst on one side, where the ratio of medians is', () => {
+    // Arrange: round 2 hit ours alone (80 against 100); round 3 was slow for both.
+    const ours = [50, 80, 90];
+    const reference = [100, 100, 180];
+
+    // Act
+    const ratio = medianOfRatios(ours, reference);
+
+    // Assert: pairs 0.5, 0.8, 0.5; the ratio of the medians would be 80 / 100 = 0.8.
+    expect(ratio).toBe(0.5);
+    expect(median(ours) / median(reference)).toBe(0.8);
+  });
+
+  it('refuses samples of different sizes and a zero denominator', () => {
+    expect(() => medianOfRatios([1, 2], [1])).toThrow(/same size, got 2 and 1/);
+    expect(() => medianOfRatios([1], [0])).toThrow(RangeError);
   });
 });
