@@ -9,7 +9,7 @@ import type {
 import { usersOutbox } from './app/userEvents.ts';
 import { DynamoDbPendingOutbox } from './aws/DynamoDbPendingOutbox.ts';
 import { type DeadLetterSink, streamRecordDeadLetters } from './aws/deadLetter.ts';
-import { SqsQueueSender } from './aws/SqsQueueSender.ts';
+import { defaultSqsClient, SqsQueueSender } from './aws/SqsQueueSender.ts';
 import { type RelayedOutbox, relayStreamRecords } from './aws/streamRelay.ts';
 import { Env, Metrics as MetricName, serviceName } from './constants.ts';
 import type { RelayEventsOptions } from './outbox/relayEvents.ts';
@@ -73,7 +73,8 @@ function requireEnv(name: string): string {
 /** The relay's dependencies from the environment the CDK construct sets. */
 export function relayDepsFromEnv(): RelayHandlerDeps {
   return {
-    queue: new SqsQueueSender({ queueUrl: requireEnv(Env.QUEUE_URL) }),
+    // Every invocation sends, so the client is built at init, as it always was.
+    queue: new SqsQueueSender({ queueUrl: requireEnv(Env.QUEUE_URL), client: defaultSqsClient() }),
     deadLetters: streamRecordDeadLetters(
       new SqsQueueSender({ queueUrl: requireEnv(Env.RELAY_DLQ_URL) }),
     ),

@@ -3,7 +3,7 @@ import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
 import { DynamoDbPendingOutbox } from './aws/DynamoDbPendingOutbox.ts';
 import { type DeadLetterSink, outboxItemDeadLetters } from './aws/deadLetter.ts';
-import { SqsQueueSender } from './aws/SqsQueueSender.ts';
+import { defaultSqsClient, SqsQueueSender } from './aws/SqsQueueSender.ts';
 import { Env, Metrics as MetricName, serviceName } from './constants.ts';
 import { describeError } from './errors.ts';
 import { isUuid } from './events/ids.ts';
@@ -155,7 +155,8 @@ export function sweeperDepsFromEnv(): SweeperHandlerDeps {
           ...key,
         }),
     }),
-    queue: new SqsQueueSender({ queueUrl: requireEnv(Env.QUEUE_URL) }),
+    // Every invocation sends, so the client is built at init, as it always was.
+    queue: new SqsQueueSender({ queueUrl: requireEnv(Env.QUEUE_URL), client: defaultSqsClient() }),
     deadLetters: outboxItemDeadLetters(
       new SqsQueueSender({ queueUrl: requireEnv(Env.RELAY_DLQ_URL) }),
     ),

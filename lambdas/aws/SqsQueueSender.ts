@@ -52,13 +52,15 @@ export class SqsQueueSender implements QueueSender {
   readonly queueUrl: string;
   /** The queue's name, for error messages and logs. */
   readonly name: string;
-  readonly #client: SQSClient;
+  readonly #client: SQSClient | undefined;
 
   constructor(options: SqsQueueSenderOptions) {
     this.name = queueNameFromUrl(options.queueUrl);
     this.queueUrl = options.queueUrl;
     this.fifo = this.name.endsWith('.fifo');
-    this.#client = options.client ?? defaultSqsClient();
+    // The shared client is built on the first send, not here: the consumer's dead-letter
+    // sender may never send, and building an SQS client is part of every cold start.
+    this.#client = options.client;
   }
 
   /**
@@ -68,7 +70,7 @@ export class SqsQueueSender implements QueueSender {
   async sendBatch(messages: readonly OutgoingMessage[]): Promise<SendBatchResult> {
     let output: SendMessageBatchCommandOutput;
     try {
-      output = await this.#client.send(
+      output = await (this.#client ?? defaultSqsClient()).send(
         new SendMessageBatchCommand({
           QueueUrl: this.queueUrl,
           Entries: messages.map((message) => this.#toEntry(message)),

@@ -378,17 +378,18 @@ export interface SqsVisibilityChangerOptions {
 /** A `VisibilityChanger` over SQS `ChangeMessageVisibility`, for the consumer's backoff. */
 export class SqsVisibilityChanger implements VisibilityChanger {
   readonly #queueUrl: string;
-  readonly #client: SQSClient;
+  /** The shared client is built on the first change: a batch with no failure needs none. */
+  readonly #client: SQSClient | undefined;
 
   constructor(options: SqsVisibilityChangerOptions) {
     this.#queueUrl = options.queueUrl;
-    this.#client = options.client ?? defaultSqsClient();
+    this.#client = options.client;
   }
 
   /** @throws SqsRequestError when SQS refuses the change (e.g. a stale receipt handle). */
   async changeVisibility(receiptHandle: string, seconds: number): Promise<void> {
     try {
-      await this.#client.send(
+      await (this.#client ?? defaultSqsClient()).send(
         new ChangeMessageVisibilityCommand({
           QueueUrl: this.#queueUrl,
           ReceiptHandle: receiptHandle,

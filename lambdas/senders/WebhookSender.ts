@@ -1,4 +1,3 @@
-import { lookup as dnsLookup } from 'node:dns/promises';
 import {
   type ClientRequest,
   request as httpRequest,
@@ -72,8 +71,11 @@ function signerFor(secret: string): Webhook {
   return new Webhook(secret);
 }
 
+// Node's DNS module is loaded on the first webhook, not at import: most consumers send none in
+// their first invocation, and loading it is most of a millisecond of every cold start.
 const defaultLookup: HostLookup = async (hostname) => {
-  const addresses = await dnsLookup(hostname, { all: true, verbatim: true });
+  const { lookup } = await import('node:dns/promises');
+  const addresses = await lookup(hostname, { all: true, verbatim: true });
   return addresses.map(({ address, family }) => ({ address, family: family === 6 ? 6 : 4 }));
 };
 

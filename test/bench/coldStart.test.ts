@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,6 +9,7 @@ import {
   measureColdStarts,
   parseLoaderOutput,
 } from '../../bench/coldStart.ts';
+import { coldStartEnvironment } from '../../bench/coldStartEnvironment.ts';
 import { BenchMeasurementError } from '../../bench/errors.ts';
 import { median } from '../../bench/statistics.ts';
 import { LAMBDA_ENTRIES, TIDINGS_BUNDLING } from '../../lib/bundling.ts';
@@ -16,6 +18,7 @@ import { thrownBy } from '../helpers/events.ts';
 describe('the consumer bundle, as the CDK builds it', () => {
   const outdir = mkdtempSync(join(tmpdir(), 'tidings-consumer-inputs-'));
   let inputs: Record<string, number> = {};
+  let file = '';
 
   beforeAll(async () => {
     const bundle = await bundleSubject(
@@ -23,6 +26,7 @@ describe('the consumer bundle, as the CDK builds it', () => {
       outdir,
     );
     inputs = bundle.inputs;
+    file = bundle.file;
   }, 60_000);
 
   afterAll(() => rmSync(outdir, { recursive: true, force: true }));
@@ -56,6 +60,26 @@ describe('the consumer bundle, as the CDK builds it', () => {
       'sns/commands/PublishCommand.js',
     ]);
   });
+
+  it("loads Node's DNS module on the first webhook, not at init with the webhook sender", () => {
+    // Arrange: a fresh process with the deployed environment, webhook secret included.
+    const script = `
+      const before = new Set(process.moduleLoadList);
+      const bundle = await import(${JSON.stringify(`file://${file}`)});
+      bundle.consumerDepsFromEnv();
+      console.log(JSON.stringify(process.moduleLoadList.filter((name) => !before.has(name))));`;
+
+    // Act
+    const output = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
+      env: { PATH: process.env.PATH ?? '', ...coldStartEnvironment() },
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    const loaded = JSON.parse(output.toString().trim().split('\n').at(-1) ?? '[]') as string[];
+
+    // Assert: the SDK's own modules load (the list is real), Node's DNS module does not.
+    expect(loaded).toContain('NativeModule https');
+    expect(loaded).not.toContain('NativeModule dns/promises');
+  }, 30_000);
 });
 
 describe('parseLoaderOutput', () => {

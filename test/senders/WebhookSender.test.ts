@@ -327,6 +327,20 @@ describe('WebhookSender', () => {
     expect(receiver.requests[0]?.verified).toBe(true);
   });
 
+  it("resolves a host name with Node's resolver when given no lookup", async () => {
+    // Arrange: localhost comes from the hosts file, so no network is needed.
+    const port = new URL(receiver.url).port;
+    const notification = webhookNotification({ url: `http://localhost:${port}/in` });
+
+    // Act
+    const result = await sender().send(notification, context);
+
+    // Assert
+    expect(result).toEqual({});
+    expect(receiver.requests[0]?.headers.host).toBe(`localhost:${port}`);
+    expect(receiver.requests[0]?.verified).toBe(true);
+  });
+
   it('fails transiently when nothing listens', async () => {
     // Arrange
     const closed = createServer();
