@@ -20,11 +20,11 @@ export type SesEmailSenderOptions = ClientSource<SESv2Client> & {
   readonly configurationSetName?: string;
 };
 
-// Imported by name, built on the first send. Named imports keep the rest of the SDK package
-// out of the bundle; a lazy `import()` would not: in the single-file Lambda bundle it still
-// parses the code at load, keeps the package's whole export namespace and compiles the code a
-// second time on first use, which measured slower at cold start and at the first email
-// (docs/benchmarks.md).
+// Imported by name, built on the first send. Named imports keep the other commands out of the
+// bundle (not SES's schema table, which esbuild keeps whole either way); a lazy `import()`
+// would not: in the single-file Lambda bundle it still parses the code at load, keeps the
+// package's whole export namespace and compiles the code a second time on first use, which
+// measured slower at cold start and at the first email (docs/benchmarks.md).
 const defaultSesClient = memoizeAsync(() => new SESv2Client({}));
 
 const emailAddress = z.email();
