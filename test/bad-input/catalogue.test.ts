@@ -332,6 +332,29 @@ describe('bad input at the producer SDK helper', () => {
     expect(error).toMatchObject({ limit: 'items', actual: 101, max: 100 });
     expect(store.itemsWithPrefix('')).toEqual([]);
   });
+
+  it('S5 an ordering key SQS would refuse as a MessageGroupId throws TypeError before any item exists', () => {
+    // Act
+    const errors = ['', 'k'.repeat(129), 'tenant 1', 'tenant-é'].map((orderingKey) =>
+      thrownBy(() =>
+        outboxTransactItem({
+          tableName: 'tidings',
+          outbox: usersOutbox,
+          eventType: USER_REGISTERED,
+          payload: signupPayload(),
+          stage: { orderingKey },
+        }),
+      ),
+    );
+
+    // Assert
+    for (const error of errors) {
+      expect(error).toBeInstanceOf(TypeError);
+      expect((error as Error).message).toMatch(
+        /^outbox "users": orderingKey must be 1-128 printable ASCII characters without spaces \(an SQS MessageGroupId\), got /,
+      );
+    }
+  });
 });
 
 describe('bad input at the relay', () => {
