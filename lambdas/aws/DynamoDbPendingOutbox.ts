@@ -111,11 +111,6 @@ export class DynamoDbPendingOutbox implements PendingOutbox {
     );
     const keys = perShard
       .flat()
-      .filter((key) => {
-        if (key.pk.startsWith(OUTBOX_KEY_PREFIX)) return true;
-        this.#onNonOutboxKey({ pk: key.pk, sk: key.sk });
-        return false;
-      })
       .sort((a, b) => a.occurredAt.localeCompare(b.occurredAt))
       .slice(0, options.limit);
     const items = await this.#getItems(keys.map(({ pk, sk }) => ({ pk, sk })));
@@ -221,9 +216,14 @@ export class DynamoDbPendingOutbox implements PendingOutbox {
         }),
       );
       for (const item of output.Items ?? []) {
-        if (typeof item.pk === 'string' && typeof item.sk === 'string') {
-          found.push({ pk: item.pk, sk: item.sk, occurredAt: String(item.occurredAt) });
+        if (typeof item.pk !== 'string' || typeof item.sk !== 'string') continue;
+        // Left out here, not after the query, so they never take a place in the limit and
+        // the shard's outbox items behind them are still reached.
+        if (!item.pk.startsWith(OUTBOX_KEY_PREFIX)) {
+          this.#onNonOutboxKey({ pk: item.pk, sk: item.sk });
+          continue;
         }
+        found.push({ pk: item.pk, sk: item.sk, occurredAt: String(item.occurredAt) });
       }
       startKey = output.LastEvaluatedKey;
     } while (startKey && found.length < limit);

@@ -110,6 +110,44 @@ describe('DynamoDbPendingOutbox', () => {
     expect(reported).toEqual([{ pk: 'USER#1', sk: 'PROFILE' }]);
   });
 
+  it('reaches the outbox items behind a full page of keys that are not outbox items', async () => {
+    // Arrange: a shard whose oldest two keys are hand-written items; each query page holds
+    // as many keys as the Limit asks for, as DynamoDB does.
+    const [a] = eventIds(1) as [string];
+    const item = itemAt(a, 30);
+    const shardKeys = [
+      { pk: 'USER#1', sk: 'PROFILE', occurredAt: '2025-01-01T00:01:00.000Z' },
+      { pk: 'USER#2', sk: 'PROFILE', occurredAt: '2025-01-01T00:02:00.000Z' },
+      { pk: item.pk, sk: item.sk, occurredAt: item.occurredAt },
+    ];
+    ddb.on(QueryCommand).callsFake((input) => {
+      if (input.ExpressionAttributeValues[':shard'] !== 'pending#0') return { Items: [] };
+      const start = Number(input.ExclusiveStartKey?.position ?? 0);
+      const end = start + input.Limit;
+      return {
+        Items: shardKeys.slice(start, end),
+        ...(end < shardKeys.length ? { LastEvaluatedKey: { position: end } } : {}),
+      };
+    });
+    ddb.on(BatchGetCommand).resolves({ Responses: { [TABLE]: [item] } });
+    const reported: unknown[] = [];
+    const outbox = new DynamoDbPendingOutbox({
+      tableName: TABLE,
+      client,
+      onNonOutboxKey: (key) => reported.push(key),
+    });
+
+    // Act
+    const pending = await outbox.listPending({ olderThan: '2025-01-01T01:00:00.000Z', limit: 2 });
+
+    // Assert
+    expect(pending.map((found) => found.eventId)).toEqual([a]);
+    expect(reported).toEqual([
+      { pk: 'USER#1', sk: 'PROFILE' },
+      { pk: 'USER#2', sk: 'PROFILE' },
+    ]);
+  });
+
   it('retries keys BatchGetItem leaves unprocessed', async () => {
     // Arrange
     const [a] = eventIds(1) as [string];
