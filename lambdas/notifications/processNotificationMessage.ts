@@ -87,7 +87,8 @@ export interface ProcessResult {
  * @throws NotificationDeliveryError when any notification failed, with every outcome; it is
  *   permanent only if every failure is.
  * @throws MissingEventTypeError, MissingMessageIdError, PayloadValidationError, MapperError,
- *   UnmappedEventTypeError (with `skipUnmapped: false`) for a message that cannot be routed.
+ *   UnmappedEventTypeError (with `skipUnmapped: false`), UnknownEventTypeError (a mapped type
+ *   the queue's schema map lacks) for a message that cannot be routed.
  */
 export async function processNotificationMessage(
   message: QueueMessage,

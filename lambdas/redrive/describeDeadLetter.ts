@@ -38,7 +38,8 @@ function count(value: string | undefined): number | undefined {
 /**
  * Says what a dead-lettered message is and why it failed, from the attributes the relay and
  * the consumer set (`DeadLetterAttribute`), else from what the message itself shows: a Lambda
- * on-failure record, or a message SQS moved after `maxReceiveCount` failed receives.
+ * on-failure record, or a message SQS moved after `maxReceiveCount` receives that did not
+ * end in a delete.
  */
 export function describeDeadLetter(message: PeekedMessage): DeadLetterListing {
   const { attributes, systemAttributes } = message;
@@ -62,7 +63,9 @@ export function describeDeadLetter(message: PeekedMessage): DeadLetterListing {
     reason = describeStreamBatch(relay);
   } else if (redriveSource) {
     origin = 'redrive-policy';
-    reason = `moved here by the redrive policy of ${redriveSource}: every delivery failed transiently until maxReceiveCount ran out`;
+    // The consumer dead-letters a failure on the last receive itself, with its reason; SQS
+    // moves a message only when that last receive did not finish.
+    reason = `moved here by the redrive policy of ${redriveSource}: its last receive (maxReceiveCount) did not finish, by a crash or timeout of the consumer, a failed dead-letter send, or a lost delete`;
   } else {
     origin = 'unknown';
     reason = ownReason ?? '(no deadLetterReason attribute, and no redrive policy source)';

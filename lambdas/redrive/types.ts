@@ -15,7 +15,10 @@ export type DeadLetterOrigin =
   | 'consumer'
   /** The relay or the sweeper, for a record or item that can never be relayed. */
   | 'relay'
-  /** SQS itself: the source queue's redrive policy, after `maxReceiveCount` failed receives. */
+  /**
+   * SQS itself: the source queue's redrive policy, after `maxReceiveCount` receives, the last
+   * of which did not finish (the consumer dead-letters what fails on its last receive itself).
+   */
   | 'redrive-policy'
   /** Lambda: the stream event source mapping's on-failure destination (metadata only). */
   | 'lambda-on-failure'

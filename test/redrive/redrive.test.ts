@@ -148,7 +148,7 @@ describe('dry run', () => {
         eventId: eventIds(1)[0],
         eventType: 'user.registered',
         origin: 'redrive-policy',
-        reason: expect.stringContaining(`redrive policy of ${EVENTS_ARN}`),
+        reason: `moved here by the redrive policy of ${EVENTS_ARN}: its last receive (maxReceiveCount) did not finish, by a crash or timeout of the consumer, a failed dead-letter send, or a lost delete`,
         receiveCount: 6,
       }),
     ]);
