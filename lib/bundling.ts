@@ -180,8 +180,9 @@ class CodeSplitLocalBundling implements ILocalBundling {
 /**
  * Stands in for a bundling image: a code-split function is built locally only, so reaching
  * Docker means esbuild could not be loaded, and this says so instead of pulling an image.
+ * Exported for its test only.
  */
-class LocalBundlingOnly extends DockerImage {
+export class LocalBundlingOnly extends DockerImage {
   readonly #role: LambdaRole;
 
   constructor(role: LambdaRole) {

@@ -14,8 +14,11 @@ import {
   LAMBDA_BASE_ENVIRONMENT,
   LAMBDA_PACKAGING,
   LambdaRole,
+  LocalBundlingOnly,
   lambdaCodeProps,
 } from '../../lib/bundling.ts';
+import { TidingsBundlingError } from '../../lib/errors.ts';
+import { thrownBy } from '../helpers/events.ts';
 
 /** A zipped Lambda must stay under 50 MB; a bundle near this size has pulled in too much. */
 const MAX_BUNDLE_BYTES = 5 * 1024 * 1024;
@@ -202,4 +205,19 @@ describe.each(Object.values(LambdaRole))('the %s bundle', (role) => {
       expect(modulesOf(asset().dir)).toEqual(['index.mjs']);
     });
   }
+});
+
+describe('the code-split bundling image', () => {
+  it('refuses to run, saying the function is built with a local esbuild, rather than pull an image', () => {
+    // Arrange: what the CDK falls back to when local bundling declines (no esbuild installed).
+    const image = new LocalBundlingOnly('consumer');
+
+    // Act
+    const error = thrownBy(() => image.run());
+
+    // Assert
+    expect(error).toBeInstanceOf(TidingsBundlingError);
+    expect(error).toMatchObject({ role: 'consumer', permanent: true });
+    expect(String((error as Error).message)).toMatch(/install esbuild/);
+  });
 });
