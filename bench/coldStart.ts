@@ -2,19 +2,30 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
-import { type BuildOptions, build } from 'esbuild';
+import { type BuildOptions, build, type Metafile } from 'esbuild';
+import { codeSplitBuildOptions } from '../lib/bundling.ts';
+import { esbuildOptionsFromCdk } from '../lib/esbuild-options.ts';
 import { startAwsStub } from './awsStub.ts';
-import { type BundleTarget, esbuildOptionsFromCdk } from './cdkEsbuildOptions.ts';
 import { BenchMeasurementError } from './errors.ts';
 import { median } from './statistics.ts';
 
-/** One bundle to measure: a handler entry, built with CDK bundling options. */
+/**
+ * How a subject is built: `NodejsFunction`'s `BundlingOptions` (one `index.mjs`), or
+ * `code-split`, exactly as the construct builds a code-split function
+ * (`codeSplitBuildOptions` in lib/bundling.ts: `TIDINGS_BUNDLING` plus `splitting`).
+ */
+export type SubjectBundling = BundlingOptions | 'code-split';
+
+/** One bundle to measure: a handler entry, built as the CDK builds it. */
 export interface ColdStartSubject {
   /** Row label, e.g. `consumer` or `consumer (SDK external)`. */
   readonly name: string;
   readonly entry: string;
-  readonly bundling: BundlingOptions;
-  /** esbuild options the CDK cannot express in `BundlingOptions` (e.g. `treeShaking`). */
+  readonly bundling: SubjectBundling;
+  /**
+   * esbuild options laid over the build, for variants the bundling cannot express
+   * (`treeShaking: false`, or a flag changed on the code-split build).
+   */
   readonly esbuildOverrides?: Partial<BuildOptions>;
   /**
    * An exported function the loader calls after the import: it builds the handler's
@@ -34,7 +45,10 @@ export interface ColdStartSubject {
 /** What a subject costs at cold start. */
 export interface ColdStartResult {
   readonly name: string;
-  /** Bundle size (the entry file, not its source map or split chunks), KB of 1024 bytes. */
+  /**
+   * What a cold start reads, KB of 1024 bytes: the entry file and the chunks it imports
+   * statically (no source maps, no chunks reached only by `import()`). One file: its size.
+   */
   readonly bundleKb: number;
   /** Median over the runs of import + construct, measured inside the fresh process. */
   readonly loadMs: number;
@@ -52,7 +66,7 @@ export interface ColdStartResult {
   /** Median wall time of the whole process (Node start-up included). */
   readonly processMs: number;
   readonly runs: number;
-  /** The largest contributors to the bundle, KB per package (`lambdas` for our own code). */
+  /** The largest contributors to what a cold start reads, KB per package (`lambdas` for our own code). */
   readonly composition: readonly { readonly source: string; readonly kb: number }[];
   /**
    * Each run's figures, indexed by round, so two subjects can be compared pair by pair
@@ -142,48 +156,70 @@ process.stdout.write('\\n${RESULT_MARK}' + JSON.stringify({
 process.exit(0);
 `;
 
-/** Builds `subject` into `outdir` as the CDK would; returns the bundle's path and size. */
+/** Builds `subject` into `outdir` as the CDK would; returns the entry's path and what init reads. */
 export async function bundleSubject(
   subject: ColdStartSubject,
   outdir: string,
 ): Promise<{
   file: string;
+  /** Bytes of the entry and the chunks it imports statically: what a cold start reads. */
   bytes: number;
   composition: { source: string; kb: number }[];
-  /** Bytes each input file (path relative to the working directory) contributes to the bundle. */
+  /**
+   * Bytes each input file (path relative to the working directory) contributes to the whole
+   * asset, chunks loaded on first use included.
+   */
   inputs: Record<string, number>;
 }> {
-  const target: BundleTarget = { entry: subject.entry, outdir };
-  const cdk = esbuildOptionsFromCdk(subject.bundling, target);
-  // Code splitting (dynamic imports in chunks of their own) needs an output directory; the
-  // entry chunk keeps the CDK's file name.
-  const split = subject.esbuildOverrides?.splitting === true;
-  const file = cdk.outfile as string;
-  const options: BuildOptions = split
-    ? {
-        ...cdk,
-        ...subject.esbuildOverrides,
-        outfile: undefined,
-        outdir,
-        entryNames: 'index',
-        outExtension: { '.js': '.mjs' },
-      }
-    : { ...cdk, ...subject.esbuildOverrides };
+  const base =
+    subject.bundling === 'code-split'
+      ? codeSplitBuildOptions(subject.entry, outdir)
+      : esbuildOptionsFromCdk(subject.bundling, { entry: subject.entry, outdir });
+  // Both name the entry as NodejsFunction does: index.mjs (ESM) or index.js.
+  const file = join(outdir, base.format === 'esm' ? 'index.mjs' : 'index.js');
   // The metafile is written to the result only, never next to the bundle.
-  const result = await build({ ...options, metafile: true });
+  const result = await build({ ...base, ...subject.esbuildOverrides, metafile: true });
   // Output paths in the metafile are relative to the working directory.
-  const output = Object.entries(result.metafile.outputs).find(
-    ([path]) => resolve(path) === resolve(file),
+  const outputs = result.metafile.outputs;
+  const atInit = initOutputs(
+    outputs,
+    Object.keys(outputs).find((path) => resolve(path) === resolve(file)),
   );
-  const inputs = output?.[1].inputs ?? {};
+  const sum = (paths: readonly string[]) => {
+    const bytes: Record<string, { bytesInOutput: number }> = {};
+    for (const path of paths) {
+      for (const [input, { bytesInOutput }] of Object.entries(outputs[path]?.inputs ?? {})) {
+        bytes[input] = { bytesInOutput: (bytes[input]?.bytesInOutput ?? 0) + bytesInOutput };
+      }
+    }
+    return bytes;
+  };
+  const everything = sum(Object.keys(outputs).filter((path) => !path.endsWith('.map')));
   return {
     file,
-    bytes: statSync(file).size,
-    composition: bundleComposition(inputs),
+    bytes: atInit.reduce((total, path) => total + statSync(path).size, 0),
+    composition: bundleComposition(sum(atInit)),
     inputs: Object.fromEntries(
-      Object.entries(inputs).map(([path, input]) => [path, input.bytesInOutput]),
+      Object.entries(everything).map(([path, input]) => [path, input.bytesInOutput]),
     ),
   };
+}
+
+/**
+ * The outputs a cold start reads: the entry and, transitively, the chunks it imports
+ * statically (`import-statement`); chunks reached only by `import()` load on first use.
+ */
+export function initOutputs(outputs: Metafile['outputs'], entry: string | undefined): string[] {
+  const seen = new Set<string>();
+  const visit = (path: string) => {
+    if (seen.has(path) || !outputs[path]) return;
+    seen.add(path);
+    for (const imported of outputs[path].imports) {
+      if (imported.kind === 'import-statement' && !imported.external) visit(imported.path);
+    }
+  };
+  if (entry) visit(entry);
+  return [...seen];
 }
 
 /** What the loader reports from one fresh process. */

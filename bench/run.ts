@@ -16,9 +16,19 @@ import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { SESv2Client } from '@aws-sdk/client-sesv2';
-import { LAMBDA_ENTRIES, TIDINGS_BUNDLING } from '../lib/bundling.ts';
+import {
+  LAMBDA_ENTRIES,
+  LAMBDA_PACKAGING,
+  type LambdaRole,
+  TIDINGS_BUNDLING,
+} from '../lib/bundling.ts';
 import { createBenchSenders } from './benchSenders.ts';
-import { type ColdStartResult, type ColdStartSubject, measureColdStarts } from './coldStart.ts';
+import {
+  type ColdStartResult,
+  type ColdStartSubject,
+  measureColdStarts,
+  type SubjectBundling,
+} from './coldStart.ts';
 import { coldStartEnvironment } from './coldStartEnvironment.ts';
 import { costPerMillion, type UsagePerNotification } from './costPerMillion.ts';
 import { CallBudgetExceededError } from './errors.ts';
@@ -252,7 +262,7 @@ async function measureColdStart(): Promise<{
   budgetMet: boolean;
 }> {
   log(
-    '\n== 3. Cold start: bundled as the CDK bundles them (lib/bundling.ts TIDINGS_BUNDLING), fresh process, median of 10',
+    '\n== 3. Cold start: bundled as the CDK bundles them (lib/bundling.ts: TIDINGS_BUNDLING, the consumer code-split), fresh process, median of 10',
   );
   const env = coldStartEnvironment();
   const noSourceMaps = { ...env, NODE_OPTIONS: '' };
@@ -266,29 +276,37 @@ async function measureColdStart(): Promise<{
   const [welcome] = (await runPipelineInputs(source, 1)).messages;
   source.restore();
   if (!welcome) throw new TypeError('the pipeline relayed no welcome email to invoke with');
-  const consumer = { entry: LAMBDA_ENTRIES.consumer, construct: 'consumerDepsFromEnv', env };
+  // Each function as the construct deploys it: one file, or code-split (LAMBDA_PACKAGING).
+  const deployed = (role: LambdaRole): SubjectBundling =>
+    LAMBDA_PACKAGING[role] === 'code-split' ? 'code-split' : TIDINGS_BUNDLING;
+  const consumer = {
+    entry: LAMBDA_ENTRIES.consumer,
+    bundling: deployed('consumer'),
+    construct: 'consumerDepsFromEnv',
+    env,
+  };
   const reference = { entry: join(here, 'reference', 'consumer.ts'), env };
   const subjects: ColdStartSubject[] = [
     {
       name: 'producer',
       entry: LAMBDA_ENTRIES.producer,
-      bundling: TIDINGS_BUNDLING,
+      bundling: deployed('producer'),
       construct: 'producerDepsFromEnv',
       env,
     },
     {
       name: 'relay',
       entry: LAMBDA_ENTRIES.relay,
-      bundling: TIDINGS_BUNDLING,
+      bundling: deployed('relay'),
       construct: 'relayDepsFromEnv',
       env,
     },
-    { name: 'consumer', bundling: TIDINGS_BUNDLING, ...consumer },
+    { name: 'consumer', ...consumer },
     { name: 'reference consumer', bundling: TIDINGS_BUNDLING, ...reference },
     {
       name: 'consumer, through its first email',
-      bundling: TIDINGS_BUNDLING,
       entry: LAMBDA_ENTRIES.consumer,
+      bundling: deployed('consumer'),
       env,
       invokeWith: { Records: [welcome] },
     },
@@ -298,27 +316,41 @@ async function measureColdStart(): Promise<{
       ...reference,
       invokeWith: REFERENCE_EVENT,
     },
-    { name: 'consumer, SDK external', bundling: sdkExternal, ...consumer },
+    {
+      name: 'consumer, one file (NodejsFunction)',
+      ...consumer,
+      bundling: TIDINGS_BUNDLING,
+    },
+    {
+      name: 'consumer, one file, through its first email',
+      entry: LAMBDA_ENTRIES.consumer,
+      bundling: TIDINGS_BUNDLING,
+      env,
+      invokeWith: { Records: [welcome] },
+    },
+    {
+      name: 'consumer, SDK external',
+      ...consumer,
+      esbuildOverrides: { external: sdkExternal.externalModules },
+    },
     { name: 'reference, SDK external', bundling: sdkExternal, ...reference },
     {
       name: 'consumer, no tree-shaking',
-      bundling: TIDINGS_BUNDLING,
-      esbuildOverrides: { treeShaking: false },
       ...consumer,
+      esbuildOverrides: { treeShaking: false },
     },
     {
       name: 'consumer, not minified',
-      bundling: { ...TIDINGS_BUNDLING, minify: false },
       ...consumer,
+      esbuildOverrides: { minify: false },
     },
     {
       name: 'consumer, CommonJS main fields first',
-      bundling: { ...TIDINGS_BUNDLING, mainFields: ['main', 'module'] },
       ...consumer,
+      esbuildOverrides: { mainFields: ['main', 'module'] },
     },
     {
       name: 'consumer, no --enable-source-maps',
-      bundling: TIDINGS_BUNDLING,
       ...consumer,
       env: noSourceMaps,
     },
@@ -327,20 +359,6 @@ async function measureColdStart(): Promise<{
       bundling: TIDINGS_BUNDLING,
       ...reference,
       env: noSourceMaps,
-    },
-    {
-      name: 'consumer, code splitting (chunks not needed at init not loaded)',
-      bundling: TIDINGS_BUNDLING,
-      esbuildOverrides: { splitting: true },
-      ...consumer,
-    },
-    {
-      name: 'consumer, code splitting, through its first email',
-      bundling: TIDINGS_BUNDLING,
-      esbuildOverrides: { splitting: true },
-      entry: LAMBDA_ENTRIES.consumer,
-      env,
-      invokeWith: { Records: [welcome] },
     },
     {
       name: 'part: bare SQS client',
@@ -419,6 +437,12 @@ async function measureColdStart(): Promise<{
   log(
     `consumer / reference load time, median of ${results[0]?.runs} paired runs: ${loadRatio} (budget <= ${COLD_START_BUDGET}${met ? ', met' : ', NOT met'}); CPU time: ${cpuRatio}; through the first email: ${firstEmailRatio}`,
   );
+  // The same consumer as NodejsFunction would deploy it, one file: what code splitting moved.
+  const oneFile = `load ${ratio(byName('consumer, one file (NodejsFunction)')?.loadMs, ref?.loadMs)}, through the first email ${ratio(
+    byName('consumer, one file, through its first email')?.totalMs,
+    byName('reference, through its first email')?.totalMs,
+  )}`;
+  log(`  the consumer as one file (NodejsFunction) / reference: ${oneFile}`);
   log(`  of the reference's load time, before any code of its own: ${floors.join('; ')}`);
   for (const r of results.filter((r) => !r.name.includes(','))) {
     log(`  ${r.name}: ${r.composition.map((c) => `${c.source} ${c.kb} KB`).join(', ')}`);

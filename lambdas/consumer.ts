@@ -1,6 +1,6 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { createAppRouter } from './app/router.ts';
 import { userNotificationsQueue } from './app/userEvents.ts';
@@ -22,6 +22,7 @@ import type { NotificationLedger, NotificationSenders } from './notifications/ty
 import type { QueueSpec } from './outbox/defineQueue.ts';
 import type { VisibilityChanger } from './queue/types.ts';
 import { composeSenders } from './senders/composeSenders.ts';
+import { memoizeAsync } from './senders/memoizeAsync.ts';
 import { SesEmailSender } from './senders/SesEmailSender.ts';
 import { SnsPushSender } from './senders/SnsPushSender.ts';
 import { WebhookSender } from './senders/WebhookSender.ts';
@@ -155,6 +156,9 @@ function requireEnv(name: string): string {
   return value;
 }
 
+// By `import()` of a module naming only the client and the command, on the first webhook: in
+// the code-split consumer its code stays out of what a cold start loads (SesEmailSender.ts).
+const loadSecretsManager = memoizeAsync(() => import('./aws/secretsManagerGetSecret.ts'));
 let secretsClient: SecretsManagerClient | undefined;
 
 /**
@@ -169,10 +173,11 @@ export function asWebhookSecret(value: string): string {
 /**
  * Loads the webhook signing secret from Secrets Manager. `WebhookSender` calls it on its
  * first send and caches what it returns, so the secret is fetched once per environment; the
- * Secrets Manager client is built then too, not at cold start.
+ * Secrets Manager code is loaded and its client built then too, not at cold start.
  */
 function webhookSecretLoader(secretArn: string): () => Promise<string> {
   return async () => {
+    const { GetSecretValueCommand, SecretsManagerClient } = await loadSecretsManager();
     secretsClient ??= new SecretsManagerClient({});
     const output = await secretsClient.send(new GetSecretValueCommand({ SecretId: secretArn }));
     if (!output.SecretString) throw new TypeError(`secret ${secretArn} has no string value`);

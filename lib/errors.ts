@@ -14,3 +14,18 @@ export class TidingsConfigurationError extends TidingsError {
     this.prop = prop;
   }
 }
+
+/**
+ * A function's code could not be built at synth (the code-split consumer needs esbuild where
+ * synth runs). Permanent: nothing changes until the machine does.
+ */
+export class TidingsBundlingError extends TidingsError {
+  readonly permanent = true;
+  /** The function whose code could not be built. */
+  readonly role: string;
+
+  constructor(role: string, message: string) {
+    super(message);
+    this.role = role;
+  }
+}

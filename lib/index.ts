@@ -1,14 +1,20 @@
 export {
+  type CodeSplitCodeProps,
+  type CodeSplitRole,
+  codeSplitBuildOptions,
+  codeSplitCodeProps,
   LAMBDA_ARCHITECTURE,
   LAMBDA_BASE_ENVIRONMENT,
   LAMBDA_ENTRIES,
+  LAMBDA_PACKAGING,
   LAMBDA_RUNTIME,
   type LambdaCodeProps,
   LambdaRole,
   lambdaCodeProps,
+  type SingleFileRole,
   TIDINGS_BUNDLING,
 } from './bundling.ts';
-export { TidingsConfigurationError } from './errors.ts';
+export { TidingsBundlingError, TidingsConfigurationError } from './errors.ts';
 export {
   NOTIFICATION_CHANNELS,
   PipelineMonitoring,

@@ -10,12 +10,14 @@ import {
   type TableProps,
 } from 'aws-cdk-lib/aws-dynamodb';
 import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
-import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import { LambdaFunction as FunctionTarget } from 'aws-cdk-lib/aws-events-targets';
 import { Effect, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import {
   FilterCriteria,
+  type FunctionOptions,
   type FunctionUrl,
   FunctionUrlAuthType,
+  Function as LambdaFunction,
   StartingPosition,
 } from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, SqsDlq, SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
@@ -37,7 +39,14 @@ import {
   OUTBOX_STREAM_FILTER,
   TABLE_DEFINITION,
 } from '../lambdas/outbox/tableDefinition.ts';
-import { LAMBDA_BASE_ENVIRONMENT, type LambdaRole, lambdaCodeProps } from './bundling.ts';
+import {
+  type CodeSplitRole,
+  codeSplitCodeProps,
+  LAMBDA_BASE_ENVIRONMENT,
+  type LambdaRole,
+  lambdaCodeProps,
+  type SingleFileRole,
+} from './bundling.ts';
 import { TidingsConfigurationError } from './errors.ts';
 import { PipelineMonitoring } from './pipeline-monitoring.ts';
 
@@ -232,6 +241,14 @@ export interface TransactionalNotificationsProps {
 /** The Lambda service principal every function role trusts. */
 const LAMBDA_PRINCIPAL = 'lambda.amazonaws.com';
 
+/** What differs between the functions besides their code. */
+interface FunctionSettings {
+  readonly description: string;
+  readonly timeout: Duration;
+  readonly environment: Record<string, string>;
+  readonly retryAttempts?: number;
+}
+
 /** CloudFormation-friendly ids of the functions, by role. */
 const FUNCTION_IDS: Readonly<Record<LambdaRole, string>> = {
   producer: 'Producer',
@@ -268,8 +285,11 @@ export class TransactionalNotifications extends Construct {
   readonly producer: NodejsFunction;
   /** Moves outbox INSERTs from the table's stream to the queue. */
   readonly relay: NodejsFunction;
-  /** Routes queued events to email, push and webhooks. */
-  readonly consumer: NodejsFunction;
+  /**
+   * Routes queued events to email, push and webhooks. A `lambda.Function`, not a
+   * `NodejsFunction`: its code is built code-split (`LAMBDA_PACKAGING` in lib/bundling.ts).
+   */
+  readonly consumer: LambdaFunction;
   /** Relays outbox items the stream missed, on a schedule. */
   readonly sweeper: NodejsFunction;
   /** The producer's IAM-authenticated Function URL, when `producerFunctionUrl` is on. */
@@ -367,7 +387,7 @@ export class TransactionalNotifications extends Construct {
         [Env.RELAY_DLQ_URL]: this.relayDeadLetterQueue.queueUrl,
       },
     });
-    this.consumer = this.#createFunction('consumer', {
+    this.consumer = this.#createCodeSplitFunction('consumer', {
       description: 'Tidings consumer: routes queued events to email, push and webhooks',
       timeout: consumerTimeout,
       environment: {
@@ -483,15 +503,24 @@ export class TransactionalNotifications extends Construct {
     });
   }
 
-  #createFunction(
-    role: LambdaRole,
-    options: {
-      description: string;
-      timeout: Duration;
-      environment: Record<string, string>;
-      retryAttempts?: number;
-    },
-  ): NodejsFunction {
+  /** A function bundled into one file by `NodejsFunction`. */
+  #createFunction(role: SingleFileRole, options: FunctionSettings): NodejsFunction {
+    return new NodejsFunction(this, FUNCTION_IDS[role], {
+      ...lambdaCodeProps(role),
+      ...this.#functionProps(role, options),
+    });
+  }
+
+  /** A function whose code is built code-split by esbuild, with the same settings. */
+  #createCodeSplitFunction(role: CodeSplitRole, options: FunctionSettings): LambdaFunction {
+    return new LambdaFunction(this, FUNCTION_IDS[role], {
+      ...codeSplitCodeProps(role),
+      ...this.#functionProps(role, options),
+    });
+  }
+
+  /** What every function gets besides its code: memory, role, log group and environment. */
+  #functionProps(role: LambdaRole, options: FunctionSettings): FunctionOptions {
     const id = FUNCTION_IDS[role];
     const logGroup = new LogGroup(this, `${id}Logs`, {
       retention: this.#props.logRetention ?? RetentionDays.ONE_MONTH,
@@ -504,8 +533,7 @@ export class TransactionalNotifications extends Construct {
       description: `Tidings ${role} function`,
     });
     logGroup.grantWrite(executionRole);
-    return new NodejsFunction(this, id, {
-      ...lambdaCodeProps(role),
+    return {
       memorySize: this.#props.memorySize ?? 256,
       timeout: options.timeout,
       description: options.description,
@@ -519,7 +547,7 @@ export class TransactionalNotifications extends Construct {
         POWERTOOLS_LOG_LEVEL: this.#props.logLevel ?? 'INFO',
         ...options.environment,
       },
-    });
+    };
   }
 
   #wireProducer(): void {
@@ -643,7 +671,7 @@ export class TransactionalNotifications extends Construct {
     new Rule(this, 'SweepSchedule', {
       description: 'Tidings: relay outbox items the stream relay missed',
       schedule: Schedule.rate(sweepInterval),
-      targets: [new LambdaFunction(this.sweeper, { retryAttempts: 0 })],
+      targets: [new FunctionTarget(this.sweeper, { retryAttempts: 0 })],
     });
     const indexArn = `${this.table.tableArn}/index/${TABLE_DEFINITION.pendingIndex.indexName}`;
     // The query's leading key is the index's partition key (the shard), not an item key, so

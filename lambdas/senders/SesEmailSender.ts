@@ -1,9 +1,4 @@
-import {
-  type MessageTag,
-  SESv2Client,
-  SendEmailCommand,
-  type SendEmailCommandInput,
-} from '@aws-sdk/client-sesv2';
+import type { MessageTag, SESv2Client, SendEmailCommandInput } from '@aws-sdk/client-sesv2';
 import * as z from 'zod/mini';
 import type { EmailNotification, SendContext, SendResult } from '../notifications/types.ts';
 import { classifySesError } from './classifySesError.ts';
@@ -20,12 +15,14 @@ export type SesEmailSenderOptions = ClientSource<SESv2Client> & {
   readonly configurationSetName?: string;
 };
 
-// Imported by name, built on the first send. Named imports keep the other commands out of the
-// bundle (not SES's schema table, which esbuild keeps whole either way); a lazy `import()`
-// would not: in the single-file Lambda bundle it still parses the code at load, keeps the
-// package's whole export namespace and compiles the code a second time on first use, which
-// measured slower at cold start and at the first email (docs/benchmarks.md).
-const defaultSesClient = memoizeAsync(() => new SESv2Client({}));
+// The client and its command come from a module naming only those two, by `import()` on the
+// first email, once. The consumer is deployed code-split (lib/bundling.ts), so that module and
+// the SES code under it form chunks of their own that a cold start does not read, and esbuild
+// keeps no other SES command. In a single-file bundle the same `import()` would not pay: the
+// code is inlined and parsed at load anyway, and compiled a second time on the first email
+// (docs/benchmarks.md, section 3).
+const loadSes = memoizeAsync(() => import('./sesSendEmail.ts'));
+const defaultSesClient = memoizeAsync(async () => new (await loadSes()).SESv2Client({}));
 
 const emailAddress = z.email();
 const isEmail = (value: string) => emailAddress.safeParse(value).success;
@@ -84,7 +81,7 @@ export function buildSendEmailInput(
 
 /**
  * Sends email notifications with SES v2 `SendEmail` (simple content: text, optional HTML,
- * UTF-8), tagged with the event id and type. The client is built on the first send.
+ * UTF-8), tagged with the event id and type. The SES code is loaded and the client built on the first send.
  *
  * @example
  * const email = new SesEmailSender({ fromAddress: 'Tidings <no-reply@example.com>' });
@@ -121,7 +118,7 @@ export class SesEmailSender implements ChannelSender<EmailNotification> {
   async send(notification: EmailNotification, context: SendContext): Promise<SendResult> {
     const input = buildSendEmailInput(notification, context, this);
     try {
-      const client = await this.#client();
+      const [client, { SendEmailCommand }] = await Promise.all([this.#client(), loadSes()]);
       const output = await client.send(new SendEmailCommand(input));
       return output.MessageId ? { providerMessageId: output.MessageId } : {};
     } catch (error) {

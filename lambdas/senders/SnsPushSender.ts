@@ -1,4 +1,4 @@
-import { PublishCommand, type PublishCommandInput, SNSClient } from '@aws-sdk/client-sns';
+import type { PublishCommandInput, SNSClient } from '@aws-sdk/client-sns';
 import { SendError } from '../notifications/errors.ts';
 import type { PushNotification, SendContext, SendResult } from '../notifications/types.ts';
 import { classifySnsError } from './classifySnsError.ts';
@@ -8,8 +8,9 @@ import type { ChannelSender, ClientSource } from './types.ts';
 /** Options of `SnsPushSender`: only where its client comes from. */
 export type SnsPushSenderOptions = ClientSource<SNSClient>;
 
-// Imported by name, built on the first push: see SesEmailSender.ts for why not `import()`.
-const defaultSnsClient = memoizeAsync(() => new SNSClient({}));
+// Loaded by `import()` on the first push and built then, once: see SesEmailSender.ts for why.
+const loadSns = memoizeAsync(() => import('./snsPublish.ts'));
+const defaultSnsClient = memoizeAsync(async () => new (await loadSns()).SNSClient({}));
 
 /** `arn:<partition>:sns:<region>:<account>:endpoint/<platform>/<application>/<id>` */
 const ENDPOINT_ARN =
@@ -46,7 +47,7 @@ export function buildPublishInput(notification: PushNotification): PublishComman
 
 /**
  * Sends push notifications with SNS `Publish` to a platform endpoint ARN (the notification's
- * `deviceToken`). The SNS client is built on the first push.
+ * `deviceToken`). The SNS code is loaded and the client built on the first push.
  *
  * @example
  * const push = new SnsPushSender();
@@ -81,7 +82,7 @@ export class SnsPushSender implements ChannelSender<PushNotification> {
     }
     const input = buildPublishInput(notification);
     try {
-      const client = await this.#client();
+      const [client, { PublishCommand }] = await Promise.all([this.#client(), loadSns()]);
       const output = await client.send(new PublishCommand(input));
       return output.MessageId ? { providerMessageId: output.MessageId } : {};
     } catch (error) {

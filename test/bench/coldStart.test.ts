@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  bundleComposition,
   bundleSubject,
   coldStartRunOrder,
   measureColdStarts,
@@ -15,14 +16,14 @@ import { median } from '../../bench/statistics.ts';
 import { LAMBDA_ENTRIES, TIDINGS_BUNDLING } from '../../lib/bundling.ts';
 import { thrownBy } from '../helpers/events.ts';
 
-describe('the consumer bundle, as the CDK builds it', () => {
+describe('the consumer bundle, as the construct builds it (code-split)', () => {
   const outdir = mkdtempSync(join(tmpdir(), 'tidings-consumer-inputs-'));
   let inputs: Record<string, number> = {};
   let file = '';
 
   beforeAll(async () => {
     const bundle = await bundleSubject(
-      { name: 'consumer', entry: LAMBDA_ENTRIES.consumer, bundling: TIDINGS_BUNDLING, env: {} },
+      { name: 'consumer', entry: LAMBDA_ENTRIES.consumer, bundling: 'code-split', env: {} },
       outdir,
     );
     inputs = bundle.inputs;
@@ -80,6 +81,33 @@ describe('the consumer bundle, as the CDK builds it', () => {
     expect(loaded).toContain('NativeModule https');
     expect(loaded).not.toContain('NativeModule dns/promises');
   }, 30_000);
+});
+
+describe('bundleSubject', () => {
+  const outdir = mkdtempSync(join(tmpdir(), 'tidings-bundle-subject-'));
+
+  afterAll(() => rmSync(outdir, { recursive: true, force: true }));
+
+  it('counts what a code-split cold start reads, not the chunks loaded on first use', async () => {
+    // Arrange: an entry that reaches 20 KB of text only by import().
+    writeFileSync(
+      join(outdir, 'late.ts'),
+      `export const text = ${JSON.stringify('x'.repeat(20_000))};\n`,
+    );
+    const entry = join(outdir, 'entry.ts');
+    writeFileSync(entry, "export const handler = async () => (await import('./late.ts')).text;\n");
+
+    // Act
+    const built = await bundleSubject(
+      { name: 'split', entry, bundling: 'code-split', env: {} },
+      join(outdir, 'out'),
+    );
+
+    // Assert: the asset holds the late module, the entry's count does not.
+    expect(built.file).toBe(join(outdir, 'out', 'index.mjs'));
+    expect(Object.keys(built.inputs).some((path) => path.endsWith('late.ts'))).toBe(true);
+    expect(built.bytes).toBeLessThan(2_000);
+  }, 60_000);
 });
 
 describe('parseLoaderOutput', () => {
@@ -175,4 +203,26 @@ describe('measureColdStarts', () => {
       expect(result.cpuMs).toBeCloseTo(median(result.samples.cpuMs), 1);
     }
   }, 60_000);
+});
+
+describe('bundleComposition', () => {
+  it('groups output bytes by package, scoped packages whole, largest first', () => {
+    // Arrange
+    const inputs = {
+      'node_modules/@aws-sdk/client-sqs/dist-es/index.js': { bytesInOutput: 2048 },
+      'node_modules/@aws-sdk/client-sqs/dist-es/commands.js': { bytesInOutput: 1024 },
+      'node_modules/zod/v4/core.js': { bytesInOutput: 4096 },
+      'lambdas/relay.ts': { bytesInOutput: 512 },
+    };
+
+    // Act
+    const composition = bundleComposition(inputs);
+
+    // Assert
+    expect(composition).toEqual([
+      { source: 'zod', kb: 4 },
+      { source: '@aws-sdk/client-sqs', kb: 3 },
+      { source: 'lambdas', kb: 0.5 },
+    ]);
+  });
 });

@@ -427,7 +427,7 @@ describe('TransactionalNotifications (standard queue)', () => {
   });
 
   describe('every function', () => {
-    it('runs Node 24 on arm64 with Powertools settings and a log group with retention', () => {
+    it('runs index.handler on Node 24, arm64, 256 MB, with Powertools settings and a log group with retention', () => {
       // Arrange
       const { template, construct } = pipeline;
       const functions = [
@@ -444,8 +444,10 @@ describe('TransactionalNotifications (standard queue)', () => {
         const logGroupId = properties.LoggingConfig.LogGroup.Ref as string;
 
         // Assert
+        expect(properties.Handler).toBe('index.handler');
         expect(properties.Runtime).toBe('nodejs24.x');
         expect(properties.Architectures).toEqual(['arm64']);
+        expect(properties.MemorySize).toBe(256);
         expect(properties.Environment.Variables).toMatchObject({
           POWERTOOLS_SERVICE_NAME: expect.stringMatching(/^tidings-/),
           POWERTOOLS_METRICS_NAMESPACE: Metrics.NAMESPACE,

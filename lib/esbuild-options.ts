@@ -11,12 +11,13 @@ export interface BundleTarget {
 /**
  * The esbuild options `NodejsFunction` uses for `bundling`, for the esbuild JS API: the same
  * flags the CDK passes on its esbuild command line (aws-cdk-lib's `Bundling.buildEsbuildArgs`),
- * so a benchmark bundle is byte for byte what `cdk synth` would deploy. Covered: target,
+ * so what is built through the JS API (the code-split consumer, the benchmark's bundles) is
+ * byte for byte what `NodejsFunction` would build from the same options. Covered: target,
  * platform, format and output name, minify, source maps (mode and sources content),
  * externals (the CDK's default is `@aws-sdk/*` unless `bundleAwsSDK`), loaders, defines,
  * log level, keep names, metafile, banner, footer, main fields and inject. Not covered:
- * `nodeModules` installs, command hooks, tsc pre-compilation and Docker; the benchmark's
- * bundling options use none of them.
+ * `nodeModules` installs, command hooks, tsc pre-compilation and Docker; Tidings' bundling
+ * options use none of them.
  *
  * @throws TypeError when `bundling` uses an option the translation does not cover.
  */
@@ -30,7 +31,7 @@ export function esbuildOptionsFromCdk(
     .map(String);
   if (unsupported.length > 0) {
     throw new TypeError(
-      `bundling options not reproduced by the benchmark: ${unsupported.join(', ')}`,
+      `bundling options the esbuild JS API build does not reproduce: ${unsupported.join(', ')}`,
     );
   }
   const esm = bundling.format === 'esm';

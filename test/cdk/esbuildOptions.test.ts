@@ -1,7 +1,6 @@
 import { OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { describe, expect, it } from 'vitest';
-import { esbuildOptionsFromCdk } from '../../bench/cdkEsbuildOptions.ts';
-import { bundleComposition } from '../../bench/coldStart.ts';
+import { esbuildOptionsFromCdk } from '../../lib/esbuild-options.ts';
 
 const target = { entry: '/src/handler.ts', outdir: '/out' };
 
@@ -59,27 +58,5 @@ describe('esbuildOptionsFromCdk', () => {
 
   it('refuses options it cannot reproduce rather than building something else', () => {
     expect(() => esbuildOptionsFromCdk({ nodeModules: ['pg'] }, target)).toThrow(/nodeModules/);
-  });
-});
-
-describe('bundleComposition', () => {
-  it('groups output bytes by package, scoped packages whole, largest first', () => {
-    // Arrange
-    const inputs = {
-      'node_modules/@aws-sdk/client-sqs/dist-es/index.js': { bytesInOutput: 2048 },
-      'node_modules/@aws-sdk/client-sqs/dist-es/commands.js': { bytesInOutput: 1024 },
-      'node_modules/zod/v4/core.js': { bytesInOutput: 4096 },
-      'lambdas/relay.ts': { bytesInOutput: 512 },
-    };
-
-    // Act
-    const composition = bundleComposition(inputs);
-
-    // Assert
-    expect(composition).toEqual([
-      { source: 'zod', kb: 4 },
-      { source: '@aws-sdk/client-sqs', kb: 3 },
-      { source: 'lambdas', kb: 0.5 },
-    ]);
   });
 });
