@@ -3,39 +3,45 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Env } from '../../lambdas/constants.ts';
 import { sendersFromEnv } from '../../lambdas/consumer.ts';
-import { SsrfBlockedError } from '../../lambdas/senders/errors.ts';
 import { EVENT_ID, rejectionOf } from '../helpers/events.ts';
+import { startWebhookReceiver, type WebhookReceiver } from '../helpers/webhookReceiver.ts';
 
 const secretsManager = mockClient(SecretsManagerClient);
 const SECRET_ARN = 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:tidings-webhook-AbCdEf';
 /** 48 alphanumerics: the shape of the key the CDK construct asks Secrets Manager for. */
 const GENERATED_KEY = 'a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8s9T0u1V2w3X4';
 
-afterEach(() => {
+let receiver: WebhookReceiver | undefined;
+
+afterEach(async () => {
   secretsManager.reset();
   vi.unstubAllEnvs();
+  await receiver?.stop();
+  receiver = undefined;
 });
 
 describe('sendersFromEnv', () => {
   it('signs webhooks with the secret it reads from Secrets Manager on the first webhook', async () => {
-    // Arrange
+    // Arrange: a loopback receiver that verifies with the key Secrets Manager holds.
     vi.stubEnv('AWS_REGION', 'eu-west-1');
     vi.stubEnv(Env.FROM_ADDRESS, 'no-reply@example.com');
     vi.stubEnv(Env.WEBHOOK_SECRET_ARN, SECRET_ARN);
-    vi.stubEnv(Env.ALLOW_LOOPBACK_WEBHOOKS, undefined);
+    vi.stubEnv(Env.ALLOW_LOOPBACK_WEBHOOKS, 'true');
     secretsManager.on(GetSecretValueCommand).resolves({ SecretString: GENERATED_KEY });
+    receiver = await startWebhookReceiver({ secret: `whsec_${GENERATED_KEY}` });
     const senders = sendersFromEnv();
     const context = { eventId: EVENT_ID, eventType: 'user.registered', notificationId: 'n-1' };
-    // A private address: refused after the secret is loaded and before any connection.
-    const notification = { kind: 'webhook', url: 'https://10.0.0.1/hooks', payload: {} } as const;
+    const notification = { kind: 'webhook', url: `${receiver.url}/hooks`, payload: {} } as const;
 
     // Act
-    const first = await rejectionOf(senders.sendWebhook(notification, context));
-    const second = await rejectionOf(senders.sendWebhook(notification, context));
+    await senders.sendWebhook(notification, context);
+    await senders.sendWebhook(notification, context);
 
     // Assert
-    expect(first).toBeInstanceOf(SsrfBlockedError);
-    expect(second).toBeInstanceOf(SsrfBlockedError);
+    expect(receiver.requests.map((r) => [r.verified, r.verifyError])).toEqual([
+      [true, undefined],
+      [true, undefined],
+    ]);
     expect(secretsManager).toHaveReceivedCommandExactlyOnceWith(GetSecretValueCommand, {
       SecretId: SECRET_ARN,
     });
@@ -46,16 +52,19 @@ describe('sendersFromEnv', () => {
     vi.stubEnv('AWS_REGION', 'eu-west-1');
     vi.stubEnv(Env.FROM_ADDRESS, 'no-reply@example.com');
     vi.stubEnv(Env.WEBHOOK_SECRET_ARN, SECRET_ARN);
+    vi.stubEnv(Env.ALLOW_LOOPBACK_WEBHOOKS, 'true');
     secretsManager.on(GetSecretValueCommand).resolves({});
+    receiver = await startWebhookReceiver({ secret: `whsec_${GENERATED_KEY}` });
     const senders = sendersFromEnv();
     const context = { eventId: EVENT_ID, eventType: 'user.registered', notificationId: 'n-1' };
 
     // Act
     const error = await rejectionOf(
-      senders.sendWebhook({ kind: 'webhook', url: 'https://10.0.0.1/hooks', payload: {} }, context),
+      senders.sendWebhook({ kind: 'webhook', url: `${receiver.url}/hooks`, payload: {} }, context),
     );
 
     // Assert
     expect(String(error)).toContain(`secret ${SECRET_ARN} has no string value`);
+    expect(receiver.connections).toBe(0);
   });
 });
