@@ -194,12 +194,14 @@ describe('measureColdStarts', () => {
       { outdir: join(outdir, 'out'), runs: 3 },
     );
 
-    // Assert
+    // Assert: one result per subject, in order, so the loop below checks both.
+    expect(results.map((result) => result.name)).toEqual(['a', 'b']);
     for (const result of results) {
       expect(result.samples.loadMs).toHaveLength(3);
       expect(result.samples.totalMs).toHaveLength(3);
       expect(result.samples.cpuMs).toHaveLength(3);
       expect(result.loadMs).toBeCloseTo(median(result.samples.loadMs), 1);
+      expect(result.totalMs).toBeCloseTo(median(result.samples.totalMs), 1);
       expect(result.cpuMs).toBeCloseTo(median(result.samples.cpuMs), 1);
     }
   }, 60_000);
