@@ -64,11 +64,19 @@ export function toOutgoingMessage(stored: StoredEvent, fifo: boolean): OutgoingM
 
 /** Splits messages into batches of at most 10 entries and at most 1 MiB each. */
 export function chunkMessages(messages: readonly OutgoingMessage[]): OutgoingMessage[][] {
+  return chunkBySize(messages, messageBytes);
+}
+
+/** `chunkMessages` with each message's byte size from `sizeOf`. */
+function chunkBySize(
+  messages: readonly OutgoingMessage[],
+  sizeOf: (message: OutgoingMessage) => number,
+): OutgoingMessage[][] {
   const chunks: OutgoingMessage[][] = [];
   let current: OutgoingMessage[] = [];
   let bytes = 0;
   for (const message of messages) {
-    const size = messageBytes(message);
+    const size = sizeOf(message);
     if (
       current.length === MAX_BATCH_ENTRIES ||
       (current.length > 0 && bytes + size > MAX_MESSAGE_BYTES)
@@ -104,6 +112,10 @@ export async function relayEvents(
   const sent: string[] = [];
   const failed: RelayFailure[] = [];
   const unique = new Map<string, OutgoingMessage>();
+  // Measured once here and reused for every chunking, retries included: the byte count
+  // walks the whole body, and was done twice per message.
+  const sizes = new Map<OutgoingMessage, number>();
+  const sizeOf = (message: OutgoingMessage) => sizes.get(message) ?? messageBytes(message);
   for (const stored of events) {
     if (unique.has(stored.event.eventId)) continue;
     const message = toOutgoingMessage(stored, queue.fifo);
@@ -117,6 +129,7 @@ export async function relayEvents(
       continue;
     }
     unique.set(stored.event.eventId, message);
+    sizes.set(message, size);
   }
 
   let pending = [...unique.values()];
@@ -127,7 +140,7 @@ export async function relayEvents(
       await sleep(Math.round(random() * baseDelayMs * 2 ** (attempt - 2)));
     }
     const retry: OutgoingMessage[] = [];
-    for (const chunk of chunkMessages(pending)) {
+    for (const chunk of chunkBySize(pending, sizeOf)) {
       try {
         const result = await queue.sendBatch(chunk);
         for (const ok of result.successful) sent.push(ok.id);

@@ -54,8 +54,14 @@ export interface VisibilityChanger {
 /** Bytes SQS counts for a message: the body plus each attribute's name, type and value. */
 export function messageBytes(message: OutgoingMessage): number {
   let bytes = Buffer.byteLength(message.body);
-  for (const [name, value] of Object.entries(message.attributes ?? {})) {
-    bytes += Buffer.byteLength(name) + Buffer.byteLength('String') + Buffer.byteLength(value);
+  const attributes = message.attributes;
+  if (!attributes) return bytes;
+  for (const name of Object.keys(attributes)) {
+    bytes +=
+      Buffer.byteLength(name) + STRING_TYPE_BYTES + Buffer.byteLength(attributes[name] ?? '');
   }
   return bytes;
 }
+
+/** Bytes of the data type every attribute is sent with, `String`. */
+const STRING_TYPE_BYTES = Buffer.byteLength('String');
