@@ -111,24 +111,22 @@ export class SqsQueueSender implements QueueSender {
 
   #toEntry(message: OutgoingMessage): SendMessageBatchRequestEntry {
     const attributes = Object.entries(message.attributes ?? {});
-    return {
-      Id: message.id,
-      MessageBody: message.body,
-      ...(attributes.length > 0
-        ? {
-            MessageAttributes: Object.fromEntries(
-              attributes.map(([name, value]): [string, MessageAttributeValue] => [
-                name,
-                { DataType: 'String', StringValue: value },
-              ]),
-            ),
-          }
-        : {}),
-      ...(this.fifo && message.groupId !== undefined ? { MessageGroupId: message.groupId } : {}),
-      ...(this.fifo && message.deduplicationId !== undefined
-        ? { MessageDeduplicationId: message.deduplicationId }
-        : {}),
-      ...(message.delaySeconds !== undefined ? { DelaySeconds: message.delaySeconds } : {}),
-    };
+    // Assigned rather than spread from conditional objects: one entry per relayed record.
+    // Same keys, in the same order.
+    const entry: SendMessageBatchRequestEntry = { Id: message.id, MessageBody: message.body };
+    if (attributes.length > 0) {
+      entry.MessageAttributes = Object.fromEntries(
+        attributes.map(([name, value]): [string, MessageAttributeValue] => [
+          name,
+          { DataType: 'String', StringValue: value },
+        ]),
+      );
+    }
+    if (this.fifo && message.groupId !== undefined) entry.MessageGroupId = message.groupId;
+    if (this.fifo && message.deduplicationId !== undefined) {
+      entry.MessageDeduplicationId = message.deduplicationId;
+    }
+    if (message.delaySeconds !== undefined) entry.DelaySeconds = message.delaySeconds;
+    return entry;
   }
 }
