@@ -13,6 +13,7 @@ import { OutboxDeleteError } from '../../lambdas/aws/relayErrors.ts';
 import { OutboxSetAsideError } from '../../lambdas/outbox/errors.ts';
 import { outboxKey, toOutboxItem } from '../../lambdas/outbox/outboxItem.ts';
 import { TABLE_DEFINITION } from '../../lambdas/outbox/tableDefinition.ts';
+import type { OutboxItemKey } from '../../lambdas/outbox/types.ts';
 import { eventIds, makeEvent, rejectionOf } from '../helpers/events.ts';
 
 const TABLE = 'tidings';
@@ -25,6 +26,17 @@ afterEach(() => {
 
 function store() {
   return new DynamoDbPendingOutbox({ tableName: TABLE, client, sleep: async () => {} });
+}
+
+/** A store that records the non-outbox keys it reports. */
+function reportingStore() {
+  const reported: OutboxItemKey[] = [];
+  const outbox = new DynamoDbPendingOutbox({
+    tableName: TABLE,
+    client,
+    onNonOutboxKey: (key) => reported.push(key),
+  });
+  return { outbox, reported };
 }
 
 function itemAt(eventId: string, minute: number) {
@@ -91,12 +103,7 @@ describe('DynamoDbPendingOutbox', () => {
         ),
       },
     }));
-    const reported: unknown[] = [];
-    const outbox = new DynamoDbPendingOutbox({
-      tableName: TABLE,
-      client,
-      onNonOutboxKey: (key) => reported.push(key),
-    });
+    const { outbox, reported } = reportingStore();
 
     // Act
     const pending = await outbox.listPending({ olderThan: '2025-01-01T01:00:00.000Z', limit: 2 });
@@ -130,12 +137,7 @@ describe('DynamoDbPendingOutbox', () => {
       };
     });
     ddb.on(BatchGetCommand).resolves({ Responses: { [TABLE]: [item] } });
-    const reported: unknown[] = [];
-    const outbox = new DynamoDbPendingOutbox({
-      tableName: TABLE,
-      client,
-      onNonOutboxKey: (key) => reported.push(key),
-    });
+    const { outbox, reported } = reportingStore();
 
     // Act
     const pending = await outbox.listPending({ olderThan: '2025-01-01T01:00:00.000Z', limit: 2 });
