@@ -9,7 +9,12 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { OutboxSetAsideError } from '../outbox/errors.ts';
-import { type OutboxItem, outboxKey } from '../outbox/outboxItem.ts';
+import {
+  eventIdOfOutboxKey,
+  isOutboxPartitionKey,
+  type OutboxItem,
+  outboxKey,
+} from '../outbox/outboxItem.ts';
 import { OUTBOX_ITEM_KIND, TABLE_DEFINITION } from '../outbox/tableDefinition.ts';
 import type { OutboxItemKey, PendingOutbox } from '../outbox/types.ts';
 import { OutboxDeleteError, PendingOutboxReadError, sdkErrorCode } from './relayErrors.ts';
@@ -55,11 +60,9 @@ function sharedClient(): DynamoDBDocumentClient {
   return defaultClient;
 }
 
-const OUTBOX_KEY_PREFIX = 'OUTBOX#';
-
 /** The event id of an outbox item key (`OUTBOX#<eventId>`). */
 function eventIdOf(key: Key): string {
-  return key.pk.startsWith(OUTBOX_KEY_PREFIX) ? key.pk.slice(OUTBOX_KEY_PREFIX.length) : key.pk;
+  return eventIdOfOutboxKey(key.pk);
 }
 
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -219,7 +222,7 @@ export class DynamoDbPendingOutbox implements PendingOutbox {
         if (typeof item.pk !== 'string' || typeof item.sk !== 'string') continue;
         // Left out here, not after the query, so they never take a place in the limit and
         // the shard's outbox items behind them are still reached.
-        if (!item.pk.startsWith(OUTBOX_KEY_PREFIX)) {
+        if (!isOutboxPartitionKey(item.pk)) {
           this.#onNonOutboxKey({ pk: item.pk, sk: item.sk });
           continue;
         }

@@ -31,9 +31,22 @@ export interface OutboxItem {
   readonly expiresAt: number;
 }
 
+/** What every outbox item's partition key starts with, before the event id. */
+const OUTBOX_KEY_PREFIX = 'OUTBOX#';
+
 /** The table key of the outbox item of an event. */
 export function outboxKey(eventId: string): { pk: string; sk: string } {
-  return { pk: `OUTBOX#${eventId}`, sk: 'OUTBOX' };
+  return { pk: `${OUTBOX_KEY_PREFIX}${eventId}`, sk: 'OUTBOX' };
+}
+
+/** Whether a partition key is an outbox item's (`OUTBOX#<eventId>`). */
+export function isOutboxPartitionKey(pk: string): boolean {
+  return pk.startsWith(OUTBOX_KEY_PREFIX);
+}
+
+/** The event id in an outbox item's partition key; any other key as it is. */
+export function eventIdOfOutboxKey(pk: string): string {
+  return isOutboxPartitionKey(pk) ? pk.slice(OUTBOX_KEY_PREFIX.length) : pk;
 }
 
 /** The pending-index shard of an event, stable for its id. */

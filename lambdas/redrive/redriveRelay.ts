@@ -2,7 +2,7 @@ import { type DynamoDBClient, PutItemCommand, UpdateItemCommand } from '@aws-sdk
 import { DeleteMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { sdkErrorCode } from '../aws/relayErrors.ts';
 import { describeError } from '../errors.ts';
-import { pendingShardOf } from '../outbox/outboxItem.ts';
+import { eventIdOfOutboxKey, pendingShardOf } from '../outbox/outboxItem.ts';
 import { TABLE_DEFINITION } from '../outbox/tableDefinition.ts';
 import { describeDeadLetter } from './describeDeadLetter.ts';
 import { receiveDeadLetters, releaseMessages } from './peekDeadLetters.ts';
@@ -115,7 +115,7 @@ async function returnToPending(
         ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(#shard)',
         ExpressionAttributeNames: { '#shard': shard },
         ExpressionAttributeValues: {
-          ':shard': { S: pendingShardOf(key.pk.replace(/^OUTBOX#/, '')) },
+          ':shard': { S: pendingShardOf(eventIdOfOutboxKey(key.pk)) },
         },
       }),
     );
