@@ -1,6 +1,5 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { createAppRouter } from './app/router.ts';
 import { userNotificationsQueue } from './app/userEvents.ts';
@@ -159,7 +158,9 @@ function requireEnv(name: string): string {
 // By `import()` of a module naming only the client and the command, on the first webhook: in
 // the code-split consumer its code stays out of what a cold start loads (SesEmailSender.ts).
 const loadSecretsManager = memoizeAsync(() => import('./aws/secretsManagerGetSecret.ts'));
-let secretsClient: SecretsManagerClient | undefined;
+const defaultSecretsClient = memoizeAsync(
+  async () => new (await loadSecretsManager()).SecretsManagerClient({}),
+);
 
 /**
  * Secrets Manager cannot generate a `whsec_`-prefixed value, so the secret the CDK construct
@@ -177,9 +178,11 @@ export function asWebhookSecret(value: string): string {
  */
 function webhookSecretLoader(secretArn: string): () => Promise<string> {
   return async () => {
-    const { GetSecretValueCommand, SecretsManagerClient } = await loadSecretsManager();
-    secretsClient ??= new SecretsManagerClient({});
-    const output = await secretsClient.send(new GetSecretValueCommand({ SecretId: secretArn }));
+    const [client, { GetSecretValueCommand }] = await Promise.all([
+      defaultSecretsClient(),
+      loadSecretsManager(),
+    ]);
+    const output = await client.send(new GetSecretValueCommand({ SecretId: secretArn }));
     if (!output.SecretString) throw new TypeError(`secret ${secretArn} has no string value`);
     return asWebhookSecret(output.SecretString);
   };
