@@ -2,7 +2,8 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { registerUser } from '../lambdas/app/registerUser.ts';
+import { notifications } from '../examples/signup/notifications.ts';
+import { registerUser } from '../examples/signup/registerUser.ts';
 import { DynamoDbPendingOutbox } from '../lambdas/aws/DynamoDbPendingOutbox.ts';
 import {
   createTransactWriteClient,
@@ -106,8 +107,11 @@ export async function runLocalEndToEnd(
         tableName: BENCH_RESOURCES.tableName,
         client: DynamoDBDocumentClient.from(dynamodb),
       }),
+      outboxes: [notifications.outbox],
     });
     const consumer = createConsumerHandler({
+      router: notifications.router,
+      queueSpec: notifications.queue,
       senders,
       deadLetters: sqsRecordDeadLetters(consumerDlq),
       visibility: queue.visibilityChanger(),

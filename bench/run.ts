@@ -16,12 +16,7 @@ import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { SESv2Client } from '@aws-sdk/client-sesv2';
-import {
-  LAMBDA_ENTRIES,
-  LAMBDA_PACKAGING,
-  type LambdaRole,
-  TIDINGS_BUNDLING,
-} from '../lib/bundling.ts';
+import { LAMBDA_PACKAGING, type LambdaRole, TIDINGS_BUNDLING } from '../lib/bundling.ts';
 import { createBenchSenders } from './benchSenders.ts';
 import {
   type ColdStartResult,
@@ -31,6 +26,7 @@ import {
 } from './coldStart.ts';
 import { coldStartEnvironment } from './coldStartEnvironment.ts';
 import { costPerMillion, type UsagePerNotification } from './costPerMillion.ts';
+import { benchEntry } from './entries.ts';
 import { CallBudgetExceededError } from './errors.ts';
 import { formatTable } from './formatTable.ts';
 import { LIST_PRICES } from './listPrices.ts';
@@ -280,7 +276,7 @@ async function measureColdStart(): Promise<{
   const deployed = (role: LambdaRole): SubjectBundling =>
     LAMBDA_PACKAGING[role] === 'code-split' ? 'code-split' : TIDINGS_BUNDLING;
   const consumer = {
-    entry: LAMBDA_ENTRIES.consumer,
+    entry: benchEntry('consumer'),
     bundling: deployed('consumer'),
     construct: 'consumerDepsFromEnv',
     env,
@@ -289,14 +285,14 @@ async function measureColdStart(): Promise<{
   const subjects: ColdStartSubject[] = [
     {
       name: 'producer',
-      entry: LAMBDA_ENTRIES.producer,
+      entry: benchEntry('producer'),
       bundling: deployed('producer'),
       construct: 'producerDepsFromEnv',
       env,
     },
     {
       name: 'relay',
-      entry: LAMBDA_ENTRIES.relay,
+      entry: benchEntry('relay'),
       bundling: deployed('relay'),
       construct: 'relayDepsFromEnv',
       env,
@@ -305,7 +301,7 @@ async function measureColdStart(): Promise<{
     { name: 'reference consumer', bundling: TIDINGS_BUNDLING, ...reference },
     {
       name: 'consumer, through its first email',
-      entry: LAMBDA_ENTRIES.consumer,
+      entry: benchEntry('consumer'),
       bundling: deployed('consumer'),
       env,
       invokeWith: { Records: [welcome] },
@@ -323,7 +319,7 @@ async function measureColdStart(): Promise<{
     },
     {
       name: 'consumer, one file, through its first email',
-      entry: LAMBDA_ENTRIES.consumer,
+      entry: benchEntry('consumer'),
       bundling: TIDINGS_BUNDLING,
       env,
       invokeWith: { Records: [welcome] },

@@ -3,8 +3,11 @@ import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { DeleteCommand } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBRecord, SQSRecord } from 'aws-lambda';
-import { createAppRouter } from '../lambdas/app/router.ts';
-import { userNotificationsQueue, usersOutbox } from '../lambdas/app/userEvents.ts';
+import {
+  notifications,
+  userNotificationsQueue,
+  usersOutbox,
+} from '../examples/signup/notifications.ts';
 import { queueNameFromArn } from '../lambdas/aws/sqsConsumer.ts';
 import { queueMessageFromEnvelope } from '../lambdas/events/queueMessageFromEnvelope.ts';
 import { DynamoDbLedger } from '../lambdas/ledger/DynamoDbLedger.ts';
@@ -152,7 +155,7 @@ export function naiveConsumerRun(
   senders: NotificationSenders,
   records: readonly SQSRecord[],
 ) {
-  const router = createAppRouter();
+  const router = notifications.router;
   const ledger = new DynamoDbLedger({
     tableName: BENCH_RESOURCES.ledgerTableName,
     client: aws.ledgerDynamoDb,

@@ -13,6 +13,7 @@ import type {
   SendContext,
   SendResult,
 } from '../lambdas/notifications/types.ts';
+import type { QueueSpec } from '../lambdas/outbox/defineQueue.ts';
 import type { VisibilityChanger } from '../lambdas/queue/types.ts';
 import { CrashSwitch, never } from './CrashSwitch.ts';
 import { FaultSite, type Faults } from './faults.ts';
@@ -29,7 +30,10 @@ export interface ChaosConsumerOptions {
   readonly deadLetters: DeadLetterSink<SQSRecord>;
   /** The events queue's visibility, for backoff. */
   readonly visibility: VisibilityChanger;
+  /** Routes events to notifications (`notifications.router`). */
   readonly router: NotificationRouter;
+  /** Validates payloads per event type before routing (`notifications.queue`). */
+  readonly queueSpec: QueueSpec;
   readonly faults: Faults;
   readonly windows: WindowCounter;
   /** Addresses the provider refuses for good (a hard bounce, a suppression list). */
@@ -212,6 +216,7 @@ export class ChaosConsumer {
       senders,
       ...(ledger ? { ledger } : {}),
       router: this.#options.router,
+      queueSpec: this.#options.queueSpec,
       deadLetters: {
         deadLetter: (record, info) =>
           invocation.guard(() => this.#options.deadLetters.deadLetter(record, info)),

@@ -1,6 +1,7 @@
 import type { DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import type { DeadLetterSink } from '../lambdas/aws/deadLetter.ts';
 import { OutboxDeleteError } from '../lambdas/aws/relayErrors.ts';
+import type { RelayedOutbox } from '../lambdas/outbox/checkCommitted.ts';
 import type { RelayEventsOptions } from '../lambdas/outbox/relayEvents.ts';
 import type { OutboxItemKey, PendingOutbox } from '../lambdas/outbox/types.ts';
 import { MAX_BATCH_ENTRIES, type QueueSender } from '../lambdas/queue/types.ts';
@@ -80,6 +81,8 @@ export interface ChaosRelayOptions {
   readonly deadLetters: DeadLetterSink<DynamoDBRecord>;
   /** Relayed items are deleted from it. */
   readonly outbox: PendingOutbox;
+  /** The outboxes whose committed payloads the relay validates (`notifications.outbox`). */
+  readonly outboxes: readonly RelayedOutbox[];
   readonly faults: Faults;
   /** Retry options of `SendMessageBatch` (a no-op `sleep`, a seeded `random`). */
   readonly relay: RelayEventsOptions;
@@ -141,6 +144,7 @@ export class ChaosRelay {
         listPending: (options) => invocation.guard(() => this.#options.outbox.listPending(options)),
         deleteRelayed: (ids) => invocation.guard(() => this.#options.outbox.deleteRelayed(ids)),
       },
+      outboxes: this.#options.outboxes,
       relay: this.#options.relay,
     });
     return invocation.run(

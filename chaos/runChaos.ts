@@ -1,6 +1,5 @@
-import { registerUser } from '../lambdas/app/registerUser.ts';
-import { createAppRouter } from '../lambdas/app/router.ts';
-import { UserEvents, usersOutbox } from '../lambdas/app/userEvents.ts';
+import { notifications } from '../examples/signup/notifications.ts';
+import { registerUser } from '../examples/signup/registerUser.ts';
 import {
   DeadLetterAttribute,
   outboxItemDeadLetters,
@@ -175,10 +174,11 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       stream.append(items);
     },
   });
+  // The example's outbox, dated by the simulated clock and with seeded event ids.
   const outbox = defineOutbox({
-    name: usersOutbox.name,
-    schema: UserEvents,
-    destination: usersOutbox.destination,
+    name: notifications.outbox.name,
+    schema: notifications.events,
+    destination: notifications.outbox.destination,
     clock,
     random: seededBytes(forkRandom(seed, 'outbox')),
   });
@@ -223,12 +223,14 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     queue: eventsQueue,
     deadLetters: streamRecordDeadLetters(relayDlq),
     outbox: pendingOutbox,
+    outboxes: [outbox],
     faults,
     relay: relayOptions,
   });
   const sweeper = createSweeperHandler({
     outbox: pendingOutbox,
     queue: eventsQueue,
+    outboxes: [outbox],
     deadLetters: outboxItemDeadLetters(relayDlq),
     minAgeMs: SWEEPER_MIN_AGE_MS,
     clock,
@@ -268,7 +270,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     ...(ledger ? { ledger } : {}),
     deadLetters: sqsRecordDeadLetters(consumerDlq),
     visibility: queue.visibilityChanger(),
-    router: createAppRouter(),
+    router: notifications.router,
+    queueSpec: notifications.queue,
     faults,
     windows,
     undeliverable: isUndeliverable,

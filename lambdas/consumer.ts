@@ -1,8 +1,6 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { createAppRouter } from './app/router.ts';
-import { userNotificationsQueue } from './app/userEvents.ts';
 import { type DeadLetterSink, sqsRecordDeadLetters } from './aws/deadLetter.ts';
 import { SqsQueueSender } from './aws/SqsQueueSender.ts';
 import {
@@ -16,6 +14,10 @@ import {
 import { Env, Metrics as MetricName, serviceName } from './constants.ts';
 import type { Clock } from './events/ids.ts';
 import { DynamoDbLedger } from './ledger/DynamoDbLedger.ts';
+import {
+  type NotificationsDefinition,
+  requireNotifications,
+} from './notifications/defineNotifications.ts';
 import type { NotificationRouter } from './notifications/NotificationRouter.ts';
 import type { NotificationLedger, NotificationSenders } from './notifications/types.ts';
 import type { QueueSpec } from './outbox/defineQueue.ts';
@@ -36,10 +38,10 @@ export interface ConsumerHandlerDeps {
    * records came from (its URL built from their ARN)
    */
   readonly visibility?: VisibilityChanger;
-  /** @default createAppRouter() */
-  readonly router?: NotificationRouter;
-  /** Validates payloads before routing. @default userNotificationsQueue */
-  readonly queueSpec?: QueueSpec;
+  /** The routing table (`notifications.router`). */
+  readonly router: NotificationRouter;
+  /** Validates payloads per event type before routing (`notifications.queue`). */
+  readonly queueSpec: QueueSpec;
   /** The idempotency ledger notifications are claimed in before sending. */
   readonly ledger?: NotificationLedger;
   /** Accept http webhooks to loopback hosts: local runs only. @default false */
@@ -83,8 +85,7 @@ export function leaseMsFor(
  * consumer DLQ with their reason (see `consumeSqsRecords`).
  */
 export function createConsumerHandler(deps: ConsumerHandlerDeps): ConsumerHandler {
-  const router = deps.router ?? createAppRouter();
-  const queueSpec = deps.queueSpec ?? userNotificationsQueue;
+  const { router, queueSpec } = deps;
   return async (event, context) => {
     if (context) deps.logger?.addContext(context);
     const visibility = deps.visibility ?? visibilityFor(event.Records?.[0]?.eventSourceARN);
@@ -209,8 +210,11 @@ export function sendersFromEnv(): NotificationSenders {
   });
 }
 
-/** The consumer's dependencies from the environment the CDK construct sets. */
-export function consumerDepsFromEnv(): ConsumerHandlerDeps {
+/**
+ * The consumer's dependencies from the environment the CDK construct sets, all but the router
+ * and the queue spec, which come from the notifications module.
+ */
+export function consumerDepsFromEnv(): Omit<ConsumerHandlerDeps, 'router' | 'queueSpec'> {
   const queueUrl = process.env[Env.QUEUE_URL];
   return {
     senders: sendersFromEnv(),
@@ -227,10 +231,17 @@ export function consumerDepsFromEnv(): ConsumerHandlerDeps {
   };
 }
 
-let fromEnv: ConsumerHandler | undefined;
-
-/** The Lambda entry point; configuration is read on the first invocation. */
-export const handler: ConsumerHandler = (event, context) => {
-  fromEnv ??= createConsumerHandler(consumerDepsFromEnv());
-  return fromEnv(event, context);
-};
+/**
+ * The consumer Lambda's entry point for a notifications module: what the construct bundles as
+ * `export const handler = consumerLambdaHandler(notifications)`. Configuration is read on the
+ * first invocation.
+ * @throws TypeError at once when `notifications` was not made by `defineNotifications`.
+ */
+export function consumerLambdaHandler(notifications: NotificationsDefinition): ConsumerHandler {
+  const { router, queue } = requireNotifications(notifications, 'consumer');
+  let fromEnv: ConsumerHandler | undefined;
+  return (event, context) => {
+    fromEnv ??= createConsumerHandler({ ...consumerDepsFromEnv(), router, queueSpec: queue });
+    return fromEnv(event, context);
+  };
+}

@@ -2,22 +2,6 @@
 // internal. Local-run tools (DynamoDB Local, the stream poller, SES local) are in
 // 'tidings/local'; the CDK construct is in 'tidings/cdk'.
 
-export { InvalidRegistrationError, UserAlreadyExistsError } from './app/errors.ts';
-export {
-  type RegisteredUser,
-  type RegisterUserOptions,
-  RegistrationInput,
-  registerUser,
-} from './app/registerUser.ts';
-export { createAppRouter, welcomeEmail } from './app/router.ts';
-export {
-  USER_REGISTERED,
-  UserEvents,
-  UserRegistered,
-  userNotificationsQueue,
-  usersOutbox,
-} from './app/userEvents.ts';
-
 export {
   DynamoDbPendingOutbox,
   type DynamoDbPendingOutboxOptions,
@@ -60,6 +44,7 @@ export { Env, Metrics } from './constants.ts';
 export {
   type ConsumerHandler,
   type ConsumerHandlerDeps,
+  consumerLambdaHandler,
   createConsumerHandler,
 } from './consumer.ts';
 export { describeError, isPermanentError, TidingsError } from './errors.ts';
@@ -99,6 +84,13 @@ export {
   type MemoryLedgerOptions,
 } from './ledger/index.ts';
 
+export {
+  type DefineNotificationsOptions,
+  defineNotifications,
+  type EventRoutes,
+  isNotificationsDefinition,
+  type NotificationsDefinition,
+} from './notifications/defineNotifications.ts';
 export { dispatchNotification } from './notifications/dispatchNotification.ts';
 export {
   DuplicateMapperError,
@@ -150,6 +142,7 @@ export {
   OutboxError,
   OutboxSetAsideError,
   PayloadValidationError,
+  type SchemaIssue,
   TransactionCanceledError,
   UnknownEventTypeError,
 } from './outbox/errors.ts';
@@ -191,11 +184,6 @@ export type {
   TransactWriter,
 } from './outbox/types.ts';
 
-export {
-  createProducerHandler,
-  type ProducerHandler,
-  type ProducerHandlerDeps,
-} from './producer.ts';
 export { QueueError, ReceiptHandleInvalidError } from './queue/errors.ts';
 export {
   type DeadLetter,
@@ -209,11 +197,21 @@ export type {
   SendBatchResult,
   VisibilityChanger,
 } from './queue/types.ts';
-export { createRelayHandler, type RelayHandler, type RelayHandlerDeps } from './relay.ts';
+export {
+  createRelayHandler,
+  type RelayHandler,
+  type RelayHandlerDeps,
+  relayLambdaHandler,
+} from './relay.ts';
 
 export { type ChannelSenders, composeSenders } from './senders/composeSenders.ts';
 export { SenderConfigurationError, SsrfBlockedError, WebhookHttpError } from './senders/errors.ts';
 export { SesEmailSender, type SesEmailSenderOptions } from './senders/SesEmailSender.ts';
 export { SnsPushSender, type SnsPushSenderOptions } from './senders/SnsPushSender.ts';
 export { WebhookSender, type WebhookSenderOptions } from './senders/WebhookSender.ts';
-export { createSweeperHandler, type SweeperHandler, type SweeperHandlerDeps } from './sweeper.ts';
+export {
+  createSweeperHandler,
+  type SweeperHandler,
+  type SweeperHandlerDeps,
+  sweeperLambdaHandler,
+} from './sweeper.ts';

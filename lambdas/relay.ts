@@ -6,12 +6,15 @@ import type {
   DynamoDBRecord,
   DynamoDBStreamEvent,
 } from 'aws-lambda';
-import { usersOutbox } from './app/userEvents.ts';
 import { DynamoDbPendingOutbox } from './aws/DynamoDbPendingOutbox.ts';
 import { type DeadLetterSink, streamRecordDeadLetters } from './aws/deadLetter.ts';
 import { defaultSqsClient, SqsQueueSender } from './aws/SqsQueueSender.ts';
 import { type RelayedOutbox, relayStreamRecords } from './aws/streamRelay.ts';
 import { Env, Metrics as MetricName, serviceName } from './constants.ts';
+import {
+  type NotificationsDefinition,
+  requireNotifications,
+} from './notifications/defineNotifications.ts';
 import type { RelayEventsOptions } from './outbox/relayEvents.ts';
 import type { PendingOutbox } from './outbox/types.ts';
 import type { QueueSender } from './queue/types.ts';
@@ -24,8 +27,11 @@ export interface RelayHandlerDeps {
   readonly deadLetters: DeadLetterSink<DynamoDBRecord>;
   /** Relayed items are deleted from it (see `relayStreamRecords`). */
   readonly outbox?: PendingOutbox;
-  /** Outboxes whose payloads are validated before relaying. @default [usersOutbox] */
-  readonly outboxes?: readonly RelayedOutbox[];
+  /**
+   * Outboxes whose committed payloads are validated before relaying (`notifications.outbox`);
+   * see `StreamRelayOptions.outboxes`.
+   */
+  readonly outboxes: readonly RelayedOutbox[];
   readonly relay?: RelayEventsOptions;
   /** @default silent */
   readonly logger?: Logger;
@@ -50,7 +56,7 @@ export function createRelayHandler(deps: RelayHandlerDeps): RelayHandler {
     const report = await relayStreamRecords(event, {
       queue: deps.queue,
       deadLetters: deps.deadLetters,
-      outboxes: deps.outboxes ?? [usersOutbox],
+      outboxes: deps.outboxes,
       ...(deps.outbox ? { outbox: deps.outbox } : {}),
       ...(deps.relay ? { relay: deps.relay } : {}),
       ...(deps.logger ? { logger: deps.logger } : {}),
@@ -70,8 +76,11 @@ function requireEnv(name: string): string {
   return value;
 }
 
-/** The relay's dependencies from the environment the CDK construct sets. */
-export function relayDepsFromEnv(): RelayHandlerDeps {
+/**
+ * The relay's dependencies from the environment the CDK construct sets, all but the outboxes,
+ * which come from the notifications module.
+ */
+export function relayDepsFromEnv(): Omit<RelayHandlerDeps, 'outboxes'> {
   return {
     // Every invocation sends, so the client is built at init, as it always was.
     queue: new SqsQueueSender({ queueUrl: requireEnv(Env.QUEUE_URL), client: defaultSqsClient() }),
@@ -84,13 +93,18 @@ export function relayDepsFromEnv(): RelayHandlerDeps {
   };
 }
 
-let fromEnv: RelayHandler | undefined;
-
 /**
- * The Lambda entry point. Configuration is read on the first invocation, not at import, so
- * the module loads in tests; clients are created once per cold start.
+ * The relay Lambda's entry point for a notifications module: what the construct bundles as
+ * `export const handler = relayLambdaHandler(notifications)`. Configuration is read on the
+ * first invocation, not at import, so the module loads in tests; clients are created once per
+ * cold start.
+ * @throws TypeError at once when `notifications` was not made by `defineNotifications`.
  */
-export const handler: RelayHandler = (event, context) => {
-  fromEnv ??= createRelayHandler(relayDepsFromEnv());
-  return fromEnv(event, context);
-};
+export function relayLambdaHandler(notifications: NotificationsDefinition): RelayHandler {
+  const { outbox } = requireNotifications(notifications, 'relay');
+  let fromEnv: RelayHandler | undefined;
+  return (event, context) => {
+    fromEnv ??= createRelayHandler({ ...relayDepsFromEnv(), outboxes: [outbox] });
+    return fromEnv(event, context);
+  };
+}

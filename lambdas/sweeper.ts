@@ -7,6 +7,11 @@ import { defaultSqsClient, SqsQueueSender } from './aws/SqsQueueSender.ts';
 import { Env, Metrics as MetricName, serviceName } from './constants.ts';
 import { describeError } from './errors.ts';
 import { isUuid } from './events/ids.ts';
+import {
+  type NotificationsDefinition,
+  requireNotifications,
+} from './notifications/defineNotifications.ts';
+import type { RelayedOutbox } from './outbox/checkCommitted.ts';
 import { OutboxRelay } from './outbox/OutboxRelay.ts';
 import type { RelayEventsOptions } from './outbox/relayEvents.ts';
 import type { PendingOutbox } from './outbox/types.ts';
@@ -16,6 +21,11 @@ import type { QueueSender } from './queue/types.ts';
 export interface SweeperHandlerDeps {
   readonly outbox: PendingOutbox;
   readonly queue: QueueSender;
+  /**
+   * Outboxes whose committed payloads are validated before relaying (`notifications.outbox`):
+   * an item its schema rejects is dead-lettered, as the stream relay does.
+   */
+  readonly outboxes: readonly RelayedOutbox[];
   /**
    * Where items that can never be relayed go (the relay DLQ, `outboxItemDeadLetters`); without
    * it they are logged and stay pending. Its receipt decides an item's fate: deleted when the
@@ -74,6 +84,7 @@ export function createSweeperHandler(deps: SweeperHandlerDeps): SweeperHandler {
     ...deps.relay,
     outbox: deps.outbox,
     queue: deps.queue,
+    outboxes: deps.outboxes,
     ...(deps.clock ? { clock: deps.clock } : {}),
     onUnrelayable: async (item, reason) => {
       const eventId = typeof item.eventId === 'string' ? item.eventId : undefined;
@@ -144,8 +155,11 @@ function requireEnv(name: string): string {
   return value;
 }
 
-/** The sweeper's dependencies from the environment the CDK construct sets. */
-export function sweeperDepsFromEnv(): SweeperHandlerDeps {
+/**
+ * The sweeper's dependencies from the environment the CDK construct sets, all but the
+ * outboxes, which come from the notifications module.
+ */
+export function sweeperDepsFromEnv(): Omit<SweeperHandlerDeps, 'outboxes'> {
   const logger = new Logger({ serviceName: serviceName('sweeper') });
   return {
     outbox: new DynamoDbPendingOutbox({
@@ -165,10 +179,17 @@ export function sweeperDepsFromEnv(): SweeperHandlerDeps {
   };
 }
 
-let fromEnv: SweeperHandler | undefined;
-
-/** The Lambda entry point; configuration is read on the first invocation. */
-export const handler: SweeperHandler = (event, context) => {
-  fromEnv ??= createSweeperHandler(sweeperDepsFromEnv());
-  return fromEnv(event, context);
-};
+/**
+ * The sweeper Lambda's entry point for a notifications module: what the construct bundles as
+ * `export const handler = sweeperLambdaHandler(notifications)`. Configuration is read on the
+ * first invocation.
+ * @throws TypeError at once when `notifications` was not made by `defineNotifications`.
+ */
+export function sweeperLambdaHandler(notifications: NotificationsDefinition): SweeperHandler {
+  const { outbox } = requireNotifications(notifications, 'sweeper');
+  let fromEnv: SweeperHandler | undefined;
+  return (event, context) => {
+    fromEnv ??= createSweeperHandler({ ...sweeperDepsFromEnv(), outboxes: [outbox] });
+    return fromEnv(event, context);
+  };
+}

@@ -1,17 +1,18 @@
 export {
-  type CodeSplitCodeProps,
-  type CodeSplitRole,
-  codeSplitBuildOptions,
-  codeSplitCodeProps,
+  type HandlerModule,
+  KIT_ENTRY_POINTS,
+  type KitRole,
+  kitEntrySource,
   LAMBDA_ARCHITECTURE,
   LAMBDA_BASE_ENVIRONMENT,
-  LAMBDA_ENTRIES,
   LAMBDA_PACKAGING,
   LAMBDA_RUNTIME,
   type LambdaCodeProps,
   LambdaRole,
-  lambdaCodeProps,
-  type SingleFileRole,
+  type LambdaSource,
+  lambdaBuildOptions,
+  lambdaCode,
+  type NotificationsModule,
   TIDINGS_BUNDLING,
 } from './bundling.ts';
 export { TidingsBundlingError, TidingsConfigurationError } from './errors.ts';
@@ -20,8 +21,8 @@ export {
   PipelineMonitoring,
   type PipelineMonitoringProps,
 } from './pipeline-monitoring.ts';
-export { PLACEHOLDER_SENDER_EMAIL, TidingsStack, type TidingsStackProps } from './tidings-stack.ts';
 export {
+  type ProducerOptions,
   type TidingsLogLevel,
   type TidingsTableOptions,
   TransactionalNotifications,

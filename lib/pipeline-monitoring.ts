@@ -16,14 +16,15 @@ import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { Metrics } from '../lambdas/constants.ts';
-import type { LambdaRole } from './bundling.ts';
+import type { KitRole, LambdaRole } from './bundling.ts';
 
 /** The notification channels the consumer reports metrics for (its `channel` dimension). */
 export const NOTIFICATION_CHANNELS = ['email', 'push', 'webhook'] as const;
 
 /** What {@link PipelineMonitoring} watches. */
 export interface PipelineMonitoringProps {
-  readonly functions: Readonly<Record<LambdaRole, IFunction>>;
+  /** The functions to watch; the producer only when the construct deploys one. */
+  readonly functions: Readonly<Record<KitRole, IFunction>> & { readonly producer?: IFunction };
   /** The Powertools `service` dimension each function's metrics carry. */
   readonly serviceNames: Readonly<Record<LambdaRole, string>>;
   readonly queue: IQueue;
@@ -145,7 +146,9 @@ export class PipelineMonitoring extends Construct {
         title: 'Events: staged, relayed, swept, unrelayable',
         width: 12,
         left: [
-          this.#metric(Metrics.EVENTS_STAGED, 'producer', { label: 'staged' }),
+          ...(functions.producer
+            ? [this.#metric(Metrics.EVENTS_STAGED, 'producer', { label: 'staged' })]
+            : []),
           this.#metric(Metrics.EVENTS_RELAYED, 'relay', { label: 'relayed by stream' }),
           this.#metric(Metrics.EVENTS_RELAYED, 'sweeper', { label: 'relayed by sweeper' }),
           this.#metric(Metrics.EVENTS_UNRELAYABLE, 'relay', { label: 'unrelayable' }),

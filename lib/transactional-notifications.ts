@@ -11,7 +11,14 @@ import {
 } from 'aws-cdk-lib/aws-dynamodb';
 import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction as FunctionTarget } from 'aws-cdk-lib/aws-events-targets';
-import { Effect, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import {
+  Effect,
+  Grant,
+  type IGrantable,
+  PolicyStatement,
+  Role,
+  ServicePrincipal,
+} from 'aws-cdk-lib/aws-iam';
 import {
   FilterCriteria,
   type FunctionOptions,
@@ -21,7 +28,6 @@ import {
   StartingPosition,
 } from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, SqsDlq, SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
-import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { type ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { type ITopic, Topic } from 'aws-cdk-lib/aws-sns';
@@ -40,12 +46,12 @@ import {
   TABLE_DEFINITION,
 } from '../lambdas/outbox/tableDefinition.ts';
 import {
-  type CodeSplitRole,
-  codeSplitCodeProps,
+  type HandlerModule,
   LAMBDA_BASE_ENVIRONMENT,
   type LambdaRole,
-  lambdaCodeProps,
-  type SingleFileRole,
+  type LambdaSource,
+  lambdaCode,
+  type NotificationsModule,
 } from './bundling.ts';
 import { TidingsConfigurationError } from './errors.ts';
 import { PipelineMonitoring } from './pipeline-monitoring.ts';
@@ -62,8 +68,44 @@ export type TidingsTableOptions = Omit<
   'partitionKey' | 'sortKey' | 'stream' | 'timeToLiveAttribute'
 >;
 
+/**
+ * A producer Lambda of the team's own, deployed by the construct beside the pipeline: a file
+ * exporting the handler, bundled as the other functions are. It may stage events
+ * (`grantStage`) and gets the outbox table's name as `TIDINGS_TABLE_NAME`; anything else it
+ * needs (its own tables) is granted by the team.
+ */
+export interface ProducerOptions extends HandlerModule {
+  /**
+   * Give the producer a Function URL with `AWS_IAM` auth (SigV4-signed requests only).
+   * @default false
+   */
+  readonly functionUrl?: boolean;
+  /** @default Duration.seconds(10) */
+  readonly timeout?: Duration;
+  /** More environment variables, e.g. the names of the team's own tables. @default - none */
+  readonly environment?: Readonly<Record<string, string>>;
+  /** @default 'Tidings producer: stages events in the outbox in the business transaction' */
+  readonly description?: string;
+}
+
 /** Configuration of {@link TransactionalNotifications}. */
 export interface TransactionalNotificationsProps {
+  /**
+   * The team's notifications module: a file exporting (as `notifications`, or `exportName`)
+   * what `defineNotifications` returned. The relay and the sweeper validate committed outbox
+   * items with its schemas; the consumer validates and routes with it. Bundled into each of
+   * the three at synth, with esbuild, from the team's own `node_modules`.
+   *
+   * @example
+   * notifications: { entry: path.join(import.meta.dirname, '../src/notifications.ts') }
+   */
+  readonly notifications: NotificationsModule;
+  /**
+   * A producer Lambda to deploy beside the pipeline. Services usually stage events from
+   * functions of their own, granted with `grantStage`.
+   * @default - no producer function
+   */
+  readonly producer?: ProducerOptions;
   /**
    * The address emails are sent from (`TIDINGS_FROM_ADDRESS`), bare or as `Name <address>`,
    * under a verified SES identity. The one setting without a default: there is no address
@@ -99,10 +141,12 @@ export interface TransactionalNotificationsProps {
    */
   readonly webhookSigningSecret?: ISecret;
   /**
-   * An existing table to use instead of creating one. It must have the keys and the sparse
+   * An existing table to hold the outbox instead of a new one, e.g. a single table that holds
+   * the business items too (docs/table-layout.md). It must have the keys and the sparse
    * pending index of `TABLE_DEFINITION` and a `NEW_IMAGE` stream (import it with
    * `Table.fromTableAttributes({ tableArn, tableStreamArn })`).
-   * @default - a new table
+   * @default - a new table for the outbox alone; business items stay in the team's own
+   * tables, written in the same transaction
    */
   readonly table?: ITable;
   /**
@@ -182,11 +226,6 @@ export interface TransactionalNotificationsProps {
    */
   readonly sweepInterval?: Duration;
   /**
-   * Give the producer a Function URL with `AWS_IAM` auth (SigV4-signed requests only).
-   * @default false
-   */
-  readonly producerFunctionUrl?: boolean;
-  /**
    * The topic every alarm notifies.
    * @default - a new topic that accepts TLS publishes only
    */
@@ -258,20 +297,26 @@ const FUNCTION_IDS: Readonly<Record<LambdaRole, string>> = {
 };
 
 /**
- * The whole Tidings pipeline as one construct: the outbox table and idempotency ledger, the
- * stream relay, the queue and its dead-letter queues, the consumer that sends email, push and
- * webhooks, the backstop sweeper, the producer, and the alarms and dashboard that watch them.
- * Secure by default: encryption everywhere, TLS-only queues, least-privilege roles, DLQs.
+ * The whole Tidings pipeline as one construct, around a team's notifications module: the
+ * outbox table and idempotency ledger, the stream relay, the queue and its dead-letter
+ * queues, the consumer that sends email, push and webhooks, the backstop sweeper, an optional
+ * producer, and the alarms and dashboard that watch them. Secure by default: encryption
+ * everywhere, TLS-only queues, least-privilege roles, DLQs.
  *
  * @example
- * const notifications = new TransactionalNotifications(this, 'Notifications', {
+ * const pipeline = new TransactionalNotifications(this, 'Notifications', {
+ *   notifications: { entry: 'src/notifications.ts' },
  *   senderEmail: 'no-reply@example.com',
  *   sesIdentity: 'example.com',
  * });
- * notifications.table.grantReadData(myApiFunction);
+ * pipeline.grantStage(checkoutFunction);
+ * checkoutFunction.addEnvironment('OUTBOX_TABLE', pipeline.table.tableName);
  */
 export class TransactionalNotifications extends Construct {
-  /** The table holding business items and outbox items. */
+  /**
+   * The outbox table: outbox items (and, in the single-table layout, the business items
+   * beside them). Services stage into it; `grantStage` lets them.
+   */
   readonly table: ITable;
   /** The idempotency ledger the consumer claims each notification in before sending it. */
   readonly ledgerTable: Table;
@@ -281,18 +326,19 @@ export class TransactionalNotifications extends Construct {
   readonly deadLetterQueue: Queue;
   /** The relay's dead-letter queue: stream batches that failed and records it can never relay. */
   readonly relayDeadLetterQueue: Queue;
-  /** Writes business items and their outbox event in one transaction. */
-  readonly producer: NodejsFunction;
-  /** Moves outbox INSERTs from the table's stream to the queue. */
-  readonly relay: NodejsFunction;
+  /** The team's producer function, when `producer` is given. */
+  readonly producer?: LambdaFunction;
   /**
-   * Routes queued events to email, push and webhooks. A `lambda.Function`, not a
-   * `NodejsFunction`: its code is built code-split (`LAMBDA_PACKAGING` in lib/bundling.ts).
+   * Moves outbox INSERTs from the table's stream to the queue. Every function is a
+   * `lambda.Function` whose code esbuild builds at synth (`lambdaBuildOptions` in
+   * lib/bundling.ts); the consumer's is code-split.
    */
+  readonly relay: LambdaFunction;
+  /** Routes queued events to email, push and webhooks. */
   readonly consumer: LambdaFunction;
   /** Relays outbox items the stream missed, on a schedule. */
-  readonly sweeper: NodejsFunction;
-  /** The producer's IAM-authenticated Function URL, when `producerFunctionUrl` is on. */
+  readonly sweeper: LambdaFunction;
+  /** The producer's IAM-authenticated Function URL, when `producer.functionUrl` is on. */
   readonly producerUrl?: FunctionUrl;
   /** The webhook signing secret the consumer reads. */
   readonly webhookSigningSecret: ISecret;
@@ -372,62 +418,78 @@ export class TransactionalNotifications extends Construct {
     this.webhookSigningSecret = props.webhookSigningSecret ?? this.#createWebhookSecret();
     this.alarmTopic = props.alarmTopic ?? this.#createAlarmTopic();
 
-    this.producer = this.#createFunction('producer', {
-      description:
-        'Tidings producer: writes business items and their outbox event in one transaction',
-      timeout: Duration.seconds(10),
-      environment: { [Env.TABLE_NAME]: this.table.tableName },
-    });
-    this.relay = this.#createFunction('relay', {
-      description: 'Tidings relay: moves outbox INSERTs from the table stream to the queue',
-      timeout: Duration.seconds(60),
-      environment: {
-        [Env.TABLE_NAME]: this.table.tableName,
-        [Env.QUEUE_URL]: this.queue.queueUrl,
-        [Env.RELAY_DLQ_URL]: this.relayDeadLetterQueue.queueUrl,
+    const { notifications } = props;
+    if (props.producer) {
+      this.producer = this.#createFunction(
+        { role: 'producer', handler: props.producer },
+        {
+          description:
+            props.producer.description ??
+            'Tidings producer: stages events in the outbox in the business transaction',
+          timeout: props.producer.timeout ?? Duration.seconds(10),
+          environment: { ...props.producer.environment, [Env.TABLE_NAME]: this.table.tableName },
+        },
+      );
+    }
+    this.relay = this.#createFunction(
+      { role: 'relay', notifications },
+      {
+        description: 'Tidings relay: moves outbox INSERTs from the table stream to the queue',
+        timeout: Duration.seconds(60),
+        environment: {
+          [Env.TABLE_NAME]: this.table.tableName,
+          [Env.QUEUE_URL]: this.queue.queueUrl,
+          [Env.RELAY_DLQ_URL]: this.relayDeadLetterQueue.queueUrl,
+        },
       },
-    });
-    this.consumer = this.#createCodeSplitFunction('consumer', {
-      description: 'Tidings consumer: routes queued events to email, push and webhooks',
-      timeout: consumerTimeout,
-      environment: {
-        [Env.QUEUE_URL]: this.queue.queueUrl,
-        [Env.CONSUMER_DLQ_URL]: this.deadLetterQueue.queueUrl,
-        [Env.FROM_ADDRESS]: props.senderEmail,
-        ...(props.configurationSetName
-          ? { [Env.SES_CONFIGURATION_SET]: props.configurationSetName }
-          : {}),
-        [Env.WEBHOOK_SECRET_ARN]: this.webhookSigningSecret.secretArn,
-        [Env.LEDGER_TABLE_NAME]: this.ledgerTable.tableName,
-        [Env.MAX_RECEIVE_COUNT]: String(maxReceiveCount),
+    );
+    this.consumer = this.#createFunction(
+      { role: 'consumer', notifications },
+      {
+        description: 'Tidings consumer: routes queued events to email, push and webhooks',
+        timeout: consumerTimeout,
+        environment: {
+          [Env.QUEUE_URL]: this.queue.queueUrl,
+          [Env.CONSUMER_DLQ_URL]: this.deadLetterQueue.queueUrl,
+          [Env.FROM_ADDRESS]: props.senderEmail,
+          ...(props.configurationSetName
+            ? { [Env.SES_CONFIGURATION_SET]: props.configurationSetName }
+            : {}),
+          [Env.WEBHOOK_SECRET_ARN]: this.webhookSigningSecret.secretArn,
+          [Env.LEDGER_TABLE_NAME]: this.ledgerTable.tableName,
+          [Env.MAX_RECEIVE_COUNT]: String(maxReceiveCount),
+        },
       },
-    });
+    );
     const sweepInterval = props.sweepInterval ?? Duration.minutes(5);
-    this.sweeper = this.#createFunction('sweeper', {
-      description: 'Tidings sweeper: relays outbox items the stream relay missed',
-      // Shorter than the interval, so sweeps never overlap.
-      timeout: Duration.seconds(Math.min(120, Math.max(30, sweepInterval.toSeconds() - 30))),
-      environment: {
-        [Env.TABLE_NAME]: this.table.tableName,
-        [Env.QUEUE_URL]: this.queue.queueUrl,
-        [Env.RELAY_DLQ_URL]: this.relayDeadLetterQueue.queueUrl,
+    this.sweeper = this.#createFunction(
+      { role: 'sweeper', notifications },
+      {
+        description: 'Tidings sweeper: relays outbox items the stream relay missed',
+        // Shorter than the interval, so sweeps never overlap.
+        timeout: Duration.seconds(Math.min(120, Math.max(30, sweepInterval.toSeconds() - 30))),
+        environment: {
+          [Env.TABLE_NAME]: this.table.tableName,
+          [Env.QUEUE_URL]: this.queue.queueUrl,
+          [Env.RELAY_DLQ_URL]: this.relayDeadLetterQueue.queueUrl,
+        },
+        // A failed sweep is not retried: the next scheduled one does the same work.
+        retryAttempts: 0,
       },
-      // A failed sweep is not retried: the next scheduled one does the same work.
-      retryAttempts: 0,
-    });
+    );
 
-    this.#wireProducer();
+    if (this.producer) this.grantStage(this.producer);
     this.#wireRelay();
     this.#wireConsumer();
     this.#wireSweeper(sweepInterval);
 
-    if (props.producerFunctionUrl) {
+    if (this.producer && props.producer?.functionUrl) {
       this.producerUrl = this.producer.addFunctionUrl({ authType: FunctionUrlAuthType.AWS_IAM });
     }
 
     this.monitoring = new PipelineMonitoring(this, 'Monitoring', {
       functions: {
-        producer: this.producer,
+        ...(this.producer ? { producer: this.producer } : {}),
         relay: this.relay,
         consumer: this.consumer,
         sweeper: this.sweeper,
@@ -503,19 +565,11 @@ export class TransactionalNotifications extends Construct {
     });
   }
 
-  /** A function bundled into one file by `NodejsFunction`. */
-  #createFunction(role: SingleFileRole, options: FunctionSettings): NodejsFunction {
-    return new NodejsFunction(this, FUNCTION_IDS[role], {
-      ...lambdaCodeProps(role),
-      ...this.#functionProps(role, options),
-    });
-  }
-
-  /** A function whose code is built code-split by esbuild, with the same settings. */
-  #createCodeSplitFunction(role: CodeSplitRole, options: FunctionSettings): LambdaFunction {
-    return new LambdaFunction(this, FUNCTION_IDS[role], {
-      ...codeSplitCodeProps(role),
-      ...this.#functionProps(role, options),
+  /** A function whose code esbuild builds at synth from `source` (lib/bundling.ts). */
+  #createFunction(source: LambdaSource, options: FunctionSettings): LambdaFunction {
+    return new LambdaFunction(this, FUNCTION_IDS[source.role], {
+      ...lambdaCode(source),
+      ...this.#functionProps(source.role, options),
     });
   }
 
@@ -550,18 +604,26 @@ export class TransactionalNotifications extends Construct {
     };
   }
 
-  #wireProducer(): void {
-    // The shipped producer's transaction holds Put items only (user, email claim, outbox
-    // event), and TransactWriteItems is authorized per item action: PutItem on this table is
-    // all it needs. A producer of your own that updates or condition-checks items needs
-    // those actions added with `producer.addToRolePolicy`.
-    this.producer.addToRolePolicy(
-      new PolicyStatement({
-        effect: Effect.ALLOW,
-        actions: ['dynamodb:PutItem'],
-        resources: [this.table.tableArn],
-      }),
-    );
+  /**
+   * Lets a function of the team's stage events: `dynamodb:PutItem` on the outbox table for
+   * outbox items only (every partition key `OUTBOX#...`), which is all `outboxTransactItem`
+   * writes; the team grants its own tables' actions beside it. DynamoDB authorizes each item of
+   * a `TransactWriteItems` by its action, so this covers the outbox item of a transaction.
+   * Pass the table's name to the function (`table.tableName`) for `outboxTransactItem`.
+   *
+   * @example
+   * pipeline.grantStage(checkoutFunction);
+   * checkoutFunction.addEnvironment('OUTBOX_TABLE', pipeline.table.tableName);
+   */
+  grantStage(grantee: IGrantable): Grant {
+    return Grant.addToPrincipal({
+      grantee,
+      actions: ['dynamodb:PutItem'],
+      resourceArns: [this.table.tableArn],
+      conditions: {
+        'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [OUTBOX_LEADING_KEYS] },
+      },
+    });
   }
 
   #wireRelay(): void {

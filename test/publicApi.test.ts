@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { Metrics as PowertoolsMetrics } from '@aws-lambda-powertools/metrics';
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
@@ -5,8 +6,8 @@ import {
   type ClaimAnswer,
   type ConsumerMetrics,
   consumeSqsRecords,
-  createAppRouter,
   DeadLetterAttribute,
+  defineNotifications,
   defineOutbox,
   defineQueue,
   type LeaseReportingLedger,
@@ -24,9 +25,6 @@ import {
   toOutgoingMessage,
   UnknownEventTypeError,
   type UnmappedEventOptions,
-  UserEvents,
-  userNotificationsQueue,
-  usersOutbox,
 } from 'tidings';
 import { TidingsConfigurationError, TransactionalNotifications } from 'tidings/cdk';
 import { describe, expect, it, vi } from 'vitest';
@@ -60,7 +58,7 @@ describe("the package's public API", () => {
     const senders = new RecordingSenders();
 
     // Act
-    await new OutboxRelay({ outbox: store, queue }).relayPending();
+    await new OutboxRelay({ outbox: store, queue, outboxes: [outbox] }).relayPending();
     const [received] = queue.receive();
     const message = queueMessageFromEnvelope({
       id: received?.messageId ?? '',
@@ -77,32 +75,50 @@ describe("the package's public API", () => {
       subject: 'Order o-1',
     });
     expect(senders.emails[0]?.context.eventId).toBe(event.eventId);
-    expect(createAppRouter().eventTypes()).toEqual(['user.registered']);
   });
 
-  it("exports the app's event map and the errors staging an outbox item throws, as the classes thrown", () => {
+  it('lets a service define its notifications module and exports the errors staging throws, as the classes thrown', () => {
     // Arrange
+    const { outbox, queue, router } = shopNotifications();
     const payload = { userId: '0190a5e4-4a6f-7cc1-8000-000000000001', email: 'a@example.com' };
 
     // Act
-    const unknownType = () => usersOutbox.stage('user.deleted' as 'user.registered', payload);
+    const unknownType = () => outbox.stage('user.deleted' as 'user.registered', payload);
     const refusedCharacter = () =>
       outboxTransactItem({
         tableName: 'tidings',
-        outbox: usersOutbox,
+        outbox,
         eventType: 'user.registered',
         payload: { ...payload, name: 'Ada\uFFFE' },
       });
 
     // Assert
-    expect(Object.keys(UserEvents)).toEqual(['user.registered']);
-    for (const spec of [usersOutbox, userNotificationsQueue]) {
-      expect(spec.schema).toEqual({ 'user.registered': UserEvents['user.registered'] });
-    }
+    for (const spec of [outbox, queue])
+      expect(Object.keys(spec.schema)).toEqual(['user.registered']);
+    expect(router.eventTypes()).toEqual(['user.registered']);
     expect(unknownType).toThrow(UnknownEventTypeError);
     expect(refusedCharacter).toThrow(MessageCharacterError);
   });
 });
+
+/** A service's own notifications module, written with 'tidings' imports only. */
+function shopNotifications() {
+  return defineNotifications({
+    name: 'shop',
+    events: {
+      'user.registered': z.object({
+        userId: z.uuid(),
+        email: z.email(),
+        name: z.string().optional(),
+      }),
+    },
+    routes: {
+      'user.registered': (event) => [
+        { kind: 'email', to: event.payload.email, subject: 'Welcome', body: 'Hello!' },
+      ],
+    },
+  });
+}
 
 describe("the package's consumer API", () => {
   /** An SQS record of a relayed event, delivered for the `receiveCount`-th time. */
@@ -145,6 +161,8 @@ describe("the package's consumer API", () => {
     });
     const skipping: UnmappedEventOptions = { skipUnmapped: true, metrics };
 
+    const { router, queue } = shopNotifications();
+
     // Act
     const report = await consumeSqsRecords(
       makeSqsEvent([
@@ -152,8 +170,8 @@ describe("the package's consumer API", () => {
         relayedRecord(OTHER_EVENT_ID, 'user.deleted', 1),
       ]),
       {
-        router: createAppRouter(),
-        queueSpec: userNotificationsQueue,
+        router,
+        queueSpec: queue,
         senders: new RecordingSenders(),
         ledger,
         visibility: { changeVisibility: async () => {} },
@@ -175,6 +193,9 @@ describe("the package's consumer API", () => {
   });
 });
 
+/** A team's notifications module, as the construct takes it. */
+const SHOP_MODULE = join(import.meta.dirname, 'local', 'fixtures', 'billingNotifications.ts');
+
 describe("the package's CDK API", () => {
   /** Skips asset bundling: the template is what is checked here. */
   const noBundling = { 'aws:cdk:bundling-stacks': [] };
@@ -186,12 +207,13 @@ describe("the package's CDK API", () => {
 
     // Act
     const notifications = new TransactionalNotifications(stack, 'Notifications', {
+      notifications: { entry: SHOP_MODULE, exportName: 'billing' },
       senderEmail: 'no-reply@example.com',
     });
 
-    // Assert
+    // Assert: relay, consumer and sweeper; no producer unless asked for.
     const template = Template.fromStack(stack);
-    template.resourceCountIs('AWS::Lambda::Function', 4);
+    template.resourceCountIs('AWS::Lambda::Function', 3);
     template.resourceCountIs('AWS::DynamoDB::Table', 2);
     expect(notifications.consumer.node.path).toBe('Shop/Notifications/Consumer');
   }, 60_000);
@@ -200,7 +222,10 @@ describe("the package's CDK API", () => {
     const stack = new Stack(new App({ context: noBundling }), 'Shop');
 
     const build = () =>
-      new TransactionalNotifications(stack, 'Notifications', { senderEmail: 'not-an-address' });
+      new TransactionalNotifications(stack, 'Notifications', {
+        notifications: { entry: SHOP_MODULE, exportName: 'billing' },
+        senderEmail: 'not-an-address',
+      });
 
     expect(build).toThrow(TidingsConfigurationError);
   }, 60_000);

@@ -78,11 +78,14 @@ export type SqsConsumerOptions = SqsConsumerBaseOptions & UnmappedEventOptions;
 
 /** The options of `consumeSqsRecords` other than `UnmappedEventOptions`. */
 export interface SqsConsumerBaseOptions {
-  /** The routing table (`createAppRouter()` in the app). */
+  /** The routing table (`notifications.router`). */
   readonly router: NotificationRouter;
   readonly senders: NotificationSenders;
-  /** Validates payloads before routing; a rejected payload is permanent. */
-  readonly queueSpec?: QueueSpec;
+  /**
+   * Validates payloads per event type before routing (`notifications.queue`); a rejected
+   * payload, or a type the spec lacks, is permanent.
+   */
+  readonly queueSpec: QueueSpec;
   /** Claims each notification before sending, so redeliveries do not send twice. */
   readonly ledger?: NotificationLedger;
   /** How long a ledger claim holds. @default 60_000 */
@@ -211,7 +214,7 @@ export async function consumeSqsRecords(
       const result = await processNotificationMessage(message, {
         router: options.router,
         senders: options.senders,
-        ...(options.queueSpec ? { queue: options.queueSpec } : {}),
+        queue: options.queueSpec,
         ...(options.ledger ? { ledger: options.ledger } : {}),
         ...(options.leaseMs !== undefined ? { leaseMs: options.leaseMs } : {}),
         skipUnmapped: options.skipUnmapped === true,

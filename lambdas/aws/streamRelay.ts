@@ -4,8 +4,8 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { describeError } from '../errors.ts';
 import { isUuid } from '../events/ids.ts';
+import { committedPayloadCheck, type RelayedOutbox } from '../outbox/checkCommitted.ts';
 import { fromOutboxItem, outboxKey, type StoredEvent } from '../outbox/outboxItem.ts';
-import { type PayloadSchemas, validateEventPayload } from '../outbox/payloadSchemas.ts';
 import { type RelayEventsOptions, relayEvents } from '../outbox/relayEvents.ts';
 import { OUTBOX_ITEM_KIND } from '../outbox/tableDefinition.ts';
 import type { OutboxItemKey, PendingOutbox } from '../outbox/types.ts';
@@ -16,14 +16,7 @@ import { MissingSequenceNumberError, RelayQueueCallError } from './relayErrors.t
 /** The logging the relay does: Powertools' `Logger` fits, and so does anything shaped like it. */
 export type RelayLogger = Pick<Logger, 'info' | 'warn' | 'error'>;
 
-/**
- * The part of an outbox spec the relay validates payloads with: one Standard Schema, or a
- * map of event type to Standard Schema.
- */
-export interface RelayedOutbox {
-  readonly name: string;
-  readonly schema: PayloadSchemas;
-}
+export type { RelayedOutbox } from '../outbox/checkCommitted.ts';
 
 /** Options of `relayStreamRecords`. */
 export interface StreamRelayOptions {
@@ -45,9 +38,8 @@ export interface StreamRelayOptions {
    * name, each with the schema of the item's event type; items of other outboxes pass
    * through unvalidated. An item whose type an outbox with a schema map lacks is
    * dead-lettered as `UnknownEventTypeError`, naming the outbox, the type and the known types.
-   * @default []
    */
-  readonly outboxes?: readonly RelayedOutbox[];
+  readonly outboxes: readonly RelayedOutbox[];
   /** Retry and backoff of `SendMessageBatch` within the invocation. */
   readonly relay?: RelayEventsOptions;
   /** @default silent */
@@ -105,7 +97,7 @@ export async function relayStreamRecords(
   options: StreamRelayOptions,
 ): Promise<StreamRelayReport> {
   const logger = options.logger ?? silent;
-  const schemas = new Map((options.outboxes ?? []).map((o) => [o.name, o]));
+  const checkCommitted = committedPayloadCheck(options.outboxes);
   const records = event.Records ?? [];
 
   const toRelay: { record: DynamoDBRecord; stored: StoredEvent }[] = [];
@@ -119,16 +111,7 @@ export async function relayStreamRecords(
     }
     try {
       const stored = fromOutboxItem(unmarshall(image as Record<string, AttributeValue>));
-      const spec = schemas.get(stored.outbox);
-      // Validated, not replaced: the relay sends the payload as committed.
-      if (spec) {
-        validateEventPayload(
-          spec.schema,
-          stored.event.payload,
-          `outbox "${spec.name}"`,
-          stored.event.eventType,
-        );
-      }
+      checkCommitted(stored);
       toRelay.push({ record, stored });
     } catch (error) {
       const eventId = image.eventId?.S;

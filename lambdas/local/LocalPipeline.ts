@@ -1,8 +1,11 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  CreateTableCommand,
+  type CreateTableCommandInput,
+  DynamoDBClient,
+} from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { type RegisteredUser, registerUser } from '../app/registerUser.ts';
 import { DynamoDbPendingOutbox } from '../aws/DynamoDbPendingOutbox.ts';
 import {
   createTransactWriteClient,
@@ -16,13 +19,16 @@ import {
 } from '../aws/deadLetter.ts';
 import { createConsumerHandler } from '../consumer.ts';
 import type { Clock } from '../events/ids.ts';
+import type { IntegrationEvent } from '../events/types.ts';
 import { DynamoDbLedger } from '../ledger/DynamoDbLedger.ts';
 import { MemoryLedger } from '../ledger/MemoryLedger.ts';
-import type { NotificationRouter } from '../notifications/NotificationRouter.ts';
-import { RecordingSenders } from '../notifications/RecordingSenders.ts';
+import type { NotificationsDefinition } from '../notifications/defineNotifications.ts';
+import { type RecordedSend, RecordingSenders } from '../notifications/RecordingSenders.ts';
 import type { NotificationLedger, NotificationSenders } from '../notifications/types.ts';
+import type { StageOptions } from '../outbox/defineOutbox.ts';
 import { MemoryOutboxStore } from '../outbox/MemoryOutboxStore.ts';
 import { OutboxRelay } from '../outbox/OutboxRelay.ts';
+import { outboxTransactItem, transactWriteWithOutbox } from '../outbox/outboxTransactItem.ts';
 import { OUTBOX_STREAM_FILTER } from '../outbox/tableDefinition.ts';
 import type { TransactWriter } from '../outbox/types.ts';
 import { type DeadLetter, MemoryQueue, type MemoryQueueFaults } from '../queue/MemoryQueue.ts';
@@ -54,19 +60,33 @@ export interface DeliveryReport {
 }
 
 /**
- * The whole Tidings pipeline in one process: the real producer logic, a relay, the mock
- * queue standing in for SQS, and the real consumer handler. `npm run local` and the
- * end-to-end tests drive it.
+ * The whole Tidings pipeline for one notifications module, in one process: a table with
+ * transactions, a relay, the mock queue standing in for SQS, and the real consumer handler.
+ * A service's own code writes through `writer` (its business items and the outbox item in
+ * one transaction, into `outboxTableName`), or `stage` stages an event alone. `npm run
+ * local`, `tidings local` and the end-to-end tests drive it.
  */
 export interface LocalPipeline {
   readonly mode: 'memory' | 'dynamodb-local';
+  /** The module whose events are relayed, validated and routed. */
+  readonly notifications: NotificationsDefinition;
+  /** Writes transactions: business items and outbox items, as a service does. */
+  readonly writer: TransactWriter;
+  /** The table outbox items go to (`outboxTransactItem({ tableName })`). */
+  readonly outboxTableName: string;
   /** Where a person can read the sent mail (SES local's web page), when there is one. */
   readonly mailboxUrl?: string;
-  /** Registers a user: one transaction, as the producer Lambda does it. */
-  register(input: unknown): Promise<RegisteredUser>;
+  /**
+   * Stages one event in a transaction of its own, as `outboxTransactItem` and
+   * `transactWriteWithOutbox` do in a service: validated against its type's schema first.
+   * @throws UnknownEventTypeError or PayloadValidationError; nothing is written.
+   */
+  stage(eventType: string, payload: unknown, options?: StageOptions): Promise<IntegrationEvent>;
   /** Relays what committed and consumes until the queue is empty (or `maxRounds`). */
   deliver(options?: { maxRounds?: number }): Promise<DeliveryReport>;
-  /** Emails sent so far, oldest first. */
+  /** Every notification sent so far, oldest first, as the routes produced it. */
+  sent(): readonly RecordedSend[];
+  /** Emails sent so far, oldest first (on DynamoDB Local, as SES local received them). */
   sentEmails(): Promise<SentEmail[]>;
   /** Messages on the relay and consumer dead-letter queues, with their reasons. */
   deadLetters(): { relay: DeadLetter[]; consumer: DeadLetter[] };
@@ -76,17 +96,18 @@ export interface LocalPipeline {
 
 /** Options shared by both pipelines. */
 export interface LocalPipelineOptions {
-  /** The sender address of the welcome email. @default 'welcome@tidings.local' */
+  /** The events, their schemas and their routes. */
+  readonly notifications: NotificationsDefinition;
+  /** The sender address of emails. @default 'notifications@tidings.local' */
   readonly fromAddress?: string;
   /** The consumer's ledger. @default an in-memory (or DynamoDB Local) ledger */
   readonly ledger?: NotificationLedger;
-  /** The consumer's routing table. @default createAppRouter() */
-  readonly router?: NotificationRouter;
   /** Faults the events queue (the one the relay sends to) injects, for tests. @default none */
   readonly queueFaults?: MemoryQueueFaults;
 }
 
 const TABLE_NAME = 'tidings-local';
+const FROM_ADDRESS = 'notifications@tidings.local';
 /** The events queue's `maxReceiveCount`, the CDK construct's default; the consumer knows it too. */
 const MAX_RECEIVE_COUNT = 10;
 const LEDGER_TABLE_NAME = 'tidings-local-ledger';
@@ -121,11 +142,12 @@ function consumerPump(
   senders: NotificationSenders,
   ledger: NotificationLedger,
   clock: Clock,
-  router: NotificationRouter | undefined,
+  notifications: NotificationsDefinition,
 ): SqsEventPump {
   const handler = createConsumerHandler({
     senders,
-    ...(router ? { router } : {}),
+    router: notifications.router,
+    queueSpec: notifications.queue,
     ledger,
     deadLetters: sqsRecordDeadLetters(consumerDlq),
     visibility: queue.visibilityChanger(),
@@ -134,6 +156,46 @@ function consumerPump(
     clock,
   });
   return new SqsEventPump(queue, handler, { batchSize: 10 });
+}
+
+/** Records every notification `senders` sent, for `LocalPipeline.sent`. */
+function recorded(senders: NotificationSenders, sent: RecordedSend[]): NotificationSenders {
+  return {
+    sendEmail: async (notification, context) => {
+      const result = await senders.sendEmail(notification, context);
+      sent.push({ notification, context });
+      return result;
+    },
+    sendPush: async (notification, context) => {
+      const result = await senders.sendPush(notification, context);
+      sent.push({ notification, context });
+      return result;
+    },
+    sendWebhook: async (notification, context) => {
+      const result = await senders.sendWebhook(notification, context);
+      sent.push({ notification, context });
+      return result;
+    },
+  };
+}
+
+/** Stages one event in a transaction of its own. */
+async function stageAlone(
+  writer: TransactWriter,
+  tableName: string,
+  notifications: NotificationsDefinition,
+  eventType: string,
+  payload: unknown,
+  options?: StageOptions,
+): Promise<IntegrationEvent> {
+  const entry = outboxTransactItem({
+    tableName,
+    outbox: notifications.outbox,
+    eventType,
+    payload: payload as never,
+    ...(options ? { stage: options } : {}),
+  });
+  return transactWriteWithOutbox(writer, [], entry);
 }
 
 function messagesOf(queue: MemoryQueue): DeadLetter[] {
@@ -152,7 +214,8 @@ function messagesOf(queue: MemoryQueue): DeadLetter[] {
  * for the stream relay, `MemoryQueue` for SQS, `RecordingSenders` for the providers. Needs
  * nothing installed.
  */
-export function createMemoryPipeline(options: LocalPipelineOptions = {}): LocalPipeline {
+export function createMemoryPipeline(options: LocalPipelineOptions): LocalPipeline {
+  const { notifications } = options;
   const { clock, advance } = movableClock();
   const store = new MemoryOutboxStore();
   const { queue, relayDlq, consumerDlq } = queues(clock, options.queueFaults);
@@ -161,6 +224,7 @@ export function createMemoryPipeline(options: LocalPipelineOptions = {}): LocalP
   const relay = new OutboxRelay({
     outbox: store,
     queue,
+    outboxes: [notifications.outbox],
     clock,
     onUnrelayable: (item, reason) =>
       relayDeadLetters.deadLetter(item, { reason, errorName: 'UnrelayableOutboxItem' }),
@@ -171,11 +235,16 @@ export function createMemoryPipeline(options: LocalPipelineOptions = {}): LocalP
     senders,
     options.ledger ?? new MemoryLedger({ clock }),
     clock,
-    options.router,
+    notifications,
   );
   return {
     mode: 'memory',
-    register: (input) => registerUser(input, { writer: store, tableName: TABLE_NAME }),
+    notifications,
+    writer: store,
+    outboxTableName: TABLE_NAME,
+    stage: (eventType, payload, stageOptions) =>
+      stageAlone(store, TABLE_NAME, notifications, eventType, payload, stageOptions),
+    sent: () => senders.sent,
     async deliver({ maxRounds = 100 } = {}) {
       let relayed = 0;
       for (;;) {
@@ -213,9 +282,14 @@ export interface DynamoDbLocalPipelineOptions extends LocalPipelineOptions {
   readonly wrapRelayHandler?: (handler: RelayHandler) => RelayHandler;
   /**
    * The Standard Webhooks signing secret (`whsec_` + base64): when given, webhook
-   * notifications are sent, loopback receivers allowed. @default webhooks are not configured
+   * notifications are sent, loopback receivers allowed. @default webhooks are recorded, not sent
    */
   readonly webhookSecret?: string;
+  /**
+   * Tables of the service's own to create on DynamoDB Local before the run, e.g. the table
+   * its business items go to beside the outbox (docs/table-layout.md). @default none
+   */
+  readonly tables?: readonly CreateTableCommandInput[];
 }
 
 /**
@@ -225,8 +299,9 @@ export interface DynamoDbLocalPipelineOptions extends LocalPipelineOptions {
  * DynamoDB ledger. Needs Java 17+ for DynamoDB Local.
  */
 export async function createDynamoDbLocalPipeline(
-  options: DynamoDbLocalPipelineOptions = {},
+  options: DynamoDbLocalPipelineOptions,
 ): Promise<LocalPipeline> {
+  const { notifications } = options;
   const stops: (() => Promise<void>)[] = [];
   try {
     const ddb = options.dynamoDbEndpoint
@@ -250,6 +325,7 @@ export async function createDynamoDbLocalPipeline(
     const ledgerTableName = options.ledgerTableName ?? LEDGER_TABLE_NAME;
     const { streamArn } = await createTidingsTable(client, tableName);
     await createLedgerTable(client, ledgerTableName);
+    for (const table of options.tables ?? []) await client.send(new CreateTableCommand(table));
 
     const { clock, advance } = movableClock();
     const { queue, relayDlq, consumerDlq } = queues(clock, options.queueFaults);
@@ -259,6 +335,7 @@ export async function createDynamoDbLocalPipeline(
     const baseRelayHandler = createRelayHandler({
       queue,
       deadLetters: relayDeadLetters,
+      outboxes: [notifications.outbox],
       outbox: new DynamoDbPendingOutbox({
         tableName,
         client: DynamoDBDocumentClient.from(client),
@@ -287,24 +364,40 @@ export async function createDynamoDbLocalPipeline(
     });
     const ses2 = new SESv2Client({ endpoint: ses.endpoint, ...LOCAL_AWS_CONFIG });
     stops.push(async () => ses2.destroy());
-    const senders = composeSenders({
-      email: new SesEmailSender({
-        client: ses2,
-        fromAddress: options.fromAddress ?? 'welcome@tidings.local',
+    // Push has no local stand-in, and webhooks without a secret none either: those are
+    // recorded as sent.
+    const recording = new RecordingSenders();
+    const webhook = options.webhookSecret
+      ? new WebhookSender({ secret: options.webhookSecret, allowLoopback: true })
+      : undefined;
+    const sent: RecordedSend[] = [];
+    const senders = recorded(
+      composeSenders({
+        email: new SesEmailSender({
+          client: ses2,
+          fromAddress: options.fromAddress ?? FROM_ADDRESS,
+        }),
+        push: { send: (notification, context) => recording.sendPush(notification, context) },
+        webhook: webhook ?? {
+          send: (notification, context) => recording.sendWebhook(notification, context),
+        },
       }),
-      ...(options.webhookSecret
-        ? { webhook: new WebhookSender({ secret: options.webhookSecret, allowLoopback: true }) }
-        : {}),
-    });
+      sent,
+    );
     const ledger =
       options.ledger ?? new DynamoDbLedger({ tableName: ledgerTableName, client, clock });
-    const pump = consumerPump(queue, consumerDlq, senders, ledger, clock, options.router);
+    const pump = consumerPump(queue, consumerDlq, senders, ledger, clock, notifications);
     const startedAt = Math.floor(Date.now() / 1000) - 1;
 
     return {
       mode: 'dynamodb-local',
+      notifications,
+      writer,
+      outboxTableName: tableName,
       mailboxUrl: ses.endpoint,
-      register: (input) => registerUser(input, { writer, tableName }),
+      stage: (eventType, payload, stageOptions) =>
+        stageAlone(writer, tableName, notifications, eventType, payload, stageOptions),
+      sent: () => [...sent],
       async deliver({ maxRounds = 100 } = {}) {
         const polled = await poller.drain({ maxRounds });
         const relayed = queue.messages().length;

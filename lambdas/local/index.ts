@@ -5,7 +5,11 @@ export { type DynamoDbLocal, LOCAL_AWS_CONFIG, startDynamoDbLocal } from './Dyna
 export {
   createDynamoDbLocalPipeline,
   createMemoryPipeline,
+  type DeliveryReport,
+  type DynamoDbLocalPipelineOptions,
   type LocalPipeline,
+  type LocalPipelineOptions,
+  type SentEmail,
 } from './LocalPipeline.ts';
 export { matchesFilter } from './matchesFilter.ts';
 export { type LocalEmail, type SesLocal, sesLocalMailbox, startSesLocal } from './SesLocal.ts';

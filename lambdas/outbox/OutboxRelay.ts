@@ -2,6 +2,7 @@ import { describeError } from '../errors.ts';
 import type { Clock } from '../events/ids.ts';
 import { isUuid } from '../events/ids.ts';
 import type { QueueSender } from '../queue/types.ts';
+import { committedPayloadCheck, type RelayedOutbox } from './checkCommitted.ts';
 import { fromOutboxItem, type OutboxItem, outboxKey, type StoredEvent } from './outboxItem.ts';
 import { type RelayEventsOptions, type RelayFailure, relayEvents } from './relayEvents.ts';
 import type { OutboxItemKey, PendingOutbox } from './types.ts';
@@ -22,6 +23,12 @@ export interface UnrelayableOutcome {
 export interface OutboxRelayOptions extends RelayEventsOptions {
   readonly outbox: PendingOutbox;
   readonly queue: QueueSender;
+  /**
+   * Outboxes whose committed payloads are validated before relaying, as the stream relay
+   * validates them: an item whose payload its type's schema rejects, or whose type the
+   * outbox's map lacks, is unrelayable (handed to `onUnrelayable`), never sent.
+   */
+  readonly outboxes: readonly RelayedOutbox[];
   readonly clock?: Clock;
   /**
    * Called for an item that can never be relayed (corrupt, or a message the queue can never
@@ -60,9 +67,11 @@ export interface OutboxRelayReport {
  */
 export class OutboxRelay {
   readonly #options: OutboxRelayOptions;
+  readonly #checkCommitted: ReturnType<typeof committedPayloadCheck>;
 
   constructor(options: OutboxRelayOptions) {
     this.#options = options;
+    this.#checkCommitted = committedPayloadCheck(options.outboxes);
   }
 
   /** Relays up to `limit` pending items at least `minAgeMs` old, oldest first. */
@@ -92,6 +101,7 @@ export class OutboxRelay {
     for (const item of items) {
       try {
         const stored = fromOutboxItem(item as unknown as Record<string, unknown>);
+        this.#checkCommitted(stored);
         itemsById.set(stored.event.eventId, item);
         events.push(stored);
       } catch (error) {

@@ -1,6 +1,7 @@
 import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { registerUser } from '../../lambdas/app/registerUser.ts';
+import { notifications } from '../../examples/signup/notifications.ts';
+import { registerUser } from '../../examples/signup/registerUser.ts';
 import { DynamoDbPendingOutbox } from '../../lambdas/aws/DynamoDbPendingOutbox.ts';
 import {
   createTransactWriteClient,
@@ -56,6 +57,7 @@ function pipeline() {
       queue,
       deadLetters: streamRecordDeadLetters(relayDlq),
       outbox,
+      outboxes: [notifications.outbox],
       relay: { sleep: noSleep },
     });
     const poller = new StreamPoller({
@@ -68,6 +70,7 @@ function pipeline() {
     const sweep = createSweeperHandler({
       outbox,
       queue,
+      outboxes: [notifications.outbox],
       deadLetters: outboxItemDeadLetters(relayDlq),
       minAgeMs: SWEEPER_MIN_AGE_MS,
       clock: () => Date.now() + offset.sweeper,
@@ -75,6 +78,8 @@ function pipeline() {
     });
     const senders = new RecordingSenders();
     const consumer = createConsumerHandler({
+      router: notifications.router,
+      queueSpec: notifications.queue,
       senders,
       ledger: new MemoryLedger({ clock: queueClock }),
       deadLetters: sqsRecordDeadLetters(consumerDlq),

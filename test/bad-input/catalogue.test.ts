@@ -10,7 +10,8 @@ import { EndpointDisabledException, PublishCommand, SNSClient } from '@aws-sdk/c
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
-import { USER_REGISTERED, usersOutbox } from '../../lambdas/app/userEvents.ts';
+import type { HttpProducerResult } from '../../examples/signup/http/producerResponse.ts';
+import { USER_REGISTERED, usersOutbox } from '../../examples/signup/notifications.ts';
 import {
   DeadLetterAttribute,
   outboxItemDeadLetters,
@@ -33,7 +34,6 @@ import {
 } from '../../lambdas/outbox/outboxTransactItem.ts';
 import { toOutgoingMessage } from '../../lambdas/outbox/relayEvents.ts';
 import type { TransactItems } from '../../lambdas/outbox/types.ts';
-import type { HttpProducerResult } from '../../lambdas/producer/producerResponse.ts';
 import { MemoryQueue } from '../../lambdas/queue/MemoryQueue.ts';
 import { MAX_MESSAGE_BYTES, messageBytes, type QueueSender } from '../../lambdas/queue/types.ts';
 import { createRelayHandler } from '../../lambdas/relay.ts';
@@ -370,11 +370,13 @@ describe('bad input at the relay', () => {
       queue,
       deadLetters: streamRecordDeadLetters(dlq),
       outbox: store,
+      outboxes: [usersOutbox],
       relay: { sleep: async () => {} },
     });
     const sweep = createSweeperHandler({
       outbox: store,
       queue,
+      outboxes: [usersOutbox],
       deadLetters: outboxItemDeadLetters(dlq),
       minAgeMs: 0,
       relay: { sleep: async () => {} },
@@ -882,7 +884,7 @@ describe('bad input at the consumer', () => {
     const letter = onlyMessage(dlq);
     expect(errorOf(letter)).toBe('PayloadValidationError');
     expect(reasonOf(letter)).toMatch(
-      /^PayloadValidationError: "user\.registered" payload rejected by queue "notifications": email: /,
+      /^PayloadValidationError: "user\.registered" payload rejected by queue "users": email: /,
     );
     expect(letter.attributes[DeadLetterAttribute.EVENT_ID]).toBe(id);
     expect(senders.sent).toEqual([]);

@@ -11,9 +11,10 @@ import {
   parseLoaderOutput,
 } from '../../bench/coldStart.ts';
 import { coldStartEnvironment } from '../../bench/coldStartEnvironment.ts';
+import { benchEntry } from '../../bench/entries.ts';
 import { BenchMeasurementError } from '../../bench/errors.ts';
 import { median } from '../../bench/statistics.ts';
-import { LAMBDA_ENTRIES, TIDINGS_BUNDLING } from '../../lib/bundling.ts';
+import { TIDINGS_BUNDLING } from '../../lib/bundling.ts';
 import { thrownBy } from '../helpers/events.ts';
 
 describe('the consumer bundle, as the construct builds it (code-split)', () => {
@@ -23,7 +24,7 @@ describe('the consumer bundle, as the construct builds it (code-split)', () => {
 
   beforeAll(async () => {
     const bundle = await bundleSubject(
-      { name: 'consumer', entry: LAMBDA_ENTRIES.consumer, bundling: 'code-split', env: {} },
+      { name: 'consumer', entry: benchEntry('consumer'), bundling: 'code-split', env: {} },
       outdir,
     );
     inputs = bundle.inputs;

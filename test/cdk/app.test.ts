@@ -1,8 +1,8 @@
 import { Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
+import { createApp } from '../../examples/signup/app.ts';
+import { PLACEHOLDER_SENDER_EMAIL } from '../../examples/signup/stack.ts';
 import { Env } from '../../lambdas/constants.ts';
-import { createApp } from '../../lib/app.ts';
-import { PLACEHOLDER_SENDER_EMAIL } from '../../lib/tidings-stack.ts';
 import { NO_BUNDLING } from './helpers.ts';
 
 /** Synthesizing a whole pipeline takes seconds, more on a loaded machine. */

@@ -6,16 +6,16 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { afterAll, describe, expect, it } from 'vitest';
+import { EXAMPLE_NOTIFICATIONS, EXAMPLE_PRODUCER } from '../../bench/entries.ts';
 import { Env } from '../../lambdas/constants.ts';
 import {
-  codeSplitCodeProps,
   LAMBDA_BASE_ENVIRONMENT,
   LAMBDA_PACKAGING,
   LambdaRole,
+  type LambdaSource,
   LocalBundlingOnly,
-  lambdaCodeProps,
+  lambdaCode,
 } from '../../lib/bundling.ts';
 import { TidingsBundlingError } from '../../lib/errors.ts';
 import { thrownBy } from '../helpers/events.ts';
@@ -42,18 +42,24 @@ afterAll(() => {
   for (const dir of outdirs) rmSync(dir, { recursive: true, force: true });
 });
 
+/** What the repository's stack builds each role from: the signup example's modules. */
+function exampleSource(role: LambdaRole): LambdaSource {
+  return role === 'producer'
+    ? { role, handler: { entry: EXAMPLE_PRODUCER } }
+    : { role, notifications: { entry: EXAMPLE_NOTIFICATIONS } };
+}
+
 /**
- * Builds one handler as the construct does, from its own code props: through `NodejsFunction`
- * for a single-file role, through `lambda.Function` and the code-split asset for the consumer.
- * Returns the directory of the built asset and the function's handler.
+ * Builds one function as the construct does, from its own code props (`lambdaCode`) through
+ * `lambda.Function`, for the signup example's modules. Returns the directory of the built
+ * asset and the function's handler.
  */
 function bundle(role: LambdaRole): { dir: string; handler: string } {
   const outdir = mkdtempSync(join(tmpdir(), `tidings-bundle-${role}-`));
   outdirs.push(outdir);
   const app = new App({ outdir });
   const stack = new Stack(app, 'Bundle');
-  if (role === 'consumer') new LambdaFunction(stack, 'Handler', codeSplitCodeProps(role));
-  else new NodejsFunction(stack, 'Handler', lambdaCodeProps(role));
+  new LambdaFunction(stack, 'Handler', lambdaCode(exampleSource(role)));
   const template = Template.fromStack(stack);
   const [fn] = Object.values(template.findResources('AWS::Lambda::Function'));
   const key = String(fn?.Properties.Code.S3Key);
@@ -207,7 +213,61 @@ describe.each(Object.values(LambdaRole))('the %s bundle', (role) => {
   }
 });
 
-describe('the code-split bundling image', () => {
+describe('a kit function built around a team’s notifications module', () => {
+  it('bundles the module’s routes: the example consumer carries its welcome email', () => {
+    // Act
+    const { dir } = bundle('consumer');
+    const code = modulesOf(dir)
+      .map((file) => readFileSync(join(dir, file), 'utf8'))
+      .join('\n');
+
+    // Assert
+    expect(code).toContain('Welcome to Tidings');
+  }, 60_000);
+
+  it('refuses an entry that does not exist, naming the role and the path, at construction', () => {
+    // Arrange
+    const stack = new Stack(new App(), 'Missing');
+
+    // Act
+    const error = thrownBy(
+      () =>
+        new LambdaFunction(
+          stack,
+          'Handler',
+          lambdaCode({ role: 'relay', notifications: { entry: 'no/such/notifications.ts' } }),
+        ),
+    );
+
+    // Assert
+    expect(error).toBeInstanceOf(TidingsBundlingError);
+    expect(error).toMatchObject({ role: 'relay' });
+    expect((error as Error).message).toMatch(
+      /relay entry does not exist: "no\/such\/notifications\.ts"/,
+    );
+  });
+
+  it('refuses an entry that is not a module file, and an export name that is not an identifier', () => {
+    // Act
+    const notModule = thrownBy(() =>
+      lambdaCode({ role: 'consumer', notifications: { entry: 'README.md' } }),
+    );
+    const badExport = thrownBy(() =>
+      lambdaCode({
+        role: 'consumer',
+        notifications: { entry: EXAMPLE_NOTIFICATIONS, exportName: 'not-an-identifier' },
+      }),
+    );
+
+    // Assert
+    expect((notModule as Error).message).toMatch(
+      /consumer entry must be a \.ts, \.mts, \.js, \.mjs file/,
+    );
+    expect((badExport as Error).message).toMatch(/export name must be an identifier/);
+  });
+});
+
+describe('the local-only bundling image', () => {
   it('refuses to run, saying the function is built with a local esbuild, rather than pull an image', () => {
     // Arrange: what the CDK falls back to when local bundling declines (no esbuild installed).
     const image = new LocalBundlingOnly('consumer');

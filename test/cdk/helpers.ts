@@ -1,7 +1,9 @@
 import { App, type CfnElement, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { IRole } from 'aws-cdk-lib/aws-iam';
+import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import type { IConstruct } from 'constructs';
+import { EXAMPLE_NOTIFICATIONS } from '../../bench/entries.ts';
 import {
   TransactionalNotifications,
   type TransactionalNotificationsProps,
@@ -23,7 +25,10 @@ export interface SynthesizedPipeline {
   readonly template: Template;
 }
 
-/** Builds one stack holding one pipeline and synthesizes it without bundling. */
+/**
+ * Builds one stack holding one pipeline and synthesizes it without bundling, around the
+ * signup example's notifications module unless `props` name another.
+ */
 export function synthesizePipeline(
   props: Partial<TransactionalNotificationsProps> = {},
   arrange?: (stack: Stack) => Partial<TransactionalNotificationsProps>,
@@ -31,11 +36,18 @@ export function synthesizePipeline(
   const app = new App({ context: NO_BUNDLING });
   const stack = new Stack(app, 'Test', { env: TEST_ENV });
   const construct = new TransactionalNotifications(stack, 'Notifications', {
+    notifications: { entry: EXAMPLE_NOTIFICATIONS },
     senderEmail: 'no-reply@example.com',
     ...props,
     ...arrange?.(stack),
   });
   return { stack, construct, template: Template.fromStack(stack) };
+}
+
+/** The pipeline's producer function, for tests of a pipeline built with one. */
+export function producerOf(construct: TransactionalNotifications): LambdaFunction {
+  if (!construct.producer) throw new TypeError('the pipeline was built without a producer');
+  return construct.producer;
 }
 
 /** The CloudFormation logical id of a construct's default resource, never hard-coded. */

@@ -3,7 +3,7 @@ import { CfnQueue } from 'aws-cdk-lib/aws-sqs';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { describe, expect, it } from 'vitest';
-import { createApp } from '../../lib/app.ts';
+import { createApp } from '../../examples/signup/app.ts';
 import { NO_BUNDLING, TEST_ENV } from './helpers.ts';
 
 /** The app `bin/tidings.ts` runs, with context as `cdk synth -c key=value` passes it. */

@@ -1,11 +1,13 @@
 import { Metrics as PowertoolsMetrics } from '@aws-lambda-powertools/metrics';
-import { Duration } from 'aws-cdk-lib';
-import { Capture, Match } from 'aws-cdk-lib/assertions';
+import { App, Duration, Stack } from 'aws-cdk-lib';
+import { Capture, Match, Template } from 'aws-cdk-lib/assertions';
 import { Table } from 'aws-cdk-lib/aws-dynamodb';
+import { Code, Function as LambdaFunction, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
-import { emailKey, userKey } from '../../lambdas/app/registerUser.ts';
+import { EXAMPLE_NOTIFICATIONS, EXAMPLE_PRODUCER } from '../../bench/entries.ts';
+import { emailKey, userKey } from '../../examples/signup/registerUser.ts';
 import { Env, Metrics } from '../../lambdas/constants.ts';
 import { MemoryOutboxStore } from '../../lambdas/outbox/MemoryOutboxStore.ts';
 import { outboxKey } from '../../lambdas/outbox/outboxItem.ts';
@@ -16,12 +18,16 @@ import {
 } from '../../lambdas/outbox/tableDefinition.ts';
 import { MemoryQueue } from '../../lambdas/queue/MemoryQueue.ts';
 import { createSweeperHandler } from '../../lambdas/sweeper.ts';
-import { TidingsConfigurationError } from '../../lib/errors.ts';
+import { TidingsBundlingError, TidingsConfigurationError } from '../../lib/errors.ts';
+import { TransactionalNotifications } from '../../lib/transactional-notifications.ts';
+import { thrownBy } from '../helpers/events.ts';
 import {
   allowedActions,
   comparableStatements,
   iamStringLike,
   logicalId,
+  NO_BUNDLING,
+  producerOf,
   type SynthesizedPipeline,
   statementsOf,
   synthesizePipeline,
@@ -70,7 +76,7 @@ describe('TransactionalNotifications (standard queue)', () => {
       sesIdentity: 'example.com',
       configurationSetName: CONFIGURATION_SET,
       pushPlatformApplicationArns: [PLATFORM_APP_ARN],
-      producerFunctionUrl: true,
+      producer: { entry: EXAMPLE_PRODUCER, functionUrl: true },
       consumerBatchSize: 50,
       consumerMaxBatchingWindow: Duration.seconds(5),
       consumerMaxConcurrency: 4,
@@ -406,22 +412,34 @@ describe('TransactionalNotifications (standard queue)', () => {
   });
 
   describe('producer', () => {
-    it('may only put items into its table', () => {
+    it('may only put outbox items into the outbox table (grantStage)', () => {
       const { construct } = pipeline;
 
-      const actions = allowedActions(statementsOf(pipeline, construct.producer.role));
+      const statements = statementsOf(pipeline, producerOf(construct).role);
 
-      const nonLogActions = [...actions.keys()].filter((a) => !a.startsWith('logs:'));
-      expect(nonLogActions).toEqual(['dynamodb:PutItem']);
-      expect(actions.get('dynamodb:PutItem')).toEqual([
-        { 'Fn::GetAtt': [ref(construct.table), 'Arn'] },
+      expect(statements.filter((s) => !s.Action.every((a) => a.startsWith('logs:')))).toEqual([
+        allow(
+          ['dynamodb:PutItem'],
+          { 'Fn::GetAtt': [ref(construct.table), 'Arn'] },
+          OUTBOX_KEYS_ONLY,
+        ),
       ]);
+    });
+
+    it('gets the outbox table name and the environment it was given', () => {
+      const properties =
+        pipeline.template.toJSON().Resources[ref(producerOf(pipeline.construct))].Properties;
+
+      expect(properties.Environment.Variables[Env.TABLE_NAME]).toEqual({
+        Ref: ref(pipeline.construct.table),
+      });
+      expect(properties.Handler).toBe('index.handler');
     });
 
     it('has a Function URL that requires IAM auth', () => {
       pipeline.template.hasResourceProperties('AWS::Lambda::Url', {
         AuthType: 'AWS_IAM',
-        TargetFunctionArn: { 'Fn::GetAtt': [ref(pipeline.construct.producer), 'Arn'] },
+        TargetFunctionArn: { 'Fn::GetAtt': [ref(producerOf(pipeline.construct)), 'Arn'] },
       });
     });
   });
@@ -431,7 +449,7 @@ describe('TransactionalNotifications (standard queue)', () => {
       // Arrange
       const { template, construct } = pipeline;
       const functions = [
-        construct.producer,
+        producerOf(construct),
         construct.relay,
         construct.consumer,
         construct.sweeper,
@@ -547,6 +565,7 @@ describe('TransactionalNotifications (standard queue)', () => {
       const sweep = createSweeperHandler({
         outbox: new MemoryOutboxStore(),
         queue: new MemoryQueue({ name: 'tidings-events' }),
+        outboxes: [],
         metrics,
       });
 
@@ -577,7 +596,7 @@ describe('TransactionalNotifications (standard queue)', () => {
     it('alarms on errors and throttles of every function', () => {
       const { construct } = pipeline;
       for (const fn of [
-        construct.producer,
+        producerOf(construct),
         construct.relay,
         construct.consumer,
         construct.sweeper,
@@ -746,13 +765,85 @@ describe('TransactionalNotifications (FIFO)', () => {
   });
 });
 
+describe('TransactionalNotifications around a team’s own module', () => {
+  let pipeline: SynthesizedPipeline;
+
+  beforeAll(() => {
+    pipeline = synthesizePipeline();
+  });
+
+  it('deploys no producer unless one is asked for: relay, consumer and sweeper only', () => {
+    expect(pipeline.construct.producer).toBeUndefined();
+    expect(pipeline.construct.producerUrl).toBeUndefined();
+    pipeline.template.resourceCountIs('AWS::Lambda::Function', 3);
+    pipeline.template.resourceCountIs('AWS::Lambda::Url', 0);
+    const descriptions = Object.values(
+      pipeline.template.findResources('AWS::Lambda::Function'),
+    ).map((fn) => String(fn.Properties.Description));
+    expect(descriptions.filter((d) => /producer/i.test(d))).toEqual([]);
+  });
+
+  it('grantStage lets a function of the team’s put outbox items into the outbox table, nothing else', () => {
+    // Arrange
+    const stack = new Stack(new App({ context: NO_BUNDLING }), 'Stage', { env: TEST_ENV });
+    const construct = new TransactionalNotifications(stack, 'Notifications', {
+      notifications: { entry: EXAMPLE_NOTIFICATIONS },
+      senderEmail: 'no-reply@example.com',
+    });
+    const checkout = new LambdaFunction(stack, 'Checkout', {
+      code: Code.fromInline('export const handler = async () => {};'),
+      handler: 'index.handler',
+      runtime: Runtime.NODEJS_24_X,
+    });
+
+    // Act
+    construct.grantStage(checkout);
+
+    // Assert
+    const synthesized = { stack, construct, template: Template.fromStack(stack) };
+    const statements = statementsOf(synthesized, checkout.role);
+    expect(statements).toEqual([
+      allow(
+        ['dynamodb:PutItem'],
+        { 'Fn::GetAtt': [logicalId(stack, construct.table), 'Arn'] },
+        OUTBOX_KEYS_ONLY,
+      ),
+    ]);
+  });
+
+  it('refuses a notifications entry that does not exist, at construction, naming it', () => {
+    const error = thrownBy(() =>
+      synthesizePipeline({ notifications: { entry: 'src/missing-notifications.ts' } }),
+    );
+
+    expect(error).toBeInstanceOf(TidingsBundlingError);
+    expect((error as Error).message).toMatch(
+      /entry does not exist: "src\/missing-notifications\.ts"/,
+    );
+  });
+
+  it('builds every kit function from the same module', () => {
+    // The bundling test builds each; here: one module, three kit functions, the example's.
+    expect(EXAMPLE_NOTIFICATIONS).toMatch(/examples\/signup\/notifications\.ts$/);
+    for (const fn of [
+      pipeline.construct.relay,
+      pipeline.construct.consumer,
+      pipeline.construct.sweeper,
+    ]) {
+      expect(
+        pipeline.template.toJSON().Resources[logicalId(pipeline.stack, fn)].Properties.Handler,
+      ).toBe('index.handler');
+    }
+  });
+});
+
 describe('TransactionalNotifications (existing table)', () => {
   const tableArn = `arn:aws:dynamodb:${TEST_ENV.region}:${TEST_ENV.account}:table/orders`;
   const streamArn = `${tableArn}/stream/2026-01-01T00:00:00.000`;
   let pipeline: SynthesizedPipeline;
 
   beforeAll(() => {
-    pipeline = synthesizePipeline({}, (stack) => ({
+    pipeline = synthesizePipeline({ producer: { entry: EXAMPLE_PRODUCER } }, (stack) => ({
       table: Table.fromTableAttributes(stack, 'Orders', { tableArn, tableStreamArn: streamArn }),
     }));
   });
@@ -768,7 +859,7 @@ describe('TransactionalNotifications (existing table)', () => {
     pipeline.template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
       EventSourceArn: streamArn,
     });
-    const actions = allowedActions(statementsOf(pipeline, pipeline.construct.producer.role));
+    const actions = allowedActions(statementsOf(pipeline, producerOf(pipeline.construct).role));
     expect(actions.get('dynamodb:PutItem')).toEqual([tableArn]);
   });
 

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { ChaosConsumer } from '../../chaos/ChaosConsumer.ts';
 import { Faults } from '../../chaos/faults.ts';
 import { WindowCounter } from '../../chaos/WindowCounter.ts';
-import { createAppRouter } from '../../lambdas/app/router.ts';
+import { notifications } from '../../examples/signup/notifications.ts';
 import type { DeadLetterInfo, DeadLetterSink } from '../../lambdas/aws/deadLetter.ts';
 import { MemoryLedger } from '../../lambdas/ledger/MemoryLedger.ts';
 import { SqsEventPump } from '../../lambdas/local/SqsEventPump.ts';
@@ -49,7 +49,8 @@ async function heldByAnotherWorker(maxReceiveCount: number) {
         await queue.visibilityChanger().changeVisibility(handle, seconds);
       },
     },
-    router: createAppRouter(),
+    router: notifications.router,
+    queueSpec: notifications.queue,
     faults: new Faults(1, 0),
     windows: new WindowCounter(),
     undeliverable: () => false,

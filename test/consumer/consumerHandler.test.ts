@@ -1,9 +1,15 @@
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import type { Context, SQSRecord } from 'aws-lambda';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { notifications } from '../../examples/signup/notifications.ts';
 import type { DeadLetterSink } from '../../lambdas/aws/deadLetter.ts';
 import { Env, Metrics as MetricName } from '../../lambdas/constants.ts';
-import { consumerDepsFromEnv, createConsumerHandler, leaseMsFor } from '../../lambdas/consumer.ts';
+import {
+  consumerDepsFromEnv,
+  consumerLambdaHandler,
+  createConsumerHandler,
+  leaseMsFor,
+} from '../../lambdas/consumer.ts';
 import { SqsEventPump } from '../../lambdas/local/SqsEventPump.ts';
 import { SendError } from '../../lambdas/notifications/errors.ts';
 import { RecordingSenders } from '../../lambdas/notifications/RecordingSenders.ts';
@@ -61,6 +67,8 @@ describe('createConsumerHandler', () => {
           : undefined,
     });
     const handler = createConsumerHandler({
+      router: notifications.router,
+      queueSpec: notifications.queue,
       senders,
       visibility: queue.visibilityChanger(),
       deadLetters: {
@@ -90,6 +98,8 @@ describe('createConsumerHandler', () => {
     const ledger: NotificationLedger = { claim, complete: async () => {}, release: async () => {} };
     const message = relayed(eventIds(1)[0] as string, 'ada@example.com');
     const handler = createConsumerHandler({
+      router: notifications.router,
+      queueSpec: notifications.queue,
       senders: new RecordingSenders(),
       visibility: { changeVisibility: async () => {} },
       deadLetters: noDeadLetters,
@@ -137,6 +147,8 @@ describe('createConsumerHandler', () => {
           : undefined,
     });
     const handler = createConsumerHandler({
+      router: notifications.router,
+      queueSpec: notifications.queue,
       senders,
       visibility: { changeVisibility: async () => {} },
       deadLetters: noDeadLetters,
@@ -188,5 +200,33 @@ describe('consumerDepsFromEnv', () => {
 
     // Assert
     expect(deps.maxReceiveCount).toBeUndefined();
+  });
+});
+
+describe('consumerLambdaHandler', () => {
+  afterEach(() => {
+    vi.unstubAllEnvs();
+  });
+
+  it('builds the entry point of a notifications module without reading the environment', () => {
+    // Arrange: nothing the consumer reads from its environment is set.
+    vi.stubEnv(Env.FROM_ADDRESS, undefined);
+    vi.stubEnv(Env.CONSUMER_DLQ_URL, undefined);
+
+    // Act
+    const handler = consumerLambdaHandler(notifications);
+
+    // Assert
+    expect(handler).toBeTypeOf('function');
+  });
+
+  it('throws a TypeError at once for a value defineNotifications did not make', () => {
+    // Act / Assert
+    expect(() =>
+      consumerLambdaHandler({ router: notifications.router, queue: notifications.queue } as never),
+    ).toThrow(TypeError);
+    expect(() => consumerLambdaHandler(null as never)).toThrow(
+      /consumer: expected the notifications made by defineNotifications\(\), got null/,
+    );
   });
 });

@@ -1,6 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { createAppRouter } from '../../lambdas/app/router.ts';
-import { userNotificationsQueue } from '../../lambdas/app/userEvents.ts';
+import { notifications, userNotificationsQueue } from '../../examples/signup/notifications.ts';
 import { type ConsumerLogger, consumeSqsRecords } from '../../lambdas/aws/sqsConsumer.ts';
 import { ClaimLostError, LedgerStoreError } from '../../lambdas/ledger/errors.ts';
 import { MemoryLedger } from '../../lambdas/ledger/MemoryLedger.ts';
@@ -30,7 +29,7 @@ function spyLogger() {
 
 function consume(ledger: MemoryLedger, senders: RecordingSenders, logger: ConsumerLogger) {
   return consumeSqsRecords(makeSqsEvent([signupRecord()]), {
-    router: createAppRouter(),
+    router: notifications.router,
     queueSpec: userNotificationsQueue,
     senders,
     ledger,

@@ -8,12 +8,12 @@ import {
 import type { SQSRecord } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, expectTypeOf, it, vi } from 'vitest';
-import { createAppRouter } from '../../lambdas/app/router.ts';
 import {
+  notifications,
   USER_REGISTERED,
   type UserRegistered,
   userNotificationsQueue,
-} from '../../lambdas/app/userEvents.ts';
+} from '../../examples/signup/notifications.ts';
 import { DeadLetterAttribute, sqsRecordDeadLetters } from '../../lambdas/aws/deadLetter.ts';
 import { SqsQueueSender } from '../../lambdas/aws/SqsQueueSender.ts';
 import {
@@ -87,7 +87,7 @@ function options(
   extra: { ledger?: NotificationLedger; maxReceiveCount?: number } = {},
 ) {
   return {
-    router: createAppRouter(),
+    router: notifications.router,
     senders,
     queueSpec: userNotificationsQueue,
     visibility: new SqsVisibilityChanger({ queueUrl: QUEUE_URL, client }),

@@ -1,14 +1,19 @@
 import type { DynamoDBRecord } from 'aws-lambda';
 import { afterEach, describe, expect, it } from 'vitest';
-import { InvalidRegistrationError, UserAlreadyExistsError } from '../../lambdas/app/errors.ts';
-import { welcomeEmail } from '../../lambdas/app/router.ts';
-import { USER_REGISTERED, type UserRegistered } from '../../lambdas/app/userEvents.ts';
+import { USERS_TABLE_DEFINITION } from '../../examples/recipes/notifications/recipe.ts';
+import { InvalidRegistrationError, UserAlreadyExistsError } from '../../examples/signup/errors.ts';
+import {
+  notifications,
+  USER_REGISTERED,
+  UserEvents,
+  welcomeEmail,
+} from '../../examples/signup/notifications.ts';
 import {
   createDynamoDbLocalPipeline,
   type DynamoDbLocalPipelineOptions,
   type LocalPipeline,
 } from '../../lambdas/local/LocalPipeline.ts';
-import { NotificationRouter } from '../../lambdas/notifications/NotificationRouter.ts';
+import { defineNotifications } from '../../lambdas/notifications/defineNotifications.ts';
 import type { OutgoingMessage } from '../../lambdas/queue/types.ts';
 import { uniqueTableName, useLocalAws } from '../helpers/dynamodbLocal.ts';
 import {
@@ -18,15 +23,18 @@ import {
   planSignups,
   registerAll,
   type SignupOutcome,
+  type SignupTables,
   uniqueEmailDomain,
 } from '../helpers/e2e.ts';
 import { startWebhookReceiver, type WebhookReceiver } from '../helpers/webhookReceiver.ts';
 
 // The transaction itself (both items commit; a taken email cancels both, the outbox item
-// absent on a real read) is proven in test/producer/registerUser.integration.test.ts. These
-// tests run whole signups through DynamoDB Local's transactions and stream, the real relay
-// handler (fed by StreamPoller), the mock queue, the real consumer handler with the DynamoDB
-// ledger, and SES local, then read the mail back from SES local.
+// absent on a real read) is proven in test/examples/signup/registerUser.integration.test.ts.
+// These tests run whole signups (the example's registerUser, writing a users table of the
+// test's own and the pipeline's outbox table in one transaction) through DynamoDB Local's
+// transactions and stream, the real relay handler (fed by StreamPoller), the mock queue, the
+// real consumer handler with the DynamoDB ledger, and SES local, then read the mail back from
+// SES local.
 
 const local = useLocalAws();
 const opened: { close(): Promise<void> }[] = [];
@@ -35,18 +43,25 @@ afterEach(async () => {
   for (const resource of opened.splice(0).reverse()) await resource.close();
 });
 
+/**
+ * A pipeline of the signup example's module (unless `options` names another), with a users
+ * table of its own beside the outbox table.
+ */
 async function openPipeline(
   options: Partial<DynamoDbLocalPipelineOptions> = {},
-): Promise<LocalPipeline> {
+): Promise<LocalPipeline & SignupTables> {
+  const usersTableName = uniqueTableName('e2e-users');
   const pipeline = await createDynamoDbLocalPipeline({
+    notifications,
     dynamoDbEndpoint: local().dynamoDbEndpoint,
     sesEndpoint: local().sesEndpoint,
     tableName: uniqueTableName('e2e'),
     ledgerTableName: uniqueTableName('e2e-ledger'),
+    tables: [{ ...USERS_TABLE_DEFINITION, TableName: usersTableName }],
     ...options,
   });
   opened.push(pipeline);
-  return pipeline;
+  return Object.assign(pipeline, { usersTableName });
 }
 
 function committed(outcomes: readonly SignupOutcome[]) {
@@ -166,22 +181,27 @@ describe('signups end to end on DynamoDB Local and SES local', () => {
     const secret = newWebhookSecret();
     const receiver: WebhookReceiver = await startWebhookReceiver({ secret });
     opened.push({ close: () => receiver.stop() });
-    const router = new NotificationRouter()
-      .register<UserRegistered>(USER_REGISTERED, (event) => [
-        ...welcomeEmail(event),
-        {
-          kind: 'webhook',
-          url: `${receiver.url}/hooks/users`,
-          payload: {
-            type: event.eventType,
-            eventId: event.eventId,
-            userId: event.payload.userId,
-            email: event.payload.email,
+    // The example's events, each signup routed to its welcome email and a webhook.
+    const withWebhook = defineNotifications({
+      name: notifications.name,
+      events: UserEvents,
+      routes: {
+        [USER_REGISTERED]: (event) => [
+          ...welcomeEmail(event),
+          {
+            kind: 'webhook',
+            url: `${receiver.url}/hooks/users`,
+            payload: {
+              type: event.eventType,
+              eventId: event.eventId,
+              userId: event.payload.userId,
+              email: event.payload.email,
+            },
           },
-        },
-      ])
-      .freeze();
-    const pipeline = await openPipeline({ router, webhookSecret: secret });
+        ],
+      },
+    });
+    const pipeline = await openPipeline({ notifications: withWebhook, webhookSecret: secret });
 
     // Act
     const outcomes = await registerAll(

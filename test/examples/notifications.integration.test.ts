@@ -2,7 +2,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import {
   runNotificationsRecipe,
   type Signup,
+  USERS_TABLE_DEFINITION,
 } from '../../examples/recipes/notifications/recipe.ts';
+import { notifications } from '../../examples/signup/notifications.ts';
 import {
   createDynamoDbLocalPipeline,
   type LocalPipeline,
@@ -31,6 +33,9 @@ describe('the notifications recipe on DynamoDB Local and SES local', () => {
     ];
     pipeline = onlyMailAt(
       await createDynamoDbLocalPipeline({
+        notifications,
+        // The recipe writes users to its fixed USERS_TABLE; no other test of the run makes it.
+        tables: [USERS_TABLE_DEFINITION],
         dynamoDbEndpoint: local().dynamoDbEndpoint,
         sesEndpoint: local().sesEndpoint,
         tableName: uniqueTableName('recipe'),

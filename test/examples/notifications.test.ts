@@ -2,12 +2,22 @@ import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { runLocal, runNotificationsRecipe } from '../../examples/recipes/notifications/recipe.ts';
-import { welcomeEmail } from '../../lambdas/app/router.ts';
-import { USER_REGISTERED, type UserRegistered } from '../../lambdas/app/userEvents.ts';
+import {
+  notifications,
+  USER_REGISTERED,
+  UserEvents,
+  type UserRegistered,
+  welcomeEmail,
+} from '../../examples/signup/notifications.ts';
 import type { IntegrationEvent } from '../../lambdas/events/types.ts';
 import { createMemoryPipeline, type LocalPipeline } from '../../lambdas/local/LocalPipeline.ts';
-import { NotificationRouter } from '../../lambdas/notifications/NotificationRouter.ts';
+import { defineNotifications } from '../../lambdas/notifications/defineNotifications.ts';
+import type { Notification } from '../../lambdas/notifications/types.ts';
+import { PayloadValidationError, UnknownEventTypeError } from '../../lambdas/outbox/errors.ts';
+import { MemoryOutboxStore } from '../../lambdas/outbox/MemoryOutboxStore.ts';
+import { rejectionOf } from '../helpers/events.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const run = promisify(execFile);
@@ -22,10 +32,19 @@ function withSentEmails(
 
 const extraEmail = (to: string) => ({ to: [to], subject: 'Welcome to Tidings', body: 'Hi again' });
 
+/** The signup example's events, routed by `mapper` instead of its welcome email. */
+function signupsRoutedBy(mapper: (event: IntegrationEvent<UserRegistered>) => Notification[]) {
+  return defineNotifications({
+    name: notifications.name,
+    events: UserEvents,
+    routes: { [USER_REGISTERED]: mapper },
+  });
+}
+
 describe('the notifications recipe', () => {
   it('reports two committed signups with one welcome email each and two rejections, in memory', async () => {
     // Act
-    const report = await runNotificationsRecipe(createMemoryPipeline());
+    const report = await runNotificationsRecipe(createMemoryPipeline({ notifications }));
 
     // Assert
     expect(report.ok).toBe(true);
@@ -43,7 +62,7 @@ describe('the notifications recipe', () => {
 
   it('fails the check, naming the address, when a committed signup gets a second email', async () => {
     // Arrange
-    const pipeline = withSentEmails(createMemoryPipeline(), (emails) => [
+    const pipeline = withSentEmails(createMemoryPipeline({ notifications }), (emails) => [
       ...emails,
       extraEmail('ada@example.com'),
     ]);
@@ -58,7 +77,7 @@ describe('the notifications recipe', () => {
 
   it('fails the check when a rolled-back signup gets an email', async () => {
     // Arrange
-    const pipeline = withSentEmails(createMemoryPipeline(), (emails) => [
+    const pipeline = withSentEmails(createMemoryPipeline({ notifications }), (emails) => [
       ...emails,
       extraEmail('not-an-email'),
     ]);
@@ -73,7 +92,7 @@ describe('the notifications recipe', () => {
 
   it('fails the check when a committed signup gets no email', async () => {
     // Arrange
-    const pipeline = withSentEmails(createMemoryPipeline(), (emails) =>
+    const pipeline = withSentEmails(createMemoryPipeline({ notifications }), (emails) =>
       emails.filter((e) => !e.to.includes('grace@example.com')),
     );
 
@@ -87,15 +106,10 @@ describe('the notifications recipe', () => {
 
   it('fails the check when the pipeline really sends every welcome email twice', async () => {
     // Arrange: a routing mistake, through the real relay, queue and consumer.
-    const router = new NotificationRouter()
-      .register<UserRegistered>(USER_REGISTERED, (event) => [
-        ...welcomeEmail(event),
-        ...welcomeEmail(event),
-      ])
-      .freeze();
+    const doubled = signupsRoutedBy((event) => [...welcomeEmail(event), ...welcomeEmail(event)]);
 
     // Act
-    const report = await runNotificationsRecipe(createMemoryPipeline({ router }));
+    const report = await runNotificationsRecipe(createMemoryPipeline({ notifications: doubled }));
 
     // Assert
     expect(report.ok).toBe(false);
@@ -117,16 +131,14 @@ describe('the notifications recipe', () => {
         ],
       ],
       ['sends nothing', () => []],
-    ])('is 1 when the router %s', async (_, mapper) => {
+    ])('is 1 when the route %s', async (_, mapper) => {
       // Arrange
-      const router = new NotificationRouter()
-        .register<UserRegistered>(USER_REGISTERED, mapper)
-        .freeze();
       const printed: string[] = [];
 
       // Act
-      const exitCode = await runLocal(createMemoryPipeline({ router }), (line) =>
-        printed.push(line),
+      const exitCode = await runLocal(
+        createMemoryPipeline({ notifications: signupsRoutedBy(mapper) }),
+        (line) => printed.push(line),
       );
 
       // Assert
@@ -134,12 +146,14 @@ describe('the notifications recipe', () => {
       expect(printed.join('\n')).toContain('Check FAILED');
     });
 
-    it('is 0 with the app router, every committed signup welcomed once', async () => {
+    it("is 0 with the example's routes, every committed signup welcomed once", async () => {
       // Arrange
       const printed: string[] = [];
 
       // Act
-      const exitCode = await runLocal(createMemoryPipeline(), (line) => printed.push(line));
+      const exitCode = await runLocal(createMemoryPipeline({ notifications }), (line) =>
+        printed.push(line),
+      );
 
       // Assert
       expect(exitCode).toBe(0);
@@ -163,4 +177,119 @@ describe('the notifications recipe', () => {
     expect(stdout).toMatch(/to grace@example\.com\s+"Welcome to Tidings"/);
     expect(stdout).toContain('Check passed: 2 committed signups, 2 welcome emails');
   }, 60_000);
+});
+
+describe('LocalPipeline.stage, with a notifications module of the test', () => {
+  const orders = defineNotifications({
+    name: 'orders',
+    events: {
+      'order.placed': z.object({ orderId: z.string().min(1), email: z.email() }),
+      'order.shipped': z.object({ orderId: z.string().min(1), carrier: z.string().min(1) }),
+    },
+    routes: {
+      'order.placed': (event) => [
+        {
+          kind: 'email',
+          to: event.payload.email,
+          subject: `Order ${event.payload.orderId} placed`,
+          body: 'Thanks for your order.',
+        },
+      ],
+      'order.shipped': (event) => [
+        {
+          kind: 'webhook',
+          url: 'https://hooks.example.com/orders',
+          payload: { orderId: event.payload.orderId, carrier: event.payload.carrier },
+        },
+      ],
+    },
+  });
+
+  it('stages each event type in a transaction of its own and delivers it along its route', async () => {
+    // Arrange
+    const pipeline = createMemoryPipeline({ notifications: orders });
+
+    // Act
+    const placed = await pipeline.stage(
+      'order.placed',
+      { orderId: 'o-1', email: 'ada@example.com' },
+      { orderingKey: 'o-1' },
+    );
+    const shipped = await pipeline.stage(
+      'order.shipped',
+      { orderId: 'o-1', carrier: 'Parcelforce' },
+      { orderingKey: 'o-1' },
+    );
+    const delivery = await pipeline.deliver();
+
+    // Assert
+    expect(placed).toMatchObject({ eventType: 'order.placed', orderingKey: 'o-1' });
+    expect(shipped).toMatchObject({ eventType: 'order.shipped', orderingKey: 'o-1' });
+    expect(delivery).toEqual({ relayed: 2, consumed: 2, settled: true });
+    expect(pipeline.deadLetters()).toEqual({ relay: [], consumer: [] });
+    expect(pipeline.sent()).toEqual([
+      {
+        notification: {
+          kind: 'email',
+          to: 'ada@example.com',
+          subject: 'Order o-1 placed',
+          body: 'Thanks for your order.',
+        },
+        context: {
+          eventId: placed.eventId,
+          eventType: 'order.placed',
+          notificationId: `${placed.eventId}:0`,
+        },
+      },
+      {
+        notification: {
+          kind: 'webhook',
+          url: 'https://hooks.example.com/orders',
+          payload: { orderId: 'o-1', carrier: 'Parcelforce' },
+        },
+        context: {
+          eventId: shipped.eventId,
+          eventType: 'order.shipped',
+          notificationId: `${shipped.eventId}:0`,
+        },
+      },
+    ]);
+    expect(await pipeline.sentEmails()).toEqual([
+      { to: ['ada@example.com'], subject: 'Order o-1 placed', body: 'Thanks for your order.' },
+    ]);
+  });
+
+  it('refuses an event type the module lacks and a payload its schema rejects, writing and sending nothing', async () => {
+    // Arrange
+    const pipeline = createMemoryPipeline({ notifications: orders });
+
+    // Act
+    const unknown = await rejectionOf(pipeline.stage('order.cancelled', { orderId: 'o-1' }));
+    const invalid = await rejectionOf(
+      pipeline.stage('order.placed', { orderId: 'o-1', email: 'not-an-address' }),
+    );
+    const store = pipeline.writer as MemoryOutboxStore;
+    const pending = await store.listPending({
+      olderThan: new Date(Date.now() + 60_000).toISOString(),
+      limit: 10,
+    });
+    const delivery = await pipeline.deliver();
+
+    // Assert
+    expect(unknown).toBeInstanceOf(UnknownEventTypeError);
+    expect(unknown).toMatchObject({
+      eventType: 'order.cancelled',
+      knownTypes: ['order.placed', 'order.shipped'],
+    });
+    expect(invalid).toBeInstanceOf(PayloadValidationError);
+    expect(invalid).toMatchObject({
+      eventType: 'order.placed',
+      issues: [expect.objectContaining({ path: 'email' })],
+    });
+    expect(pipeline.writer).toBeInstanceOf(MemoryOutboxStore);
+    expect(pending).toEqual([]);
+    expect(delivery).toMatchObject({ relayed: 0, consumed: 0, settled: true });
+    expect(pipeline.sent()).toEqual([]);
+    expect(pipeline.deadLetters()).toEqual({ relay: [], consumer: [] });
+  });
 });

@@ -1,6 +1,8 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { SQSRecord } from 'aws-lambda';
 import { vi } from 'vitest';
+import { notifications } from '../../examples/signup/notifications.ts';
+import { createProducerHandler } from '../../examples/signup/producer.ts';
 import { sqsRecordDeadLetters, streamRecordDeadLetters } from '../../lambdas/aws/deadLetter.ts';
 import { type ConsumerHandlerDeps, createConsumerHandler } from '../../lambdas/consumer.ts';
 import type { IntegrationEvent } from '../../lambdas/events/types.ts';
@@ -8,7 +10,6 @@ import { RecordingSenders } from '../../lambdas/notifications/RecordingSenders.t
 import { MemoryOutboxStore } from '../../lambdas/outbox/MemoryOutboxStore.ts';
 import { toOutgoingMessage } from '../../lambdas/outbox/relayEvents.ts';
 import type { PendingOutbox } from '../../lambdas/outbox/types.ts';
-import { createProducerHandler } from '../../lambdas/producer.ts';
 import { MemoryQueue, type QueuedMessage } from '../../lambdas/queue/MemoryQueue.ts';
 import type { QueueSender } from '../../lambdas/queue/types.ts';
 import { createRelayHandler, type RelayHandlerDeps } from '../../lambdas/relay.ts';
@@ -19,7 +20,10 @@ export function signupPayload(i = 1, email = `user${i}@example.com`) {
   return { userId: `5b0f7a4e-2c1d-4e8f-9a3b-${i.toString(16).padStart(12, '0')}`, email };
 }
 
-/** The relay handler over in-memory queues: the events queue, the relay DLQ, and deleted ids. */
+/**
+ * The relay handler over in-memory queues: the events queue, the relay DLQ, and deleted ids.
+ * It validates committed payloads against `outboxes`, by default the signup example's outbox.
+ */
 export function relayRig(
   options: { queue?: QueueSender; deadLetterQueue?: QueueSender & { name?: string } } & Partial<
     Pick<RelayHandlerDeps, 'outboxes'>
@@ -39,12 +43,16 @@ export function relayRig(
     deadLetters: streamRecordDeadLetters(options.deadLetterQueue ?? dlq),
     outbox,
     relay: { sleep: async () => {}, random: () => 0.5 },
-    ...(options.outboxes ? { outboxes: options.outboxes } : {}),
+    outboxes: options.outboxes ?? [notifications.outbox],
   });
   return { relay, queue, dlq, deleted };
 }
 
-/** The consumer handler with a consumer DLQ on a MemoryQueue and recorded visibility changes. */
+/**
+ * The consumer handler with a consumer DLQ on a MemoryQueue and recorded visibility changes.
+ * It routes and validates with the signup example's module unless `router` or `queueSpec` say
+ * otherwise.
+ */
 export function consumerRig(
   deps: Partial<ConsumerHandlerDeps> & { deadLetterQueue?: QueueSender & { name?: string } } = {},
 ) {
@@ -53,6 +61,8 @@ export function consumerRig(
   const backoffs: { receiptHandle: string; seconds: number }[] = [];
   const { deadLetterQueue, ...rest } = deps;
   const consume = createConsumerHandler({
+    router: notifications.router,
+    queueSpec: notifications.queue,
     senders,
     deadLetters: sqsRecordDeadLetters(deadLetterQueue ?? dlq),
     visibility: {

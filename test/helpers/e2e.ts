@@ -1,11 +1,11 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import type { RegisteredUser } from '../../lambdas/app/registerUser.ts';
+import { type RegisteredUser, registerUser } from '../../examples/signup/registerUser.ts';
 import type { LocalPipeline, SentEmail } from '../../lambdas/local/LocalPipeline.ts';
 
 /** What a signup of a generated batch is meant to do. */
 export type SignupIntent = 'commit' | 'duplicate' | 'invalid';
 
-/** One generated signup: the input sent to `register`, and what it should lead to. */
+/** One generated signup: the input sent to `registerUser`, and what it should lead to. */
 export interface PlannedSignup {
   readonly input: unknown;
   readonly intent: SignupIntent;
@@ -15,7 +15,7 @@ export interface PlannedSignup {
   readonly name?: string;
 }
 
-/** What `register` did with one planned signup. */
+/** What `registerUser` did with one planned signup. */
 export interface SignupOutcome {
   readonly signup: PlannedSignup;
   /** Set when the transaction committed. */
@@ -96,17 +96,31 @@ export function planSignups(options: {
 }
 
 /**
- * Registers each planned signup through the pipeline, in order, and records what happened.
- * Never throws for a refused signup: the outcome carries the error.
+ * Where the signup example writes on a local pipeline: the pipeline's writer, its outbox
+ * table, and the example's users table beside it (one transaction spans both).
+ */
+export interface SignupTables extends Pick<LocalPipeline, 'writer' | 'outboxTableName'> {
+  readonly usersTableName: string;
+}
+
+/**
+ * Registers each planned signup with the example's `registerUser`, through the pipeline's
+ * writer, in order, and records what happened. Never throws for a refused signup: the outcome
+ * carries the error.
  */
 export async function registerAll(
-  pipeline: Pick<LocalPipeline, 'register'>,
+  target: SignupTables,
   signups: readonly PlannedSignup[],
 ): Promise<SignupOutcome[]> {
   const outcomes: SignupOutcome[] = [];
   for (const signup of signups) {
     try {
-      outcomes.push({ signup, registered: await pipeline.register(signup.input) });
+      const registered = await registerUser(signup.input, {
+        writer: target.writer,
+        tableName: target.usersTableName,
+        outboxTableName: target.outboxTableName,
+      });
+      outcomes.push({ signup, registered });
     } catch (error) {
       outcomes.push({ signup, error });
     }
@@ -139,9 +153,13 @@ export function countByRecipient(emails: readonly SentEmail[]): Map<string, numb
 export function onlyMailAt(pipeline: LocalPipeline, domain: string): LocalPipeline {
   return {
     mode: pipeline.mode,
+    notifications: pipeline.notifications,
+    writer: pipeline.writer,
+    outboxTableName: pipeline.outboxTableName,
     ...(pipeline.mailboxUrl === undefined ? {} : { mailboxUrl: pipeline.mailboxUrl }),
-    register: (input) => pipeline.register(input),
+    stage: (eventType, payload, options) => pipeline.stage(eventType, payload, options),
     deliver: (options) => pipeline.deliver(options),
+    sent: () => pipeline.sent(),
     sentEmails: async () => emailsAtDomain(await pipeline.sentEmails(), domain),
     deadLetters: () => pipeline.deadLetters(),
     close: () => pipeline.close(),

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { parseCloudEvent } from '../../lambdas/events/envelope.ts';
 import type { IntegrationEvent } from '../../lambdas/events/types.ts';
 import { MemoryOutboxStore } from '../../lambdas/outbox/MemoryOutboxStore.ts';
@@ -8,6 +9,11 @@ import { MemoryQueue, type MemoryQueueFaults } from '../../lambdas/queue/MemoryQ
 import { eventIds, fakeClock, makeEvent, T0 } from '../helpers/events.ts';
 
 const outbox = { name: 'users', destination: 'notifications' };
+
+/** The schema the relay validates the test's committed payloads (`makeEvent`'s) against. */
+const outboxes = [
+  { name: outbox.name, schema: { 'user.registered': z.object({ userId: z.string() }) } },
+];
 
 function setup(options: { faults?: MemoryQueueFaults; relay?: Partial<OutboxRelayOptions> } = {}) {
   const clock = fakeClock(T0 + 60_000);
@@ -23,6 +29,7 @@ function setup(options: { faults?: MemoryQueueFaults; relay?: Partial<OutboxRela
   const relay = new OutboxRelay({
     outbox: store,
     queue,
+    outboxes,
     clock,
     sleep: async () => {},
     onUnrelayable: (item, reason) => {
@@ -267,6 +274,7 @@ describe('OutboxRelay', () => {
         deleteRelayed: (ids) => store.deleteRelayed(ids),
       },
       queue: new MemoryQueue({ name: 'notifications' }),
+      outboxes,
       onUnrelayable: (item) => {
         handed.push(item.pk);
         return { complete: false };
@@ -346,6 +354,52 @@ describe('OutboxRelay', () => {
       setAside: [],
       oldestPendingAgeSeconds: 0,
     });
+  });
+
+  it('hands a committed item whose payload its outbox schema rejects to onUnrelayable, never sending it', async () => {
+    // Arrange
+    const { relay, stage, store, unrelayable, relayedIds } = setup();
+    const [bad, unknown, good] = eventIds(3) as [string, string, string];
+    await stage(makeEvent<unknown>({ eventId: bad, occurredAt: at(T0), payload: { userId: 42 } }));
+    await stage(makeEvent({ eventId: unknown, eventType: 'user.deleted', occurredAt: at(T0 + 1) }));
+    await stage(makeEvent({ eventId: good, occurredAt: at(T0 + 2) }));
+
+    // Act
+    const report = await relay.relayPending();
+
+    // Assert
+    expect(report).toMatchObject({ relayed: [good], failed: [], unrelayable: 2 });
+    expect(relayedIds()).toEqual([good]);
+    expect(unrelayable.map(({ item }) => item.eventId)).toEqual([bad, unknown]);
+    expect(unrelayable[0]?.reason).toMatch(
+      /^PayloadValidationError: "user\.registered" payload rejected by outbox "users": userId: /,
+    );
+    expect(unrelayable[1]?.reason).toBe(
+      'UnknownEventTypeError: outbox "users" has no schema for event type "user.deleted"; it knows "user.registered"',
+    );
+    expect(store.get(outboxKey(bad))).toBeUndefined();
+    expect(store.get(outboxKey(unknown))).toBeUndefined();
+  });
+
+  it('relays items of an outbox it has no schema for unchecked', async () => {
+    // Arrange: the relay knows only the "users" outbox.
+    const { relay, store, relayedIds } = setup();
+    const [id] = eventIds(1) as [string];
+    const item = toOutboxItem(
+      makeEvent<unknown>({ eventId: id, occurredAt: at(T0), payload: 'anything' }),
+      {
+        name: 'billing',
+        destination: 'notifications',
+      },
+    );
+    await store.transactWrite([{ Put: { TableName: 't', Item: { ...item } } }]);
+
+    // Act
+    const report = await relay.relayPending();
+
+    // Assert
+    expect(report).toMatchObject({ relayed: [id], unrelayable: 0 });
+    expect(relayedIds()).toEqual([id]);
   });
 
   it('publishes a message the consumer can read back as the staged event', async () => {

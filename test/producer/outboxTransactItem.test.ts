@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { UserRegistered, usersOutbox } from '../../lambdas/app/userEvents.ts';
+import { UserRegistered, usersOutbox } from '../../examples/signup/notifications.ts';
 import { defineOutbox } from '../../lambdas/outbox/defineOutbox.ts';
 import { PayloadValidationError } from '../../lambdas/outbox/errors.ts';
 import {

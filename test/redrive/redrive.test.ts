@@ -18,6 +18,7 @@ import {
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
+import { notifications, usersOutbox } from '../../examples/signup/notifications.ts';
 import {
   outboxItemDeadLetters,
   sqsRecordDeadLetters,
@@ -58,6 +59,8 @@ afterEach(() => {
 async function consumerLetter() {
   const dlq = new MemoryQueue({ name: 'tidings-dlq' });
   const handler = createConsumerHandler({
+    router: notifications.router,
+    queueSpec: notifications.queue,
     senders: new RecordingSenders(),
     deadLetters: sqsRecordDeadLetters(dlq),
     visibility: { changeVisibility: async () => {} },
@@ -75,6 +78,7 @@ async function relayLetter(eventId: string) {
   const relay = createRelayHandler({
     queue: new MemoryQueue({ name: 'tidings-events' }),
     deadLetters: streamRecordDeadLetters(dlq),
+    outboxes: [usersOutbox],
   });
   await relay(makeStreamEvent([outboxInsertRecord(event)]));
   const [letter] = dlq.messages();

@@ -7,11 +7,12 @@ import {
 import { BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { notifications, usersOutbox } from '../../examples/signup/notifications.ts';
 import { streamRecordDeadLetters } from '../../lambdas/aws/deadLetter.ts';
 import { Env, Metrics as MetricName } from '../../lambdas/constants.ts';
 import { outboxKey } from '../../lambdas/outbox/outboxItem.ts';
 import { MemoryQueue } from '../../lambdas/queue/MemoryQueue.ts';
-import { createRelayHandler, handler } from '../../lambdas/relay.ts';
+import { createRelayHandler, relayLambdaHandler } from '../../lambdas/relay.ts';
 import { eventIds, makeEvent } from '../helpers/events.ts';
 import { makeStreamEvent, outboxInsertRecord, streamRecordOf } from '../helpers/relayRecords.ts';
 
@@ -36,7 +37,12 @@ describe('createRelayHandler', () => {
       outboxInsertRecord(makeEvent({ eventId: good, payload: user(1) })),
       streamRecordOf({ pk: `OUTBOX#${bad}`, sk: 'OUTBOX', kind: 'outbox', eventId: bad }),
     ];
-    const relay = createRelayHandler({ queue, deadLetters: streamRecordDeadLetters(dlq), metrics });
+    const relay = createRelayHandler({
+      queue,
+      deadLetters: streamRecordDeadLetters(dlq),
+      outboxes: [usersOutbox],
+      metrics,
+    });
 
     // Act
     const response = await relay(makeStreamEvent(records));
@@ -50,7 +56,7 @@ describe('createRelayHandler', () => {
   });
 });
 
-describe('relay handler', () => {
+describe('relayLambdaHandler', () => {
   const sqs = mockClient(SQSClient);
   const ddb = mockClient(DynamoDBDocumentClient);
 
@@ -80,6 +86,7 @@ describe('relay handler', () => {
     }));
     ddb.on(BatchWriteCommand).resolves({});
     const [id] = eventIds(1) as [string];
+    const handler = relayLambdaHandler(notifications);
 
     // Act
     const response = await handler(
@@ -95,5 +102,13 @@ describe('relay handler', () => {
     expect(ddb).toHaveReceivedCommandWith(BatchWriteCommand, {
       RequestItems: { tidings: [{ DeleteRequest: { Key: outboxKey(id) } }] },
     });
+  });
+
+  it('throws a TypeError at once for a value defineNotifications did not make', () => {
+    // Act / Assert: before any invocation, and without reading the environment.
+    expect(() => relayLambdaHandler({ outbox: usersOutbox } as never)).toThrow(TypeError);
+    expect(() => relayLambdaHandler(undefined as never)).toThrow(
+      /relay: expected the notifications made by defineNotifications\(\), got undefined/,
+    );
   });
 });

@@ -8,7 +8,7 @@ import type { DynamoDBRecord } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
-import { usersOutbox } from '../../lambdas/app/userEvents.ts';
+import { usersOutbox } from '../../examples/signup/notifications.ts';
 import { DeadLetterAttribute, streamRecordDeadLetters } from '../../lambdas/aws/deadLetter.ts';
 import { MissingSequenceNumberError } from '../../lambdas/aws/relayErrors.ts';
 import { SqsQueueSender } from '../../lambdas/aws/SqsQueueSender.ts';

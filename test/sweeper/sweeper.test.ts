@@ -3,12 +3,22 @@ import { Metrics } from '@aws-lambda-powertools/metrics';
 import { BatchGetCommand, DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import {
+  notifications,
+  USER_REGISTERED,
+  usersOutbox,
+} from '../../examples/signup/notifications.ts';
 import { DeadLetterAttribute, outboxItemDeadLetters } from '../../lambdas/aws/deadLetter.ts';
 import { Env, Metrics as MetricName } from '../../lambdas/constants.ts';
+import { UnknownEventTypeError } from '../../lambdas/outbox/errors.ts';
 import { MemoryOutboxStore } from '../../lambdas/outbox/MemoryOutboxStore.ts';
 import { outboxKey, toOutboxItem } from '../../lambdas/outbox/outboxItem.ts';
 import { MemoryQueue } from '../../lambdas/queue/MemoryQueue.ts';
-import { createSweeperHandler, sweeperDepsFromEnv } from '../../lambdas/sweeper.ts';
+import {
+  createSweeperHandler,
+  sweeperDepsFromEnv,
+  sweeperLambdaHandler,
+} from '../../lambdas/sweeper.ts';
 import { eventIds, fakeClock, makeEvent, T0 } from '../helpers/events.ts';
 
 const MINUTE = 60_000;
@@ -19,12 +29,26 @@ async function storeWith(items: Record<string, unknown>[]): Promise<MemoryOutbox
   return store;
 }
 
-function itemAt(eventId: string, occurredAt: number): Record<string, unknown> {
-  const event = makeEvent({ eventId, occurredAt: new Date(occurredAt).toISOString() });
-  return toOutboxItem(event, { name: 'users', destination: 'notifications' }) as unknown as Record<
-    string,
-    unknown
-  >;
+/** The outboxes the sweeper validates committed payloads against: the signup example's. */
+const outboxes = [usersOutbox];
+
+/** A committed `user.registered` item of the `users` outbox, its payload valid for the schema. */
+function itemAt(
+  eventId: string,
+  occurredAt: number,
+  overrides: { eventType?: string; payload?: unknown } = {},
+): Record<string, unknown> {
+  const event = makeEvent<unknown>({
+    eventId,
+    eventType: USER_REGISTERED,
+    occurredAt: new Date(occurredAt).toISOString(),
+    payload: { userId: eventId, email: 'ada@example.com' },
+    ...overrides,
+  });
+  return toOutboxItem(event, {
+    name: usersOutbox.name,
+    destination: 'notifications',
+  }) as unknown as Record<string, unknown>;
 }
 
 function quietMetrics() {
@@ -49,6 +73,7 @@ describe('createSweeperHandler', () => {
     const sweep = createSweeperHandler({
       outbox: store,
       queue,
+      outboxes,
       clock,
       minAgeMs: 2 * MINUTE,
       metrics,
@@ -72,7 +97,7 @@ describe('createSweeperHandler', () => {
     const ids = eventIds(5);
     const store = await storeWith(ids.map((id, i) => itemAt(id, T0 + i * 1000)));
     const queue = new MemoryQueue({ name: 'tidings-events', clock });
-    const sweep = createSweeperHandler({ outbox: store, queue, clock, limit: 2 });
+    const sweep = createSweeperHandler({ outbox: store, queue, outboxes, clock, limit: 2 });
 
     // Act
     const report = await sweep({});
@@ -95,6 +120,7 @@ describe('createSweeperHandler', () => {
     const sweep = createSweeperHandler({
       outbox: store,
       queue,
+      outboxes,
       clock,
       relay: { sleep: async () => {} },
     });
@@ -118,6 +144,7 @@ describe('createSweeperHandler', () => {
     const sweep = createSweeperHandler({
       outbox: store,
       queue,
+      outboxes,
       clock,
       deadLetters: outboxItemDeadLetters(dlq),
     });
@@ -135,17 +162,96 @@ describe('createSweeperHandler', () => {
     expect(store.get(outboxKey(id))).toBeUndefined();
   });
 
+  it('dead-letters a committed item whose payload its outbox schema rejects, and never sends it', async () => {
+    // Arrange: a user.registered item committed without the schema's check (an older
+    // producer, a hand-written item), its email not an address; and a valid one beside it.
+    const clock = fakeClock(T0 + 60 * MINUTE);
+    const [bad, good] = eventIds(2) as [string, string];
+    const store = await storeWith([
+      itemAt(bad, T0, { payload: { userId: bad, email: 'not-an-address' } }),
+      itemAt(good, T0 + 1000),
+    ]);
+    const queue = new MemoryQueue({ name: 'tidings-events', clock });
+    const dlq = new MemoryQueue({ name: 'tidings-relay-dlq', clock });
+    const sweep = createSweeperHandler({
+      outbox: store,
+      queue,
+      outboxes,
+      clock,
+      deadLetters: outboxItemDeadLetters(dlq),
+    });
+
+    // Act
+    const report = await sweep({});
+
+    // Assert
+    expect(report).toMatchObject({ swept: 1, failed: 0, unrelayable: 1 });
+    expect(queue.messages().map((m) => m.attributes.eventId)).toEqual([good]);
+    const [letter, ...more] = dlq.messages();
+    expect(more).toEqual([]);
+    expect(letter?.attributes[DeadLetterAttribute.ERROR]).toBe('UnrelayableOutboxItem');
+    expect(letter?.attributes[DeadLetterAttribute.REASON]).toMatch(
+      /^PayloadValidationError: "user\.registered" payload rejected by outbox "users": email: /,
+    );
+    expect(JSON.parse(letter?.body ?? '{}')).toMatchObject({
+      pk: `OUTBOX#${bad}`,
+      payload: { email: 'not-an-address' },
+    });
+    expect(store.get(outboxKey(bad))).toBeUndefined();
+    expect(store.get(outboxKey(good))).toBeUndefined();
+  });
+
+  it('dead-letters a committed item whose event type its outbox does not know, as UnknownEventTypeError', async () => {
+    // Arrange
+    const clock = fakeClock(T0 + 60 * MINUTE);
+    const [id] = eventIds(1) as [string];
+    const store = await storeWith([itemAt(id, T0, { eventType: 'user.deleted' })]);
+    const queue = new MemoryQueue({ name: 'tidings-events', clock });
+    const dlq = new MemoryQueue({ name: 'tidings-relay-dlq', clock });
+    const sweep = createSweeperHandler({
+      outbox: store,
+      queue,
+      outboxes,
+      clock,
+      deadLetters: outboxItemDeadLetters(dlq),
+    });
+
+    // Act
+    const report = await sweep({});
+
+    // Assert
+    expect(report).toMatchObject({ swept: 0, failed: 0, unrelayable: 1 });
+    expect(queue.messages()).toEqual([]);
+    const [letter, ...more] = dlq.messages();
+    expect(more).toEqual([]);
+    expect(letter?.attributes[DeadLetterAttribute.REASON]).toMatch(
+      new RegExp(`^${UnknownEventTypeError.name}: `),
+    );
+    expect(letter?.attributes[DeadLetterAttribute.REASON]).toBe(
+      'UnknownEventTypeError: outbox "users" has no schema for event type "user.deleted"; it knows "user.registered"',
+    );
+    expect(JSON.parse(letter?.body ?? '{}')).toMatchObject({
+      pk: `OUTBOX#${id}`,
+      eventType: 'user.deleted',
+    });
+    expect(store.get(outboxKey(id))).toBeUndefined();
+  });
+
   it('logs an item it keeps set aside after a letter that could not hold it', async () => {
     // Arrange: a message over 1 MiB once its control characters are JSON-escaped.
     const clock = fakeClock(T0 + 60 * MINUTE);
     const [id] = eventIds(1) as [string];
-    const oversized = { ...itemAt(id, T0), payload: { blob: '\u0001'.repeat(180_000) } };
+    // The schema passes it (keys it does not name are allowed); the queue cannot take it.
+    const oversized = itemAt(id, T0, {
+      payload: { userId: id, email: 'ada@example.com', blob: '\u0001'.repeat(180_000) },
+    });
     const store = await storeWith([oversized]);
     const logger = new Logger({ serviceName: 'test', logLevel: 'SILENT' });
     const warn = vi.spyOn(logger, 'warn');
     const sweep = createSweeperHandler({
       outbox: store,
       queue: new MemoryQueue({ name: 'tidings-events', clock }),
+      outboxes,
       clock,
       deadLetters: outboxItemDeadLetters(new MemoryQueue({ name: 'tidings-relay-dlq', clock })),
       logger,
@@ -178,6 +284,7 @@ describe('createSweeperHandler', () => {
     const sweep = createSweeperHandler({
       outbox: refusing,
       queue: new MemoryQueue({ name: 'tidings-events', clock }),
+      outboxes,
       clock,
       deadLetters: outboxItemDeadLetters(dlq),
     });
@@ -224,5 +331,16 @@ describe('sweeperDepsFromEnv', () => {
       'pending index holds an item that is not an outbox item; not swept',
       { pk: 'USER#1', sk: 'PROFILE' },
     );
+  });
+});
+
+describe('sweeperLambdaHandler', () => {
+  it('throws a TypeError at once for a value defineNotifications did not make', () => {
+    // Act / Assert: before any invocation, and without reading the environment.
+    expect(() => sweeperLambdaHandler({ outbox: usersOutbox } as never)).toThrow(TypeError);
+    expect(() => sweeperLambdaHandler('users' as never)).toThrow(
+      /sweeper: expected the notifications made by defineNotifications\(\), got string/,
+    );
+    expect(sweeperLambdaHandler(notifications)).toBeTypeOf('function');
   });
 });

@@ -15,8 +15,9 @@ import {
   createDynamoDbLocalPipeline,
   createMemoryPipeline,
   type LocalPipeline,
-} from '../../../lambdas/local/LocalPipeline.ts';
-import { runLocal } from './recipe.ts';
+} from '../../../lambdas/local/index.ts';
+import { notifications } from '../../signup/notifications.ts';
+import { runLocal, USERS_TABLE_DEFINITION } from './recipe.ts';
 
 const args = new Set(process.argv.slice(2));
 const onDynamoDbLocal =
@@ -30,11 +31,15 @@ try {
   if (onDynamoDbLocal) {
     print('Tidings local run on DynamoDB Local (transactions and streams) and SES local');
     print('Starting DynamoDB Local and SES local...');
-    pipeline = await createDynamoDbLocalPipeline();
+    pipeline = await createDynamoDbLocalPipeline({
+      notifications,
+      fromAddress: 'welcome@tidings.local',
+      tables: [USERS_TABLE_DEFINITION],
+    });
   } else {
     print('Tidings local run, in memory: outbox table, relay, mock SQS queue, recording senders');
     print('(add --dynamodb-local to run it on DynamoDB Local and SES local)');
-    pipeline = createMemoryPipeline();
+    pipeline = createMemoryPipeline({ notifications, fromAddress: 'welcome@tidings.local' });
   }
   print('');
   const exitCode = await runLocal(pipeline, print);

@@ -1,5 +1,24 @@
-import { describeError } from '../../../lambdas/errors.ts';
-import type { LocalPipeline, SentEmail } from '../../../lambdas/local/LocalPipeline.ts';
+import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
+import { describeError } from '../../../lambdas/index.ts';
+import type { LocalPipeline, SentEmail } from '../../../lambdas/local/index.ts';
+import { registerUser } from '../../signup/registerUser.ts';
+
+/** The example's users table on a local run: its own table, beside the outbox table. */
+export const USERS_TABLE = 'users-local';
+
+/** The users table as DynamoDB Local creates it (the memory store needs no definition). */
+export const USERS_TABLE_DEFINITION: CreateTableCommandInput = {
+  TableName: USERS_TABLE,
+  KeySchema: [
+    { AttributeName: 'pk', KeyType: 'HASH' },
+    { AttributeName: 'sk', KeyType: 'RANGE' },
+  ],
+  AttributeDefinitions: [
+    { AttributeName: 'pk', AttributeType: 'S' },
+    { AttributeName: 'sk', AttributeType: 'S' },
+  ],
+  BillingMode: 'PAY_PER_REQUEST',
+};
 
 /** One signup the recipe tries. */
 export interface Signup {
@@ -35,13 +54,17 @@ export async function runNotificationsRecipe(
   print: (line: string) => void = () => {},
 ): Promise<RecipeReport> {
   print(
-    '1. Signups: each is one transaction writing the user, an email claim and the outbox event',
+    '1. Signups: each is one transaction writing the user and an email claim (users table) and the outbox event (outbox table)',
   );
   const committed: string[] = [];
   const rejected: { email: string; reason: string }[] = [];
   for (const signup of signups) {
     try {
-      const { userId, eventId } = await pipeline.register(signup);
+      const { userId, eventId } = await registerUser(signup, {
+        writer: pipeline.writer,
+        tableName: USERS_TABLE,
+        outboxTableName: pipeline.outboxTableName,
+      });
       committed.push(signup.email.trim().toLowerCase());
       print(`   committed    ${signup.email.padEnd(20)} user ${userId}, event ${eventId}`);
     } catch (error) {

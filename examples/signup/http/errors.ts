@@ -1,4 +1,4 @@
-import { TidingsError } from '../errors.ts';
+import { TidingsError } from '../../../lambdas/index.ts';
 
 /** Base class of errors about requests to the producer Lambda. */
 export abstract class ProducerError extends TidingsError {}

@@ -8,20 +8,25 @@ import {
 import { DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { UserEvents, userNotificationsQueue } from '../../lambdas/app/userEvents.ts';
-import { DynamoDbTransactWriter } from '../../lambdas/aws/DynamoDbTransactWriter.ts';
-import { Env, Metrics as MetricName } from '../../lambdas/constants.ts';
-import { defineOutbox } from '../../lambdas/outbox/defineOutbox.ts';
-import { pendingShardOf } from '../../lambdas/outbox/outboxItem.ts';
-import type { HttpProducerResult } from '../../lambdas/producer/producerResponse.ts';
+import type { HttpProducerResult } from '../../../examples/signup/http/producerResponse.ts';
+import { UserEvents, userNotificationsQueue } from '../../../examples/signup/notifications.ts';
 import {
   createProducerHandler,
   handler,
   type ProducerHandlerDeps,
   producerDepsFromEnv,
-} from '../../lambdas/producer.ts';
-import { makeFunctionUrlEvent, makeLambdaContext, makeRestApiEvent } from '../helpers/apiEvents.ts';
-import { eventIds, fakeClock, T0 } from '../helpers/events.ts';
+  USERS_TABLE_ENV,
+} from '../../../examples/signup/producer.ts';
+import { DynamoDbTransactWriter } from '../../../lambdas/aws/DynamoDbTransactWriter.ts';
+import { Env, Metrics as MetricName } from '../../../lambdas/constants.ts';
+import { defineOutbox } from '../../../lambdas/outbox/defineOutbox.ts';
+import { pendingShardOf } from '../../../lambdas/outbox/outboxItem.ts';
+import {
+  makeFunctionUrlEvent,
+  makeLambdaContext,
+  makeRestApiEvent,
+} from '../../helpers/apiEvents.ts';
+import { eventIds, fakeClock, T0 } from '../../helpers/events.ts';
 
 const TABLE = 'tidings';
 const [USER_ID, EVENT_ID] = eventIds(2) as [string, string];
@@ -103,7 +108,7 @@ function registrationTransaction({
             sk: 'OUTBOX',
             kind: 'outbox',
             outbox: 'users',
-            destination: 'notifications',
+            destination: 'users',
             eventId: EVENT_ID,
             eventType: 'user.registered',
             occurredAt: ISO,
@@ -357,8 +362,9 @@ describe('producer handler from the environment', () => {
     vi.unstubAllEnvs();
   });
 
-  it('says which variable is missing when the table name is not set', () => {
+  it('says which variable is missing when the outbox table name is not set', () => {
     // Arrange
+    vi.stubEnv(USERS_TABLE_ENV, 'users-prod');
     vi.stubEnv(Env.TABLE_NAME, '');
 
     // Act + Assert
@@ -367,8 +373,20 @@ describe('producer handler from the environment', () => {
     );
   });
 
-  it('writes to the table the environment names', async () => {
+  it('says which variable is missing when the users table name is not set', () => {
     // Arrange
+    vi.stubEnv(USERS_TABLE_ENV, '');
+    vi.stubEnv(Env.TABLE_NAME, 'tidings-prod');
+
+    // Act + Assert
+    expect(() => producerDepsFromEnv()).toThrow(
+      'environment variable USERS_TABLE_NAME must be set to the users table',
+    );
+  });
+
+  it('writes the user and the email claim to the users table and the event to the outbox table the environment names', async () => {
+    // Arrange
+    vi.stubEnv(USERS_TABLE_ENV, 'users-prod');
     vi.stubEnv(Env.TABLE_NAME, 'tidings-prod');
     vi.stubEnv('AWS_REGION', 'us-east-1');
     vi.stubEnv('POWERTOOLS_METRICS_DISABLED', 'true');
@@ -382,8 +400,8 @@ describe('producer handler from the environment', () => {
     expect(result.statusCode).toBe(201);
     const items = ddb.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems ?? [];
     expect(items.map((op) => op.Put?.TableName)).toEqual([
-      'tidings-prod',
-      'tidings-prod',
+      'users-prod',
+      'users-prod',
       'tidings-prod',
     ]);
   });

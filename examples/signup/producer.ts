@@ -1,30 +1,32 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
-import { registerUser } from './app/registerUser.ts';
-import type { UserEvents } from './app/userEvents.ts';
-import { DynamoDbTransactWriter } from './aws/DynamoDbTransactWriter.ts';
-import { Env, Metrics as MetricName, serviceName } from './constants.ts';
-import { describeError } from './errors.ts';
-import type { OutboxSpec } from './outbox/defineOutbox.ts';
-import type { TransactWriter } from './outbox/types.ts';
 import {
-  isHttpEvent,
-  type ProducerEvent,
-  parseProducerEvent,
-} from './producer/parseProducerEvent.ts';
+  DynamoDbTransactWriter,
+  describeError,
+  Env,
+  Metrics as MetricName,
+  type OutboxSpec,
+  type TransactWriter,
+} from '../../lambdas/index.ts';
+import { isHttpEvent, type ProducerEvent, parseProducerEvent } from './http/parseProducerEvent.ts';
 import {
   createdOutcome,
   errorOutcome,
   type ProducerResult,
   toProducerResult,
-} from './producer/producerResponse.ts';
+} from './http/producerResponse.ts';
+import type { UserEvents } from './notifications.ts';
+import { registerUser } from './registerUser.ts';
 
 /** What the producer handler runs with; tests and local runs pass their own. */
 export interface ProducerHandlerDeps {
   /** `DynamoDbTransactWriter` on AWS, `MemoryOutboxStore` locally. */
   readonly writer: TransactWriter;
+  /** The table of users and email claims. */
   readonly tableName: string;
+  /** The construct's outbox table. @default tableName */
+  readonly outboxTableName?: string;
   /** @default usersOutbox */
   readonly outbox?: OutboxSpec<typeof UserEvents>;
   /** New user and event ids. @default UUID v7 */
@@ -58,6 +60,7 @@ export function createProducerHandler(deps: ProducerHandlerDeps): ProducerHandle
       const user = await registerUser(request.input, {
         writer: deps.writer,
         tableName: deps.tableName,
+        ...(deps.outboxTableName ? { outboxTableName: deps.outboxTableName } : {}),
         ...(deps.outbox ? { outbox: deps.outbox } : {}),
         ...(deps.newId ? { newId: deps.newId } : {}),
         ...(request.requestId ? { requestId: request.requestId } : {}),
@@ -83,22 +86,27 @@ export function createProducerHandler(deps: ProducerHandlerDeps): ProducerHandle
   };
 }
 
+/** The environment variable naming the example's users table (set in stack.ts). */
+export const USERS_TABLE_ENV = 'USERS_TABLE_NAME';
+
 /**
- * The producer's dependencies from the environment the CDK construct sets.
- * @throws TypeError when `TIDINGS_TABLE_NAME` is not set.
+ * The producer's dependencies from its environment: the users table the example stack sets,
+ * and the outbox table the construct sets (`TIDINGS_TABLE_NAME`). Powertools reads the service
+ * name the construct sets (`POWERTOOLS_SERVICE_NAME`).
+ * @throws TypeError when either table name is not set.
  */
 export function producerDepsFromEnv(): ProducerHandlerDeps {
-  const tableName = process.env[Env.TABLE_NAME];
-  if (!tableName) {
-    throw new TypeError(
-      `environment variable ${Env.TABLE_NAME} must be set to the table the producer writes to`,
-    );
-  }
+  const required = (name: string, what: string): string => {
+    const value = process.env[name];
+    if (!value) throw new TypeError(`environment variable ${name} must be set to ${what}`);
+    return value;
+  };
   return {
     writer: new DynamoDbTransactWriter(),
-    tableName,
-    logger: new Logger({ serviceName: serviceName('producer') }),
-    metrics: new Metrics({ namespace: MetricName.NAMESPACE, serviceName: serviceName('producer') }),
+    tableName: required(USERS_TABLE_ENV, 'the users table'),
+    outboxTableName: required(Env.TABLE_NAME, 'the outbox table'),
+    logger: new Logger(),
+    metrics: new Metrics({ namespace: MetricName.NAMESPACE }),
   };
 }
 

@@ -1,30 +1,37 @@
 import { randomUUID } from 'node:crypto';
+import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { UserAlreadyExistsError } from '../../lambdas/app/errors.ts';
-import { emailKey, registerUser, userKey } from '../../lambdas/app/registerUser.ts';
-import { usersOutbox } from '../../lambdas/app/userEvents.ts';
+import { USERS_TABLE_DEFINITION } from '../../../examples/recipes/notifications/recipe.ts';
+import { UserAlreadyExistsError } from '../../../examples/signup/errors.ts';
+import { usersOutbox } from '../../../examples/signup/notifications.ts';
+import { emailKey, registerUser, userKey } from '../../../examples/signup/registerUser.ts';
 import {
   createTransactWriteClient,
   DynamoDbTransactWriter,
-} from '../../lambdas/aws/DynamoDbTransactWriter.ts';
-import { DynamoDbRequestError } from '../../lambdas/aws/errors.ts';
-import { createTidingsTable } from '../../lambdas/local/createTables.ts';
-import { LOCAL_AWS_CONFIG } from '../../lambdas/local/DynamoDbLocal.ts';
-import { fromOutboxItem, outboxKey } from '../../lambdas/outbox/outboxItem.ts';
-import { outboxTransactItem } from '../../lambdas/outbox/outboxTransactItem.ts';
-import { uniqueTableName, useLocalAws } from '../helpers/dynamodbLocal.ts';
-import { rejectionOf } from '../helpers/events.ts';
+} from '../../../lambdas/aws/DynamoDbTransactWriter.ts';
+import { DynamoDbRequestError } from '../../../lambdas/aws/errors.ts';
+import { createTidingsTable } from '../../../lambdas/local/createTables.ts';
+import { LOCAL_AWS_CONFIG } from '../../../lambdas/local/DynamoDbLocal.ts';
+import { fromOutboxItem, outboxKey } from '../../../lambdas/outbox/outboxItem.ts';
+import { outboxTransactItem } from '../../../lambdas/outbox/outboxTransactItem.ts';
+import { uniqueTableName, useLocalAws } from '../../helpers/dynamodbLocal.ts';
+import { rejectionOf } from '../../helpers/events.ts';
 
 // The run's shared DynamoDB Local, or one of the file's own when it runs without the global
 // setup: never skipped, never real AWS. A table of our own, since the run shares it.
 const local = useLocalAws();
 const TABLE = uniqueTableName('producer');
+/** The example's users table, beside the outbox table, as a deployed service has it. */
+const USERS = uniqueTableName('producer-users');
 let client: DynamoDBDocumentClient;
 let writer: DynamoDbTransactWriter;
 
 beforeAll(async () => {
   await createTidingsTable(local().dynamoDb, TABLE);
+  await local().dynamoDb.send(
+    new CreateTableCommand({ ...USERS_TABLE_DEFINITION, TableName: USERS }),
+  );
   client = createTransactWriteClient({ ...LOCAL_AWS_CONFIG, endpoint: local().dynamoDbEndpoint });
   writer = new DynamoDbTransactWriter({ client });
 });
@@ -33,8 +40,11 @@ afterAll(() => {
   client?.destroy();
 });
 
-async function get(key: { pk: string; sk: string }): Promise<Record<string, unknown> | undefined> {
-  return (await client.send(new GetCommand({ TableName: TABLE, Key: key }))).Item;
+async function get(
+  key: { pk: string; sk: string },
+  tableName = TABLE,
+): Promise<Record<string, unknown> | undefined> {
+  return (await client.send(new GetCommand({ TableName: tableName, Key: key }))).Item;
 }
 
 describe('registerUser on DynamoDB Local', () => {
@@ -69,6 +79,44 @@ describe('registerUser on DynamoDB Local', () => {
     expect(error).toBeInstanceOf(UserAlreadyExistsError);
     expect(await get(userKey('0194a3f2-7c00-7a1b-8c2d-00000000aa01'))).toBeUndefined();
     expect(await get(outboxKey('0194a3f2-7c00-7a1b-8c2d-00000000aa02'))).toBeUndefined();
+  });
+
+  it('commits the user and the email claim to the users table and the event to the outbox table together', async () => {
+    // Act
+    const { userId, eventId } = await registerUser(
+      { email: 'ada@example.com', name: 'Ada' },
+      { writer, tableName: USERS, outboxTableName: TABLE },
+    );
+
+    // Assert
+    expect(await get(userKey(userId), USERS)).toMatchObject({ email: 'ada@example.com' });
+    expect(await get(emailKey('ada@example.com'), USERS)).toMatchObject({ userId });
+    expect(await get(userKey(userId))).toBeUndefined();
+    const stored = fromOutboxItem((await get(outboxKey(eventId))) ?? {});
+    expect(stored.event.payload).toEqual({ userId, email: 'ada@example.com', name: 'Ada' });
+    expect(await get(outboxKey(eventId), USERS)).toBeUndefined();
+  });
+
+  it('writes nothing to either table when the email is taken in the users table', async () => {
+    // Arrange
+    await registerUser(
+      { email: 'edsger@example.com' },
+      { writer, tableName: USERS, outboxTableName: TABLE },
+    );
+    const ids = ['0194a3f2-7c00-7a1b-8c2d-00000000bb01', '0194a3f2-7c00-7a1b-8c2d-00000000bb02'];
+
+    // Act
+    const error = await rejectionOf(
+      registerUser(
+        { email: 'Edsger@Example.com' },
+        { writer, tableName: USERS, outboxTableName: TABLE, newId: () => ids.shift() ?? '' },
+      ),
+    );
+
+    // Assert
+    expect(error).toBeInstanceOf(UserAlreadyExistsError);
+    expect(await get(userKey('0194a3f2-7c00-7a1b-8c2d-00000000bb01'), USERS)).toBeUndefined();
+    expect(await get(outboxKey('0194a3f2-7c00-7a1b-8c2d-00000000bb02'))).toBeUndefined();
   });
 
   it('answers a replay of a committed transaction with its token as success, applying nothing again', async () => {

@@ -1,17 +1,20 @@
 import { describe, expect, it } from 'vitest';
-import { InvalidRegistrationError, UserAlreadyExistsError } from '../../lambdas/app/errors.ts';
-import { emailKey, registerUser, userKey } from '../../lambdas/app/registerUser.ts';
+import {
+  InvalidRegistrationError,
+  UserAlreadyExistsError,
+} from '../../../examples/signup/errors.ts';
 import {
   USER_REGISTERED,
   UserEvents,
   userNotificationsQueue,
-} from '../../lambdas/app/userEvents.ts';
-import { defineOutbox } from '../../lambdas/outbox/defineOutbox.ts';
-import { TransactionCanceledError } from '../../lambdas/outbox/errors.ts';
-import { MemoryOutboxStore } from '../../lambdas/outbox/MemoryOutboxStore.ts';
-import { fromOutboxItem, outboxKey } from '../../lambdas/outbox/outboxItem.ts';
-import type { TransactItems } from '../../lambdas/outbox/types.ts';
-import { eventIds, fakeClock, rejectionOf, T0 } from '../helpers/events.ts';
+} from '../../../examples/signup/notifications.ts';
+import { emailKey, registerUser, userKey } from '../../../examples/signup/registerUser.ts';
+import { defineOutbox } from '../../../lambdas/outbox/defineOutbox.ts';
+import { TransactionCanceledError } from '../../../lambdas/outbox/errors.ts';
+import { MemoryOutboxStore } from '../../../lambdas/outbox/MemoryOutboxStore.ts';
+import { fromOutboxItem, outboxKey } from '../../../lambdas/outbox/outboxItem.ts';
+import type { TransactItems } from '../../../lambdas/outbox/types.ts';
+import { eventIds, fakeClock, rejectionOf, T0 } from '../../helpers/events.ts';
 
 const TABLE = 'tidings';
 const [USER_A, EVENT_A, USER_B, EVENT_B] = eventIds(4) as [string, string, string, string];
@@ -73,7 +76,7 @@ describe('registerUser', () => {
         payload: { userId: USER_A, email: 'ada@example.com', name: 'Ada' },
       },
       outbox: 'users',
-      destination: 'notifications',
+      destination: 'users',
     });
   });
 
@@ -175,6 +178,36 @@ describe('registerUser', () => {
     // Assert
     expect((error as InvalidRegistrationError).issues).toEqual([
       { path: '(root)', message: expect.stringContaining('expected object') },
+    ]);
+  });
+
+  it('writes the user and the email claim to its table and the event to outboxTableName, in one transaction', async () => {
+    // Arrange
+    const calls: TransactItems[] = [];
+    const writer = {
+      async transactWrite(items: TransactItems) {
+        calls.push(items);
+      },
+    };
+
+    // Act
+    await registerUser(
+      { email: 'ada@example.com' },
+      {
+        writer,
+        tableName: 'users',
+        outboxTableName: TABLE,
+        outbox,
+        newId: idsFrom(USER_A, EVENT_A),
+      },
+    );
+
+    // Assert
+    expect(calls).toHaveLength(1);
+    expect(calls[0]?.map((op) => [op.Put?.TableName, op.Put?.Item?.pk])).toEqual([
+      ['users', `USER#${USER_A}`],
+      ['users', 'EMAIL#ada@example.com'],
+      [TABLE, `OUTBOX#${EVENT_A}`],
     ]);
   });
 

@@ -1,9 +1,6 @@
-import { InvalidRegistrationError, UserAlreadyExistsError } from '../app/errors.ts';
-import type { RegisteredUser } from '../app/registerUser.ts';
-import { TidingsError } from '../errors.ts';
-import type { SchemaIssue } from '../outbox/errors.ts';
-import { MessageCharacterError } from '../outbox/limitErrors.ts';
-import { codePointName } from '../outbox/messageCharacters.ts';
+import { MessageCharacterError, type SchemaIssue, TidingsError } from '../../../lambdas/index.ts';
+import { InvalidRegistrationError, UserAlreadyExistsError } from '../errors.ts';
+import type { RegisteredUser } from '../registerUser.ts';
 import { MalformedRequestError } from './errors.ts';
 import type { ProducerTransport } from './parseProducerEvent.ts';
 
@@ -77,7 +74,7 @@ export function errorOutcome(error: unknown): ProducerOutcome {
         issues: [
           {
             path: requestFieldOf(error.path),
-            message: `holds ${codePointName(error.codePoint)} at index ${error.index}, which SQS refuses in a message`,
+            message: `holds U+${error.codePoint.toString(16).toUpperCase().padStart(4, '0')} at index ${error.index}, which SQS refuses in a message`,
           },
         ],
       },

@@ -1,5 +1,4 @@
-import { TidingsError } from '../errors.ts';
-import type { SchemaIssue } from '../outbox/errors.ts';
+import { type SchemaIssue, TidingsError } from '../../lambdas/index.ts';
 
 /** Base class of errors from the example application's operations. */
 export abstract class AppError extends TidingsError {}

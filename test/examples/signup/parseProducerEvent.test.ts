@@ -1,13 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { MalformedRequestError } from '../../lambdas/producer/errors.ts';
-import { isHttpEvent, parseProducerEvent } from '../../lambdas/producer/parseProducerEvent.ts';
+import { MalformedRequestError } from '../../../examples/signup/http/errors.ts';
+import {
+  isHttpEvent,
+  parseProducerEvent,
+} from '../../../examples/signup/http/parseProducerEvent.ts';
 import {
   makeFunctionUrlEvent,
   makeHttpApiEvent,
   makeLambdaContext,
   makeRestApiEvent,
-} from '../helpers/apiEvents.ts';
-import { thrownBy } from '../helpers/events.ts';
+} from '../../helpers/apiEvents.ts';
+import { thrownBy } from '../../helpers/events.ts';
 
 const INPUT = { email: 'ada@example.com', name: 'Ada' };
 

@@ -1,15 +1,15 @@
 import { App, type AppProps, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { TidingsStack } from './tidings-stack.ts';
+import { TidingsStack } from './stack.ts';
 
-/** The Tidings CDK app and the example stack in it. */
+/** The example's CDK app and its stack. */
 export interface TidingsApp {
   readonly app: App;
   readonly stack: TidingsStack;
 }
 
 /**
- * Builds the Tidings CDK app: the example stack, with settings read from context, checked by
+ * Builds the example's CDK app: the signup stack, with settings read from context, checked by
  * cdk-nag's AWS Solutions rules on every synth. `bin/tidings.ts` runs it; tests build the
  * same app, so what they check is what `cdk synth` and `cdk deploy` use.
  *
@@ -54,10 +54,10 @@ export function createApp(props: AppProps = {}): TidingsApp {
       ...(sesIdentity ? { sesIdentity } : {}),
       ...(configurationSetName ? { configurationSetName } : {}),
       ...(fifo === undefined ? {} : { fifo }),
-      ...(producerFunctionUrl === undefined ? {} : { producerFunctionUrl }),
       ...(pushPlatformApplicationArns ? { pushPlatformApplicationArns } : {}),
       ...(additionalSesIdentities ? { additionalSesIdentities } : {}),
     },
+    ...(producerFunctionUrl === undefined ? {} : { producerFunctionUrl }),
     ...(alarmEmail ? { alarmEmail } : {}),
   });
 

@@ -1,10 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { createAppRouter } from '../../lambdas/app/router.ts';
-import { USER_REGISTERED, type UserRegistered } from '../../lambdas/app/userEvents.ts';
-import { FrozenRouterError } from '../../lambdas/notifications/errors.ts';
-import type { EmailNotification } from '../../lambdas/notifications/types.ts';
-import { validateNotification } from '../../lambdas/notifications/validateNotification.ts';
-import { makeEvent } from '../helpers/events.ts';
+import {
+  notifications,
+  USER_REGISTERED,
+  type UserRegistered,
+  userNotificationsQueue,
+  usersOutbox,
+} from '../../../examples/signup/notifications.ts';
+import { isNotificationsDefinition } from '../../../lambdas/notifications/defineNotifications.ts';
+import { FrozenRouterError } from '../../../lambdas/notifications/errors.ts';
+import type { EmailNotification } from '../../../lambdas/notifications/types.ts';
+import { validateNotification } from '../../../lambdas/notifications/validateNotification.ts';
+import { makeEvent } from '../../helpers/events.ts';
 
 function registered(payload: UserRegistered) {
   return makeEvent<UserRegistered>({ eventType: USER_REGISTERED, payload });
@@ -12,25 +18,35 @@ function registered(payload: UserRegistered) {
 
 const USER_ID = '0194a3f2-7c00-7a1b-8c2d-3e4f5a6b7c8d';
 
-describe('createAppRouter', () => {
+describe("the signup example's notifications", () => {
+  it('is one defineNotifications module named users, whose outbox and queue the example exports', () => {
+    // Assert
+    expect(isNotificationsDefinition(notifications)).toBe(true);
+    expect(notifications.name).toBe('users');
+    expect(Object.keys(notifications.events)).toEqual([USER_REGISTERED]);
+    expect(usersOutbox).toBe(notifications.outbox);
+    expect(userNotificationsQueue).toBe(notifications.queue);
+    expect(usersOutbox.destination).toBe(userNotificationsQueue.name);
+  });
+
   it('sends exactly one welcome email to the address in a user.registered payload', () => {
     // Arrange
-    const router = createAppRouter();
+    const router = notifications.router;
 
     // Act
-    const notifications = router.resolve(
+    const resolved = router.resolve(
       registered({ userId: USER_ID, email: 'ada@example.com', name: 'Ada' }),
     );
 
     // Assert
-    expect(notifications).toHaveLength(1);
-    expect(notifications[0]).toMatchObject({ kind: 'email', to: 'ada@example.com' });
-    expect(() => validateNotification(notifications[0])).not.toThrow();
+    expect(resolved).toHaveLength(1);
+    expect(resolved[0]).toMatchObject({ kind: 'email', to: 'ada@example.com' });
+    expect(() => validateNotification(resolved[0])).not.toThrow();
   });
 
   it('greets the user by name when the payload has one', () => {
     // Act
-    const [email] = createAppRouter().resolve(
+    const [email] = notifications.router.resolve(
       registered({ userId: USER_ID, email: 'ada@example.com', name: 'Ada' }),
     ) as EmailNotification[];
 
@@ -41,7 +57,7 @@ describe('createAppRouter', () => {
 
   it('greets without a name when the payload has none', () => {
     // Act
-    const [email] = createAppRouter().resolve(
+    const [email] = notifications.router.resolve(
       registered({ userId: USER_ID, email: 'ada@example.com' }),
     ) as EmailNotification[];
 
@@ -56,7 +72,7 @@ describe('createAppRouter', () => {
     const name = `<script>alert("x")</script> & 'Bob'`;
 
     // Act
-    const [email] = createAppRouter().resolve(
+    const [email] = notifications.router.resolve(
       registered({ userId: USER_ID, email: 'ada@example.com', name }),
     ) as EmailNotification[];
 
@@ -70,15 +86,15 @@ describe('createAppRouter', () => {
 
   it('maps nothing for other event types', () => {
     // Act
-    const notifications = createAppRouter().resolve(makeEvent({ eventType: 'user.deleted' }));
+    const resolved = notifications.router.resolve(makeEvent({ eventType: 'user.deleted' }));
 
     // Assert
-    expect(notifications).toEqual([]);
+    expect(resolved).toEqual([]);
   });
 
   it('returns a frozen router', () => {
     // Arrange
-    const router = createAppRouter();
+    const router = notifications.router;
 
     // Act / Assert
     expect(router.frozen).toBe(true);

@@ -1,13 +1,16 @@
 import { createHash } from 'node:crypto';
 import * as z from 'zod/mini';
-import { uuidv7 } from '../events/ids.ts';
-import type { OutboxSpec } from '../outbox/defineOutbox.ts';
-import { TransactionCanceledError } from '../outbox/errors.ts';
-import { outboxTransactItem, transactWriteWithOutbox } from '../outbox/outboxTransactItem.ts';
-import type { TransactItems, TransactWriter } from '../outbox/types.ts';
+import {
+  type OutboxSpec,
+  outboxTransactItem,
+  type TransactItems,
+  TransactionCanceledError,
+  type TransactWriter,
+  transactWriteWithOutbox,
+  uuidv7,
+} from '../../lambdas/index.ts';
 import { InvalidRegistrationError, UserAlreadyExistsError } from './errors.ts';
-import { USER_REGISTERED, type UserEvents, usersOutbox } from './userEvents.ts';
-import '../zodLocale.ts';
+import { USER_REGISTERED, type UserEvents, usersOutbox } from './notifications.ts';
 
 /** What a signup sends: an email (trimmed and lower-cased before use) and an optional name. */
 export const RegistrationInput = z.object({
@@ -22,7 +25,14 @@ export type RegistrationInput = z.input<typeof RegistrationInput>;
 export interface RegisterUserOptions {
   /** `DynamoDbTransactWriter` on AWS, `MemoryOutboxStore` locally. */
   readonly writer: TransactWriter;
+  /** The table of users and email claims: the application's own table. */
   readonly tableName: string;
+  /**
+   * The table the outbox item goes to: the construct's outbox table. The same
+   * `TransactWriteItems` spans both tables, so the user and the event commit together.
+   * @default tableName (one table for users and the outbox)
+   */
+  readonly outboxTableName?: string;
   /**
    * The outbox `user.registered` is staged in; its clock also dates the user.
    * @default usersOutbox
@@ -91,7 +101,7 @@ export async function registerUser(
   const { tableName } = options;
 
   const outbox = outboxTransactItem({
-    tableName,
+    tableName: options.outboxTableName ?? tableName,
     outbox: options.outbox ?? usersOutbox,
     eventType: USER_REGISTERED,
     payload: { userId, email, ...(name ? { name } : {}) },
