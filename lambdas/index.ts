@@ -74,6 +74,7 @@ export {
 export { type Clock, isUuid, type RandomBytes, uuidv5, uuidv7 } from './events/ids.ts';
 export {
   headersForEvent,
+  type IntegrationEventOptions,
   integrationEventFromQueueMessage,
 } from './events/integrationEventFromQueueMessage.ts';
 export {

@@ -37,6 +37,10 @@ export interface ProcessNotificationOptions {
    */
   readonly leaseMs?: number;
   readonly validation?: ValidateNotificationOptions;
+  /**
+   * Now: for ledger leases, and the `occurredAt` of a message that carries neither an
+   * `occurredAt` header nor a `sentAt`. @default Date.now
+   */
   readonly clock?: Clock;
   /**
    * Told when the ledger fails to mark a sent notification completed, or to release a failed
@@ -95,7 +99,7 @@ export async function processNotificationMessage(
   options: ProcessNotificationOptions,
 ): Promise<ProcessResult> {
   const clock = options.clock ?? Date.now;
-  const received = integrationEventFromQueueMessage(message);
+  const received = integrationEventFromQueueMessage(message, { clock });
   // Mapped or not is decided before validation: a skipped type is not this consumer's to
   // validate (its queue's schema map may not know it either), and one that will not be
   // skipped fails with the clearer reason that nothing maps it.

@@ -17,9 +17,12 @@ import {
   streamRecordDeadLetters,
 } from '../../lambdas/aws/deadLetter.ts';
 import { MissingSequenceNumberError } from '../../lambdas/aws/relayErrors.ts';
+import { uuidv5 } from '../../lambdas/events/ids.ts';
 import type { IntegrationEvent } from '../../lambdas/events/types.ts';
 import { MemoryLedger } from '../../lambdas/ledger/MemoryLedger.ts';
 import { NotificationRouter } from '../../lambdas/notifications/NotificationRouter.ts';
+import { processNotificationMessage } from '../../lambdas/notifications/processNotificationMessage.ts';
+import { RecordingSenders } from '../../lambdas/notifications/RecordingSenders.ts';
 import type { Notification } from '../../lambdas/notifications/types.ts';
 import { defineOutbox } from '../../lambdas/outbox/defineOutbox.ts';
 import { defineQueue } from '../../lambdas/outbox/defineQueue.ts';
@@ -51,7 +54,7 @@ import {
   relayRig,
   signupPayload,
 } from '../helpers/badInput.ts';
-import { eventIds, makeEvent, rejectionOf, thrownBy } from '../helpers/events.ts';
+import { eventIds, makeEvent, rejectionOf, T0, thrownBy } from '../helpers/events.ts';
 import { makeStreamEvent, outboxInsertRecord, streamRecordOf } from '../helpers/relayRecords.ts';
 import { makeSqsEvent, makeSqsRecord } from '../helpers/sqs.ts';
 
@@ -1266,6 +1269,34 @@ describe('bad input at the consumer', () => {
       receiveCount: '1',
     });
     expect(letter.body).toBe(record.body);
+  });
+
+  it('C24 a queue message without headers is delivered under the id derived from its queue and message id, dated when it was sent', async () => {
+    // Arrange
+    const senders = new RecordingSenders();
+    const router = routerOf(() => [
+      { kind: 'email', to: 'ada@example.com', subject: 'Hi', body: 'Hi' },
+    ]);
+    const message = {
+      id: 'msg-7',
+      queue: 'notifications',
+      type: USER_REGISTERED,
+      payload: signupPayload(),
+      receiveCount: 1,
+      sentAt: T0,
+    };
+
+    // Act
+    const result = await processNotificationMessage(message, {
+      router,
+      senders,
+      clock: () => T0 + 60_000,
+    });
+
+    // Assert
+    expect(result.event.eventId).toBe(uuidv5('notifications:msg-7'));
+    expect(result.event.occurredAt).toBe(new Date(T0).toISOString());
+    expect(senders.emails.map((s) => s.context.eventId)).toEqual([uuidv5('notifications:msg-7')]);
   });
 });
 
