@@ -132,6 +132,7 @@ export {
   NotificationKind,
   type NotificationLedger,
   type NotificationMapper,
+  type NotificationOrigin,
   type NotificationSenders,
   type PushNotification,
   type SendContext,

@@ -3,7 +3,7 @@ import { integrationEventFromQueueMessage } from '../events/integrationEventFrom
 import type { IntegrationEvent, QueueMessage } from '../events/types.ts';
 import type { ClaimAnswer, LeaseReportingLedger } from '../ledger/types.ts';
 import type { QueueSpec } from '../outbox/defineQueue.ts';
-import { dispatchNotification } from './dispatchNotification.ts';
+import { dispatchNotification, sendContextFor } from './dispatchNotification.ts';
 import {
   NotificationDeliveryError,
   NotificationInProgressError,
@@ -115,7 +115,8 @@ export async function processNotificationMessage(
   const notifications = options.router.resolve(event);
   const outcomes = await Promise.all(
     notifications.map(async (notification, index): Promise<NotificationOutcome> => {
-      const notificationId = `${event.eventId}:${index}`;
+      const context = sendContextFor(event, index);
+      const { notificationId } = context;
       const base = { index, notificationId, kind: String(notification?.kind) };
       let claimed = false;
       try {
@@ -135,11 +136,7 @@ export async function processNotificationMessage(
           }
           claimed = true;
         }
-        const result = await dispatchNotification(valid, options.senders, {
-          eventId: event.eventId,
-          eventType: event.eventType,
-          notificationId,
-        });
+        const result = await dispatchNotification(valid, options.senders, context);
         // Completing is best-effort: the provider already accepted the send. If this write
         // fails, the lease expires and a redelivery may send again (the documented window).
         if (options.ledger) {
