@@ -178,7 +178,6 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const outbox = defineOutbox({
     name: usersOutbox.name,
     schema: UserEvents,
-    destination: usersOutbox.destination,
     clock,
     random: seededBytes(forkRandom(seed, 'outbox')),
   });

@@ -40,7 +40,7 @@ describe("the package's public API", () => {
     const OrderShipped = z.object({ orderId: z.string(), email: z.email() });
     const queue = new MemoryQueue({ name: 'orders' });
     const spec = defineQueue({ name: 'orders', schema: OrderShipped });
-    const outbox = defineOutbox({ name: 'orders', schema: OrderShipped, destination: spec });
+    const outbox = defineOutbox({ name: 'orders', schema: OrderShipped });
     const store = new MemoryOutboxStore();
     const event = outbox.stage('order.shipped', { orderId: 'o-1', email: 'a@example.com' });
     const { toOutboxItem } = await import('tidings');
@@ -112,10 +112,7 @@ describe("the package's consumer API", () => {
       eventType,
       payload: { userId: '5b0f7a4e-2c1d-4e8f-9a3b-000000000001', email: 'ada@example.com' },
     });
-    const message = toOutgoingMessage(
-      { event, outbox: 'users', destination: 'notifications' },
-      false,
-    );
+    const message = toOutgoingMessage({ event, outbox: 'users' }, false);
     return makeSqsRecord({
       body: message.body,
       stringAttributes: message.attributes,

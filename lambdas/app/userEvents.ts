@@ -33,5 +33,4 @@ export const userNotificationsQueue = defineQueue({
 export const usersOutbox = defineOutbox({
   name: 'users',
   schema: UserEvents,
-  destination: userNotificationsQueue,
 });

@@ -1,11 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidRegistrationError, UserAlreadyExistsError } from '../../lambdas/app/errors.ts';
 import { emailKey, registerUser, userKey } from '../../lambdas/app/registerUser.ts';
-import {
-  USER_REGISTERED,
-  UserEvents,
-  userNotificationsQueue,
-} from '../../lambdas/app/userEvents.ts';
+import { USER_REGISTERED, UserEvents } from '../../lambdas/app/userEvents.ts';
 import { defineOutbox } from '../../lambdas/outbox/defineOutbox.ts';
 import { TransactionCanceledError } from '../../lambdas/outbox/errors.ts';
 import { MemoryOutboxStore } from '../../lambdas/outbox/MemoryOutboxStore.ts';
@@ -20,7 +16,6 @@ const [USER_A, EVENT_A, USER_B, EVENT_B] = eventIds(4) as [string, string, strin
 const outbox = defineOutbox({
   name: 'users',
   schema: UserEvents,
-  destination: userNotificationsQueue,
   clock: fakeClock(),
 });
 
@@ -73,7 +68,6 @@ describe('registerUser', () => {
         payload: { userId: USER_A, email: 'ada@example.com', name: 'Ada' },
       },
       outbox: 'users',
-      destination: 'notifications',
     });
   });
 

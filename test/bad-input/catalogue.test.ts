@@ -88,9 +88,7 @@ function eventWithMessageBytes(eventId: string, bytes: number): IntegrationEvent
   const escaped = '\u0001'.repeat(170_000);
   const sized = (pad: number) =>
     makeEvent({ eventId, payload: { blob: escaped + 'a'.repeat(pad) } });
-  const base = messageBytes(
-    toOutgoingMessage({ event: sized(0), outbox: 'blobs', destination: 'blobs' }, false),
-  );
+  const base = messageBytes(toOutgoingMessage({ event: sized(0), outbox: 'blobs' }, false));
   return sized(bytes - base);
 }
 
@@ -270,7 +268,6 @@ describe('bad input at the producer SDK helper', () => {
       schema: {
         '~standard': { version: 1, vendor: 'test', validate: (value: unknown) => ({ value }) },
       },
-      destination: 'blobs',
     });
 
     // Act
@@ -295,7 +292,6 @@ describe('bad input at the producer SDK helper', () => {
       schema: {
         '~standard': { version: 1, vendor: 'test', validate: (value: unknown) => ({ value }) },
       },
-      destination: 'blobs',
     });
 
     // Act
@@ -531,7 +527,6 @@ describe('bad input at the relay', () => {
     const outbox = defineOutbox({
       name: 'users',
       schema: z.object({ userId: z.uuid(), email: z.email() }),
-      destination: 'notifications',
     });
     const { relay, queue, dlq } = relayRig({ outboxes: [outbox] });
     const [id] = eventIds(1) as [string];
@@ -572,7 +567,6 @@ describe('bad input at the relay', () => {
     const [id] = eventIds(1) as [string];
     const item = toOutboxItem(eventWithMessageBytes(id, MAX_MESSAGE_BYTES + 1), {
       name: 'blobs',
-      destination: 'blobs',
     });
     const { store, queue, dlq, relay, sweep } = await backstopRig([item]);
 
@@ -601,7 +595,6 @@ describe('bad input at the relay', () => {
     const [id] = eventIds(1) as [string];
     const item = toOutboxItem(eventWithMessageBytes(id, MAX_MESSAGE_BYTES + 1), {
       name: 'blobs',
-      destination: 'blobs',
     });
     const { store, dlq, sweep } = await backstopRig([item]);
 
@@ -732,7 +725,6 @@ describe('bad input at the relay', () => {
     const outbox = defineOutbox({
       name: 'users',
       schema: { [USER_REGISTERED]: z.object({ userId: z.uuid(), email: z.email() }) },
-      destination: 'notifications',
     });
     const { relay, queue, dlq, deleted } = relayRig({ outboxes: [outbox] });
     const [id] = eventIds(1) as [string];

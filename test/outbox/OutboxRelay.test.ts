@@ -7,7 +7,7 @@ import { outboxKey, toOutboxItem } from '../../lambdas/outbox/outboxItem.ts';
 import { MemoryQueue, type MemoryQueueFaults } from '../../lambdas/queue/MemoryQueue.ts';
 import { eventIds, fakeClock, makeEvent, T0 } from '../helpers/events.ts';
 
-const outbox = { name: 'users', destination: 'notifications' };
+const outbox = { name: 'users' };
 
 function setup(options: { faults?: MemoryQueueFaults; relay?: Partial<OutboxRelayOptions> } = {}) {
   const clock = fakeClock(T0 + 60_000);

@@ -8,7 +8,7 @@ import {
 import { DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { UserEvents, userNotificationsQueue } from '../../lambdas/app/userEvents.ts';
+import { UserEvents } from '../../lambdas/app/userEvents.ts';
 import { DynamoDbTransactWriter } from '../../lambdas/aws/DynamoDbTransactWriter.ts';
 import { Env, Metrics as MetricName } from '../../lambdas/constants.ts';
 import { defineOutbox } from '../../lambdas/outbox/defineOutbox.ts';
@@ -31,7 +31,6 @@ const RETENTION_SECONDS = 14 * 24 * 60 * 60;
 const outbox = defineOutbox({
   name: 'users',
   schema: UserEvents,
-  destination: userNotificationsQueue,
   clock: fakeClock(),
 });
 
@@ -103,7 +102,6 @@ function registrationTransaction({
             sk: 'OUTBOX',
             kind: 'outbox',
             outbox: 'users',
-            destination: 'notifications',
             eventId: EVENT_ID,
             eventType: 'user.registered',
             occurredAt: ISO,

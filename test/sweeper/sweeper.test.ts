@@ -21,10 +21,7 @@ async function storeWith(items: Record<string, unknown>[]): Promise<MemoryOutbox
 
 function itemAt(eventId: string, occurredAt: number): Record<string, unknown> {
   const event = makeEvent({ eventId, occurredAt: new Date(occurredAt).toISOString() });
-  return toOutboxItem(event, { name: 'users', destination: 'notifications' }) as unknown as Record<
-    string,
-    unknown
-  >;
+  return toOutboxItem(event, { name: 'users' }) as unknown as Record<string, unknown>;
 }
 
 function quietMetrics() {
