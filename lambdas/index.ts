@@ -81,6 +81,7 @@ export {
   queueMessageFromEnvelope,
   type RawQueueMessage,
 } from './events/queueMessageFromEnvelope.ts';
+export { queueMessageFromReceived } from './events/queueMessageFromReceived.ts';
 export {
   type EnvelopeMetadata,
   Header,

@@ -18,7 +18,7 @@ import {
   OutboxRelay,
   outboxTransactItem,
   processNotificationMessage,
-  queueMessageFromEnvelope,
+  queueMessageFromReceived,
   RecordingSenders,
   sqsRecordDeadLetters,
   toOutgoingMessage,
@@ -62,12 +62,8 @@ describe("the package's public API", () => {
     // Act
     await new OutboxRelay({ outbox: store, queue }).relayPending();
     const [received] = queue.receive();
-    const message = queueMessageFromEnvelope({
-      id: received?.messageId ?? '',
-      queue: 'orders',
-      body: received?.body ?? '',
-      receiveCount: 1,
-    });
+    if (!received) throw new Error('the relay put nothing on the queue');
+    const message = queueMessageFromReceived(received, queue.name);
     const result = await processNotificationMessage(message, { router, senders, queue: spec });
 
     // Assert
