@@ -178,7 +178,6 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const outbox = defineOutbox({
     name: notifications.outbox.name,
     schema: notifications.events,
-    destination: notifications.outbox.destination,
     clock,
     random: seededBytes(forkRandom(seed, 'outbox')),
   });

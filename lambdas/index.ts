@@ -59,12 +59,14 @@ export {
 export { type Clock, isUuid, type RandomBytes, uuidv5, uuidv7 } from './events/ids.ts';
 export {
   headersForEvent,
+  type IntegrationEventOptions,
   integrationEventFromQueueMessage,
 } from './events/integrationEventFromQueueMessage.ts';
 export {
   queueMessageFromEnvelope,
   type RawQueueMessage,
 } from './events/queueMessageFromEnvelope.ts';
+export { queueMessageFromReceived } from './events/queueMessageFromReceived.ts';
 export {
   type EnvelopeMetadata,
   Header,
@@ -123,6 +125,7 @@ export {
   NotificationKind,
   type NotificationLedger,
   type NotificationMapper,
+  type NotificationOrigin,
   type NotificationSenders,
   type PushNotification,
   type SendContext,

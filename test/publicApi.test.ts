@@ -19,7 +19,7 @@ import {
   OutboxRelay,
   outboxTransactItem,
   processNotificationMessage,
-  queueMessageFromEnvelope,
+  queueMessageFromReceived,
   RecordingSenders,
   sqsRecordDeadLetters,
   toOutgoingMessage,
@@ -38,7 +38,7 @@ describe("the package's public API", () => {
     const OrderShipped = z.object({ orderId: z.string(), email: z.email() });
     const queue = new MemoryQueue({ name: 'orders' });
     const spec = defineQueue({ name: 'orders', schema: OrderShipped });
-    const outbox = defineOutbox({ name: 'orders', schema: OrderShipped, destination: spec });
+    const outbox = defineOutbox({ name: 'orders', schema: OrderShipped });
     const store = new MemoryOutboxStore();
     const event = outbox.stage('order.shipped', { orderId: 'o-1', email: 'a@example.com' });
     const { toOutboxItem } = await import('tidings');
@@ -60,12 +60,8 @@ describe("the package's public API", () => {
     // Act
     await new OutboxRelay({ outbox: store, queue, outboxes: [outbox] }).relayPending();
     const [received] = queue.receive();
-    const message = queueMessageFromEnvelope({
-      id: received?.messageId ?? '',
-      queue: 'orders',
-      body: received?.body ?? '',
-      receiveCount: 1,
-    });
+    if (!received) throw new Error('the relay put nothing on the queue');
+    const message = queueMessageFromReceived(received, queue.name);
     const result = await processNotificationMessage(message, { router, senders, queue: spec });
 
     // Assert
@@ -128,10 +124,7 @@ describe("the package's consumer API", () => {
       eventType,
       payload: { userId: '5b0f7a4e-2c1d-4e8f-9a3b-000000000001', email: 'ada@example.com' },
     });
-    const message = toOutgoingMessage(
-      { event, outbox: 'users', destination: 'notifications' },
-      false,
-    );
+    const message = toOutgoingMessage({ event, outbox: 'users' }, false);
     return makeSqsRecord({
       body: message.body,
       stringAttributes: message.attributes,

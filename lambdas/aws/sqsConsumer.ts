@@ -210,7 +210,7 @@ export async function consumeSqsRecords(
         attributes,
         receiveCount,
       });
-      eventId = message.headers[Header.EVENT_ID] ?? eventId;
+      eventId = message.headers?.[Header.EVENT_ID] ?? eventId;
       const result = await processNotificationMessage(message, {
         router: options.router,
         senders: options.senders,

@@ -12,6 +12,8 @@ export interface RawQueueMessage {
   /** String message attributes. */
   readonly attributes?: Readonly<Record<string, string>>;
   readonly receiveCount: number;
+  /** When the broker took the message, epoch ms, if known. */
+  readonly sentAt?: number;
 }
 
 /**
@@ -31,5 +33,6 @@ export function queueMessageFromEnvelope(raw: RawQueueMessage): QueueMessage {
     headers: { ...raw.attributes, ...headersForEvent(event) },
     payload: event.payload,
     receiveCount: raw.receiveCount,
+    ...(raw.sentAt === undefined ? {} : { sentAt: raw.sentAt }),
   };
 }

@@ -49,8 +49,14 @@ export interface QueueMessage<P = unknown> {
   readonly type: string;
   /** The ordering key (FIFO message group), if any. */
   readonly key?: string;
-  readonly headers: Readonly<Record<string, string>>;
+  /** Event id, type, time and envelope metadata (see `Header`); none when left out. */
+  readonly headers?: Readonly<Record<string, string>>;
   readonly payload: P;
   /** How many times the broker has delivered this message, this delivery included. */
   readonly receiveCount: number;
+  /**
+   * When the broker took the message, epoch ms (`MemoryQueue`'s `sentAt`, SQS's
+   * `SentTimestamp`), if known: the event's time when no `occurredAt` header says.
+   */
+  readonly sentAt?: number;
 }

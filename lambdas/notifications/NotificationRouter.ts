@@ -19,11 +19,11 @@ import type { Notification, NotificationMapper } from './types.ts';
  */
 export class NotificationRouter {
   readonly #mappers: Map<string, NotificationMapper>;
-  readonly #frozen: boolean;
+  #frozen = false;
 
-  constructor(mappers?: ReadonlyMap<string, NotificationMapper>, frozen = false) {
+  /** @param mappers a table to start from; it is copied, so later changes to it do not show. */
+  constructor(mappers?: ReadonlyMap<string, NotificationMapper>) {
     this.#mappers = new Map(mappers);
-    this.#frozen = frozen;
   }
 
   /**
@@ -89,8 +89,12 @@ export class NotificationRouter {
     return this.resolve(event);
   }
 
-  /** A router with the same table that refuses further `register` calls. */
-  freeze(): NotificationRouter {
-    return new NotificationRouter(this.#mappers, true);
+  /**
+   * Makes this router refuse further `register` calls, so the table a handler resolves with
+   * cannot change after start-up; returns the router itself, to end a `register` chain.
+   */
+  freeze(): this {
+    this.#frozen = true;
+    return this;
   }
 }

@@ -101,7 +101,6 @@ export function defineNotifications<const E extends EventSchemas>(
   const outbox = defineOutbox({
     name: options.name,
     schema: queue.schema,
-    destination: queue,
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.random ? { random: options.random } : {}),
   });

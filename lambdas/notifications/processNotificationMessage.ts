@@ -3,7 +3,7 @@ import { integrationEventFromQueueMessage } from '../events/integrationEventFrom
 import type { IntegrationEvent, QueueMessage } from '../events/types.ts';
 import type { ClaimAnswer, LeaseReportingLedger } from '../ledger/types.ts';
 import type { QueueSpec } from '../outbox/defineQueue.ts';
-import { dispatchNotification } from './dispatchNotification.ts';
+import { dispatchNotification, sendContextFor } from './dispatchNotification.ts';
 import {
   NotificationDeliveryError,
   NotificationInProgressError,
@@ -37,6 +37,10 @@ export interface ProcessNotificationOptions {
    */
   readonly leaseMs?: number;
   readonly validation?: ValidateNotificationOptions;
+  /**
+   * Now: for ledger leases, and the `occurredAt` of a message that carries neither an
+   * `occurredAt` header nor a `sentAt`. @default Date.now
+   */
   readonly clock?: Clock;
   /**
    * Told when the ledger fails to mark a sent notification completed, or to release a failed
@@ -95,7 +99,7 @@ export async function processNotificationMessage(
   options: ProcessNotificationOptions,
 ): Promise<ProcessResult> {
   const clock = options.clock ?? Date.now;
-  const received = integrationEventFromQueueMessage(message);
+  const received = integrationEventFromQueueMessage(message, { clock });
   // Mapped or not is decided before validation: a skipped type is not this consumer's to
   // validate (its queue's schema map may not know it either), and one that will not be
   // skipped fails with the clearer reason that nothing maps it.
@@ -111,7 +115,8 @@ export async function processNotificationMessage(
   const notifications = options.router.resolve(event);
   const outcomes = await Promise.all(
     notifications.map(async (notification, index): Promise<NotificationOutcome> => {
-      const notificationId = `${event.eventId}:${index}`;
+      const context = sendContextFor(event, index);
+      const { notificationId } = context;
       const base = { index, notificationId, kind: String(notification?.kind) };
       let claimed = false;
       try {
@@ -131,11 +136,7 @@ export async function processNotificationMessage(
           }
           claimed = true;
         }
-        const result = await dispatchNotification(valid, options.senders, {
-          eventId: event.eventId,
-          eventType: event.eventType,
-          notificationId,
-        });
+        const result = await dispatchNotification(valid, options.senders, context);
         // Completing is best-effort: the provider already accepted the send. If this write
         // fails, the lease expires and a redelivery may send again (the documented window).
         if (options.ledger) {

@@ -66,6 +66,16 @@ export interface SendContext {
   readonly notificationId: string;
 }
 
+/**
+ * Where a notification comes from: its event and its position in the list the event's mapper
+ * returned. Enough to derive its `SendContext` (see `dispatchNotification`).
+ */
+export interface NotificationOrigin {
+  readonly event: Pick<IntegrationEvent, 'eventId' | 'eventType'>;
+  /** The notification's index in the mapper's list, from 0. */
+  readonly index: number;
+}
+
 /** What a sender reports back: the provider's id for the sent message, where there is one. */
 export interface SendResult {
   readonly providerMessageId?: string;

@@ -1,6 +1,5 @@
 import { type Clock, isUuid, type RandomBytes, uuidv7 } from '../events/ids.ts';
 import type { EnvelopeMetadata, IntegrationEvent } from '../events/types.ts';
-import type { QueueSpec } from './defineQueue.ts';
 import {
   checkPayloadSchemas,
   type EventTypeOf,
@@ -17,14 +16,13 @@ export interface StageOptions extends EnvelopeMetadata {
 }
 
 /**
- * An outbox: where a producer stages events, and which queue the relay moves them to. `S` is
- * one Standard Schema for every event type, or a map with one schema per event type.
+ * An outbox: where a producer stages events, each validated with its type's schema. `S` is one
+ * Standard Schema for every event type, or a map with one schema per event type. Which queue
+ * the events reach is the relay's to say (the queue it is given), not the outbox's.
  */
 export interface OutboxSpec<S extends PayloadSchemas = PayloadSchemas> {
   readonly name: string;
   readonly schema: S;
-  /** The queue the relay sends this outbox's events to. */
-  readonly destination: string;
   /**
    * Validates the payload with the schema of `eventType` and builds the event to write in
    * the producer's transaction. Writes nothing itself. With a map, `eventType` must be one
@@ -46,8 +44,6 @@ export interface DefineOutboxOptions<S extends PayloadSchemas> {
   readonly name: string;
   /** A Standard Schema for every event type, or a map of event type to Standard Schema. */
   readonly schema: S;
-  /** A queue spec or a queue name. */
-  readonly destination: QueueSpec | string;
   readonly clock?: Clock;
   readonly random?: RandomBytes;
 }
@@ -57,14 +53,13 @@ export interface DefineOutboxOptions<S extends PayloadSchemas> {
  * type to Standard Schema; every staged payload is validated with its type's schema before
  * it can reach a transaction.
  *
- * @throws TypeError when the name is empty, the destination missing, or `schema` is neither
- *   a Standard Schema nor a non-empty map of them (naming the bad key).
+ * @throws TypeError when the name is empty, or `schema` is neither a Standard Schema nor a
+ *   non-empty map of them (naming the bad key).
  *
  * @example
  * const users = defineOutbox({
  *   name: 'users',
  *   schema: { 'user.registered': UserRegistered, 'user.deleted': UserDeleted },
- *   destination: queue,
  * });
  * const event = users.stage('user.registered', { userId, email });
  */
@@ -72,9 +67,6 @@ export function defineOutbox<S extends PayloadSchemas>(
   options: DefineOutboxOptions<S>,
 ): OutboxSpec<S> {
   if (!options.name.trim()) throw new TypeError('outbox name must not be empty');
-  const destination =
-    typeof options.destination === 'string' ? options.destination : options.destination.name;
-  if (!destination) throw new TypeError(`outbox "${options.name}" needs a destination queue`);
   const clock = options.clock ?? Date.now;
   const source = `outbox "${options.name}"`;
   const schema = checkPayloadSchemas(options.schema, source);
@@ -109,7 +101,6 @@ export function defineOutbox<S extends PayloadSchemas>(
   return Object.freeze({
     name: options.name,
     schema,
-    destination,
     // The payload was validated with the schema of `eventType`, so it is that schema's output.
     stage: stage as OutboxSpec<S>['stage'],
   });

@@ -13,7 +13,6 @@ export interface OutboxItem {
   readonly sk: string;
   readonly kind: typeof OUTBOX_ITEM_KIND;
   readonly outbox: string;
-  readonly destination: string;
   readonly eventId: string;
   readonly eventType: string;
   readonly occurredAt: string;
@@ -58,14 +57,13 @@ export function pendingShardOf(eventId: string): string {
 /** Builds the item that stores a staged event in the outbox table. */
 export function toOutboxItem(
   event: IntegrationEvent,
-  outbox: Pick<OutboxSpec, 'name' | 'destination'>,
+  outbox: Pick<OutboxSpec, 'name'>,
   retentionSeconds: number = DEFAULT_OUTBOX_RETENTION_SECONDS,
 ): OutboxItem {
   return {
     ...outboxKey(event.eventId),
     kind: OUTBOX_ITEM_KIND,
     outbox: outbox.name,
-    destination: outbox.destination,
     eventId: event.eventId,
     eventType: event.eventType,
     occurredAt: event.occurredAt,
@@ -79,15 +77,15 @@ export function toOutboxItem(
   };
 }
 
-/** An event read back from an outbox item, with the outbox it came from and its destination. */
+/** An event read back from an outbox item, with the outbox it came from. */
 export interface StoredEvent {
   readonly event: IntegrationEvent<unknown>;
   readonly outbox: string;
-  readonly destination: string;
 }
 
 /**
- * Reads an event back from an outbox item (from a stream image or a query).
+ * Reads an event back from an outbox item (from a stream image or a query). A `destination`
+ * attribute, which items written before it was dropped carry, is ignored.
  * @throws CorruptOutboxItemError (permanent) saying which attribute is missing or wrong.
  */
 export function fromOutboxItem(item: Readonly<Record<string, unknown>>): StoredEvent {
@@ -120,7 +118,6 @@ export function fromOutboxItem(item: Readonly<Record<string, unknown>>): StoredE
       ...metadata,
     },
     outbox: requiredText(item, 'outbox', key),
-    destination: requiredText(item, 'destination', key),
   };
 }
 

@@ -80,11 +80,9 @@ export function outboxTransactItem<S extends PayloadSchemas, T extends EventType
     );
   }
   // Checked here, not in the relay: once committed, an event SQS refuses (too large, or
-  // holding a character it refuses) could only end on the relay's dead-letter queue.
-  const message = toOutgoingMessage(
-    { event, outbox: outbox.name, destination: outbox.destination },
-    outbox.destination.endsWith('.fifo'),
-  );
+  // holding a character it refuses) could only end on the relay's dead-letter queue. Built as
+  // for a standard queue: the FIFO group and deduplication ids count toward neither check.
+  const message = toOutgoingMessage({ event, outbox: outbox.name }, false);
   const sqsBytes = messageBytes(message);
   if (sqsBytes > MAX_MESSAGE_BYTES) {
     throw new TransactionLimitError(

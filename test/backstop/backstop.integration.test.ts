@@ -240,12 +240,11 @@ describe('the 24-hour backstop', () => {
     const now = new Date().toISOString();
     const oversized = toOutboxItem(
       makeEvent({ eventId: big, occurredAt: now, payload: { blob: '\u0001'.repeat(180_000) } }),
-      { name: 'blobs', destination: 'notifications' },
+      { name: 'blobs' },
     );
     const misplaced = {
       ...toOutboxItem(makeEvent({ eventId: other, occurredAt: now }), {
         name: 'users',
-        destination: 'notifications',
       }),
       pk: 'OUTBOX#42',
       eventId: '42',

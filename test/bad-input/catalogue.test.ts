@@ -18,9 +18,12 @@ import {
   streamRecordDeadLetters,
 } from '../../lambdas/aws/deadLetter.ts';
 import { MissingSequenceNumberError } from '../../lambdas/aws/relayErrors.ts';
+import { uuidv5 } from '../../lambdas/events/ids.ts';
 import type { IntegrationEvent } from '../../lambdas/events/types.ts';
 import { MemoryLedger } from '../../lambdas/ledger/MemoryLedger.ts';
 import { NotificationRouter } from '../../lambdas/notifications/NotificationRouter.ts';
+import { processNotificationMessage } from '../../lambdas/notifications/processNotificationMessage.ts';
+import { RecordingSenders } from '../../lambdas/notifications/RecordingSenders.ts';
 import type { Notification } from '../../lambdas/notifications/types.ts';
 import { defineOutbox } from '../../lambdas/outbox/defineOutbox.ts';
 import { defineQueue } from '../../lambdas/outbox/defineQueue.ts';
@@ -51,7 +54,7 @@ import {
   relayRig,
   signupPayload,
 } from '../helpers/badInput.ts';
-import { eventIds, makeEvent, rejectionOf, thrownBy } from '../helpers/events.ts';
+import { eventIds, makeEvent, rejectionOf, T0, thrownBy } from '../helpers/events.ts';
 import { makeStreamEvent, outboxInsertRecord, streamRecordOf } from '../helpers/relayRecords.ts';
 import { makeSqsEvent, makeSqsRecord } from '../helpers/sqs.ts';
 
@@ -85,9 +88,7 @@ function eventWithMessageBytes(eventId: string, bytes: number): IntegrationEvent
   const escaped = '\u0001'.repeat(170_000);
   const sized = (pad: number) =>
     makeEvent({ eventId, payload: { blob: escaped + 'a'.repeat(pad) } });
-  const base = messageBytes(
-    toOutgoingMessage({ event: sized(0), outbox: 'blobs', destination: 'blobs' }, false),
-  );
+  const base = messageBytes(toOutgoingMessage({ event: sized(0), outbox: 'blobs' }, false));
   return sized(bytes - base);
 }
 
@@ -267,7 +268,6 @@ describe('bad input at the producer SDK helper', () => {
       schema: {
         '~standard': { version: 1, vendor: 'test', validate: (value: unknown) => ({ value }) },
       },
-      destination: 'blobs',
     });
 
     // Act
@@ -292,7 +292,6 @@ describe('bad input at the producer SDK helper', () => {
       schema: {
         '~standard': { version: 1, vendor: 'test', validate: (value: unknown) => ({ value }) },
       },
-      destination: 'blobs',
     });
 
     // Act
@@ -530,7 +529,6 @@ describe('bad input at the relay', () => {
     const outbox = defineOutbox({
       name: 'users',
       schema: z.object({ userId: z.uuid(), email: z.email() }),
-      destination: 'notifications',
     });
     const { relay, queue, dlq } = relayRig({ outboxes: [outbox] });
     const [id] = eventIds(1) as [string];
@@ -571,7 +569,6 @@ describe('bad input at the relay', () => {
     const [id] = eventIds(1) as [string];
     const item = toOutboxItem(eventWithMessageBytes(id, MAX_MESSAGE_BYTES + 1), {
       name: 'blobs',
-      destination: 'blobs',
     });
     const { store, queue, dlq, relay, sweep } = await backstopRig([item]);
 
@@ -600,7 +597,6 @@ describe('bad input at the relay', () => {
     const [id] = eventIds(1) as [string];
     const item = toOutboxItem(eventWithMessageBytes(id, MAX_MESSAGE_BYTES + 1), {
       name: 'blobs',
-      destination: 'blobs',
     });
     const { store, dlq, sweep } = await backstopRig([item]);
 
@@ -731,7 +727,6 @@ describe('bad input at the relay', () => {
     const outbox = defineOutbox({
       name: 'users',
       schema: { [USER_REGISTERED]: z.object({ userId: z.uuid(), email: z.email() }) },
-      destination: 'notifications',
     });
     const { relay, queue, dlq, deleted } = relayRig({ outboxes: [outbox] });
     const [id] = eventIds(1) as [string];
@@ -1268,6 +1263,34 @@ describe('bad input at the consumer', () => {
       receiveCount: '1',
     });
     expect(letter.body).toBe(record.body);
+  });
+
+  it('C24 a queue message without headers is delivered under the id derived from its queue and message id, dated when it was sent', async () => {
+    // Arrange
+    const senders = new RecordingSenders();
+    const router = routerOf(() => [
+      { kind: 'email', to: 'ada@example.com', subject: 'Hi', body: 'Hi' },
+    ]);
+    const message = {
+      id: 'msg-7',
+      queue: 'notifications',
+      type: USER_REGISTERED,
+      payload: signupPayload(),
+      receiveCount: 1,
+      sentAt: T0,
+    };
+
+    // Act
+    const result = await processNotificationMessage(message, {
+      router,
+      senders,
+      clock: () => T0 + 60_000,
+    });
+
+    // Assert
+    expect(result.event.eventId).toBe(uuidv5('notifications:msg-7'));
+    expect(result.event.occurredAt).toBe(new Date(T0).toISOString());
+    expect(senders.emails.map((s) => s.context.eventId)).toEqual([uuidv5('notifications:msg-7')]);
   });
 });
 

@@ -26,9 +26,7 @@ async function heldByAnotherWorker(maxReceiveCount: number) {
   const event = makeEvent({
     payload: { userId: '5b0f7a4e-2c1d-4e8f-9a3b-000000000001', email: 'ada@example.com' },
   });
-  await queue.sendBatch([
-    toOutgoingMessage({ event, outbox: 'users', destination: 'notifications' }, false),
-  ]);
+  await queue.sendBatch([toOutgoingMessage({ event, outbox: 'users' }, false)]);
   const ledger = new MemoryLedger({ clock });
   await ledger.worker().claim(NOTIFICATION_ID, clock() + OTHER_LEASE_MS);
   const visibilitySeconds: number[] = [];

@@ -12,7 +12,6 @@ describe('FlakyPendingOutbox', () => {
     const store = new MemoryOutboxStore();
     const item = toOutboxItem(makeEvent({ eventId: id }), {
       name: 'users',
-      destination: 'notifications',
     });
     await store.transactWrite([{ Put: { TableName: 't', Item: { ...item } } }]);
     const flaky = new FlakyPendingOutbox(store, new Faults(1, 1, [FaultSite.OUTBOX_DELETE]));

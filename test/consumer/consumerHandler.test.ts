@@ -24,7 +24,7 @@ function relayed(eventId: string, email: string) {
     eventId,
     payload: { userId: '5b0f7a4e-2c1d-4e8f-9a3b-000000000001', email },
   });
-  return toOutgoingMessage({ event, outbox: 'users', destination: 'notifications' }, false);
+  return toOutgoingMessage({ event, outbox: 'users' }, false);
 }
 
 function contextWith(remainingMs: number): Context {

@@ -16,10 +16,7 @@ function signupRecord() {
   const event = makeEvent({
     payload: { userId: '5b0f7a4e-2c1d-4e8f-9a3b-000000000001', email: 'ada@example.com' },
   });
-  const message = toOutgoingMessage(
-    { event, outbox: 'users', destination: 'notifications' },
-    false,
-  );
+  const message = toOutgoingMessage({ event, outbox: 'users' }, false);
   return makeSqsRecord({ body: message.body, stringAttributes: message.attributes });
 }
 

@@ -59,10 +59,7 @@ function signupRecord(eventId: string, email: string, overrides: SqsRecordOverri
     eventId,
     payload: { userId: '5b0f7a4e-2c1d-4e8f-9a3b-000000000001', email },
   });
-  const message = toOutgoingMessage(
-    { event, outbox: 'users', destination: 'notifications' },
-    false,
-  );
+  const message = toOutgoingMessage({ event, outbox: 'users' }, false);
   return makeSqsRecord({ body: message.body, stringAttributes: message.attributes, ...overrides });
 }
 
@@ -104,10 +101,7 @@ function unmappedRecord(eventId: string) {
     eventType: 'user.deleted',
     payload: { userId: '5b0f7a4e-2c1d-4e8f-9a3b-000000000001', email: 'ada@example.com' },
   });
-  const message = toOutgoingMessage(
-    { event, outbox: 'users', destination: 'notifications' },
-    false,
-  );
+  const message = toOutgoingMessage({ event, outbox: 'users' }, false);
   return makeSqsRecord({ body: message.body, stringAttributes: message.attributes });
 }
 
@@ -192,10 +186,7 @@ describe('consumeSqsRecords', () => {
         orderingKey: 'user-5b0f7a4e',
         traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01',
       });
-      const message = toOutgoingMessage(
-        { event: staged, outbox: 'users', destination: 'notifications' },
-        false,
-      );
+      const message = toOutgoingMessage({ event: staged, outbox: 'users' }, false);
       const record = makeSqsRecord({
         body: message.body,
         stringAttributes: attributesOf({ ...message.attributes }),

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { isPermanentError } from '../../lambdas/errors.ts';
 import { MissingEventTypeError, MissingMessageIdError } from '../../lambdas/events/errors.ts';
-import { isUuid } from '../../lambdas/events/ids.ts';
+import { isUuid, uuidv5 } from '../../lambdas/events/ids.ts';
 import {
   headersForEvent,
   integrationEventFromQueueMessage,
@@ -12,6 +12,7 @@ import {
   makeEvent,
   makeQueueMessage,
   queueMessageFor,
+  T0,
   thrownBy,
 } from '../helpers/events.ts';
 
@@ -115,6 +116,99 @@ describe('integrationEventFromQueueMessage', () => {
 
       // Assert
       expect(event.eventId).toBe(EVENT_ID);
+    });
+  });
+
+  describe('a message without headers', () => {
+    it('is read as one with no headers: the id is derived from the queue and message id', () => {
+      // Arrange
+      const { headers: _, ...message } = makeQueueMessage({ id: 'msg-1', queue: 'orders' });
+      const withEmptyHeaders = makeQueueMessage({ id: 'msg-1', queue: 'orders', headers: {} });
+
+      // Act
+      const event = integrationEventFromQueueMessage(message, { clock: () => T0 });
+
+      // Assert
+      expect('headers' in message).toBe(false);
+      expect(event.eventId).toBe(uuidv5('orders:msg-1'));
+      expect(event).toEqual(
+        integrationEventFromQueueMessage(withEmptyHeaders, { clock: () => T0 }),
+      );
+    });
+
+    it('throws the permanent MissingMessageIdError, not a TypeError, when its message id is empty too', () => {
+      // Arrange
+      const { headers: _, ...message } = makeQueueMessage({ id: '', queue: 'orders' });
+
+      // Act
+      const error = thrownBy(() => integrationEventFromQueueMessage(message));
+
+      // Assert
+      expect(error).toBeInstanceOf(MissingMessageIdError);
+      expect(isPermanentError(error)).toBe(true);
+    });
+  });
+
+  describe('occurredAt without an occurredAt header', () => {
+    it('is the time the message was sent, when it says', () => {
+      // Arrange
+      const sentAt = T0 + 1_234;
+      const message = makeQueueMessage({ headers: {}, sentAt });
+
+      // Act
+      const event = integrationEventFromQueueMessage(message, { clock: () => T0 + 60_000 });
+
+      // Assert
+      expect(event.occurredAt).toBe(new Date(sentAt).toISOString());
+    });
+
+    it("is the clock's now when the message does not say when it was sent", () => {
+      // Arrange
+      const message = makeQueueMessage({ headers: {} });
+
+      // Act
+      const event = integrationEventFromQueueMessage(message, { clock: () => T0 + 60_000 });
+
+      // Assert
+      expect(event.occurredAt).toBe(new Date(T0 + 60_000).toISOString());
+    });
+
+    it("is the clock's now when sentAt is not a number of milliseconds", () => {
+      // Arrange
+      const message = makeQueueMessage({ headers: {}, sentAt: Number.NaN });
+
+      // Act
+      const event = integrationEventFromQueueMessage(message, { clock: () => T0 });
+
+      // Assert
+      expect(event.occurredAt).toBe(new Date(T0).toISOString());
+    });
+
+    it('is the real now, never the epoch, when no clock is given', () => {
+      // Arrange
+      const before = Date.now();
+
+      // Act
+      const event = integrationEventFromQueueMessage(makeQueueMessage({ headers: {} }));
+
+      // Assert
+      const at = Date.parse(event.occurredAt);
+      expect(at).toBeGreaterThanOrEqual(before);
+      expect(at).toBeLessThanOrEqual(Date.now());
+    });
+
+    it('gives way to the header when there is one', () => {
+      // Arrange
+      const message = makeQueueMessage({
+        headers: { [Header.OCCURRED_AT]: '2025-03-04T05:06:07.000Z' },
+        sentAt: T0,
+      });
+
+      // Act
+      const event = integrationEventFromQueueMessage(message, { clock: () => T0 });
+
+      // Assert
+      expect(event.occurredAt).toBe('2025-03-04T05:06:07.000Z');
     });
   });
 

@@ -81,10 +81,7 @@ export function relayedRecord(
   event: IntegrationEvent,
   overrides: SqsRecordOverrides = {},
 ): SQSRecord {
-  const message = toOutgoingMessage(
-    { event, outbox: 'users', destination: 'notifications' },
-    false,
-  );
+  const message = toOutgoingMessage({ event, outbox: 'users' }, false);
   return makeSqsRecord({ body: message.body, stringAttributes: message.attributes, ...overrides });
 }
 

@@ -88,7 +88,7 @@ export function queueMessageFor<P>(
 
 /** An event as read back from the outbox `users`, bound for `notifications`. */
 export function makeStoredEvent(overrides: Partial<IntegrationEvent> = {}): StoredEvent {
-  return { event: makeEvent(overrides), outbox: 'users', destination: 'notifications' };
+  return { event: makeEvent(overrides), outbox: 'users' };
 }
 
 /** `n` distinct v7-shaped event ids, in increasing order. */

@@ -57,7 +57,7 @@ export function outboxInsertRecord(
   overrides: Partial<DynamoDBRecord> & { sequenceNumber?: string; outbox?: string } = {},
 ): DynamoDBRecord {
   const { outbox = 'users', ...rest } = overrides;
-  const item = toOutboxItem(event, { name: outbox, destination: 'notifications' });
+  const item = toOutboxItem(event, { name: outbox });
   return streamRecordOf(item as unknown as Record<string, unknown>, rest);
 }
 

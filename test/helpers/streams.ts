@@ -86,10 +86,7 @@ export function makeStreamRecord(options: StreamRecordOptions = {}): DynamoDBRec
 /** The INSERT record of an event's outbox item, as the relay receives it. */
 export function makeOutboxStreamRecord(
   event: IntegrationEvent,
-  outbox: { readonly name: string; readonly destination: string } = {
-    name: 'users',
-    destination: 'notifications',
-  },
+  outbox: { readonly name: string } = { name: 'users' },
   options: Omit<StreamRecordOptions, 'newImage' | 'eventName'> = {},
 ): DynamoDBRecord {
   return makeStreamRecord({

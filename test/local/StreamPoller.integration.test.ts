@@ -22,7 +22,7 @@ import { uniqueTableName, useLocalAws } from '../helpers/dynamodbLocal.ts';
 import { fakeClock, makeEvent } from '../helpers/events.ts';
 
 const local = useLocalAws();
-const OUTBOX = { name: 'users', destination: 'notifications' };
+const OUTBOX = { name: 'users' };
 const HOUR_MS = 60 * 60 * 1000;
 
 type Image = Parameters<typeof unmarshall>[0];

@@ -14,7 +14,7 @@ import { uniqueTableName, useLocalAws } from '../helpers/dynamodbLocal.ts';
 import { eventIds, makeEvent, rejectionOf } from '../helpers/events.ts';
 
 const local = useLocalAws();
-const OUTBOX = { name: 'users', destination: 'notifications' };
+const OUTBOX = { name: 'users' };
 
 describe('createTidingsTable', () => {
   let tableName: string;

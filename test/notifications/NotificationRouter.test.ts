@@ -210,44 +210,64 @@ describe('NotificationRouter', () => {
   });
 
   describe('freeze', () => {
-    it('returns a router that refuses register with FrozenRouterError', () => {
+    it('freezes the router it is called on and returns it', () => {
       // Arrange
-      const frozen = new NotificationRouter().register('user.registered', welcome).freeze();
+      const router = new NotificationRouter().register('user.registered', welcome);
 
       // Act
-      const error = thrownBy(() => frozen.register('user.deleted', welcome));
+      const returned = router.freeze();
+
+      // Assert
+      expect(returned).toBe(router);
+      expect(router.frozen).toBe(true);
+    });
+
+    it('makes a later register on the same router throw FrozenRouterError', () => {
+      // Arrange
+      const router = new NotificationRouter().register('user.registered', welcome);
+      router.freeze();
+
+      // Act
+      const error = thrownBy(() => router.register('user.deleted', welcome));
 
       // Assert
       expect(error).toBeInstanceOf(FrozenRouterError);
       expect((error as FrozenRouterError).eventType).toBe('user.deleted');
-      expect(frozen.frozen).toBe(true);
-      expect(frozen.has('user.deleted')).toBe(false);
+      expect(router.has('user.deleted')).toBe(false);
+      expect(router.eventTypes()).toEqual(['user.registered']);
     });
 
-    it('returns a router that still resolves', () => {
+    it('leaves the router resolving what was registered before', () => {
       // Arrange
-      const frozen = new NotificationRouter().register('user.registered', welcome).freeze();
+      const router = new NotificationRouter().register('user.registered', welcome).freeze();
 
       // Act
-      const notifications = frozen.resolve(makeEvent());
+      const notifications = router.resolve(makeEvent());
 
       // Assert
       expect(notifications).toEqual([emailNotification()]);
     });
 
-    it('is not changed by registering on the original afterwards', () => {
-      // Arrange
-      const original = new NotificationRouter().register('user.registered', welcome);
-      const frozen = original.freeze();
-
+    it('is not frozen before freeze is called', () => {
       // Act
-      original.register('user.deleted', () => [pushNotification()]);
+      const router = new NotificationRouter().register('user.registered', welcome);
 
       // Assert
-      expect(original.frozen).toBe(false);
-      expect(frozen.has('user.deleted')).toBe(false);
-      expect(frozen.resolve(makeEvent({ eventType: 'user.deleted' }))).toEqual([]);
-      expect(frozen.eventTypes()).toEqual(['user.registered']);
+      expect(router.frozen).toBe(false);
+    });
+  });
+
+  describe('constructor', () => {
+    it('copies the table it is given, so later changes to it do not show', () => {
+      // Arrange
+      const table = new Map<string, NotificationMapper>([['user.registered', welcome]]);
+      const router = new NotificationRouter(table);
+
+      // Act
+      table.set('user.deleted', welcome);
+
+      // Assert
+      expect(router.eventTypes()).toEqual(['user.registered']);
     });
   });
 });

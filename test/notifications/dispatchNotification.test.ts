@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { dispatchNotification } from '../../lambdas/notifications/dispatchNotification.ts';
+import {
+  dispatchNotification,
+  sendContextFor,
+} from '../../lambdas/notifications/dispatchNotification.ts';
 import { UnknownNotificationKindError } from '../../lambdas/notifications/errors.ts';
 import type {
   Notification,
@@ -9,6 +12,7 @@ import type {
 import {
   EVENT_ID,
   emailNotification,
+  makeEvent,
   pushNotification,
   rejectionOf,
   webhookNotification,
@@ -56,6 +60,38 @@ describe('dispatchNotification', () => {
     expect(result).toEqual({ providerMessageId: method });
   });
 
+  it('derives the context from the event and the index when given them instead', async () => {
+    // Arrange
+    const senders = tracingSenders();
+    const event = makeEvent();
+
+    // Act
+    await dispatchNotification(pushNotification(), senders, { event, index: 2 });
+
+    // Assert
+    expect(senders.calls.map((c) => c.context)).toEqual([
+      { eventId: EVENT_ID, eventType: 'user.registered', notificationId: `${EVENT_ID}:2` },
+    ]);
+  });
+
+  it.each([-1, 1.5, Number.NaN])(
+    'rejects with TypeError and calls no sender when the index is %s',
+    async (index) => {
+      // Arrange
+      const senders = tracingSenders();
+
+      // Act
+      const error = await rejectionOf(
+        dispatchNotification(emailNotification(), senders, { event: makeEvent(), index }),
+      );
+
+      // Assert
+      expect(error).toBeInstanceOf(TypeError);
+      expect((error as Error).message).toContain(String(index));
+      expect(senders.calls).toEqual([]);
+    },
+  );
+
   it('rejects an unknown kind with UnknownNotificationKindError and calls no sender', async () => {
     // Arrange
     const senders = tracingSenders();
@@ -68,5 +104,17 @@ describe('dispatchNotification', () => {
     expect(error).toBeInstanceOf(UnknownNotificationKindError);
     expect((error as UnknownNotificationKindError).kind).toBe('sms');
     expect(senders.calls).toEqual([]);
+  });
+});
+
+describe('sendContextFor', () => {
+  it('names the notification <eventId>:<index>, the same for the same event and index', () => {
+    // Act
+    const first = sendContextFor(makeEvent(), 0);
+    const again = sendContextFor(makeEvent({ payload: { userId: 'u-2' } }), 0);
+
+    // Assert
+    expect(first).toEqual(context);
+    expect(again).toEqual(first);
   });
 });

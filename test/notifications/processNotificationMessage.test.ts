@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { isPermanentError } from '../../lambdas/errors.ts';
 import { MissingEventTypeError } from '../../lambdas/events/errors.ts';
+import type { IntegrationEvent } from '../../lambdas/events/types.ts';
 import { MemoryLedger } from '../../lambdas/ledger/MemoryLedger.ts';
 import {
   InvalidNotificationError,
@@ -30,6 +31,7 @@ import {
   pushNotification,
   queueMessageFor,
   rejectionOf,
+  T0,
   webhookNotification,
 } from '../helpers/events.ts';
 
@@ -214,6 +216,26 @@ describe('processNotificationMessage', () => {
 
     // Assert
     expect(seen).toEqual(event);
+  });
+
+  it("dates an event whose message carries no time by its clock's now, not the epoch", async () => {
+    // Arrange
+    const clock = fakeClock(T0 + 5_000);
+    const { headers: _, ...message } = queueMessageFor(makeEvent());
+    let seen: IntegrationEvent | undefined;
+    const router = new NotificationRouter().register('user.registered', (e) => {
+      seen = e;
+      return [emailNotification()];
+    });
+    const senders = new RecordingSenders();
+
+    // Act
+    const result = await processNotificationMessage(message, { router, senders, clock });
+
+    // Assert
+    expect(seen?.occurredAt).toBe(new Date(T0 + 5_000).toISOString());
+    expect(result.event.occurredAt).toBe(new Date(T0 + 5_000).toISOString());
+    expect(senders.emails).toHaveLength(1);
   });
 
   it('still sends the other two when one of three fails, and throws NotificationDeliveryError naming the failure', async () => {

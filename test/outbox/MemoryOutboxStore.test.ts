@@ -5,7 +5,7 @@ import { outboxKey, toOutboxItem } from '../../lambdas/outbox/outboxItem.ts';
 import type { TransactItems } from '../../lambdas/outbox/types.ts';
 import { eventIds, makeEvent, rejectionOf, T0 } from '../helpers/events.ts';
 
-const outbox = { name: 'users', destination: 'notifications' };
+const outbox = { name: 'users' };
 
 function put(pk: string, extra: Record<string, unknown> = {}): TransactItems[number] {
   return {

@@ -8,7 +8,7 @@ import { outboxKey, toOutboxItem } from '../../lambdas/outbox/outboxItem.ts';
 import { MemoryQueue, type MemoryQueueFaults } from '../../lambdas/queue/MemoryQueue.ts';
 import { eventIds, fakeClock, makeEvent, T0 } from '../helpers/events.ts';
 
-const outbox = { name: 'users', destination: 'notifications' };
+const outbox = { name: 'users' };
 
 /** The schema the relay validates the test's committed payloads (`makeEvent`'s) against. */
 const outboxes = [
@@ -387,10 +387,7 @@ describe('OutboxRelay', () => {
     const [id] = eventIds(1) as [string];
     const item = toOutboxItem(
       makeEvent<unknown>({ eventId: id, occurredAt: at(T0), payload: 'anything' }),
-      {
-        name: 'billing',
-        destination: 'notifications',
-      },
+      { name: 'billing' },
     );
     await store.transactWrite([{ Put: { TableName: 't', Item: { ...item } } }]);
 

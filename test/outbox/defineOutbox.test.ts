@@ -38,7 +38,6 @@ function usersOutbox(clock = fakeClock()) {
   return defineOutbox({
     name: 'users',
     schema: UserRegistered,
-    destination: 'notifications',
     clock,
     random: constantBytes(0x42),
   });
@@ -110,7 +109,6 @@ describe('defineOutbox', () => {
       const outbox = defineOutbox({
         name: 'users',
         schema: z.object({ email: z.email().transform((e) => e.toLowerCase()) }),
-        destination: 'notifications',
       });
 
       // Act
@@ -211,7 +209,7 @@ describe('defineOutbox', () => {
 
     it('throws AsyncSchemaError for a schema that validates asynchronously', () => {
       // Arrange
-      const outbox = defineOutbox({ name: 'users', schema: asyncSchema, destination: 'q' });
+      const outbox = defineOutbox({ name: 'users', schema: asyncSchema });
 
       // Act
       const error = thrownBy(() => outbox.stage('user.registered', {}));
@@ -224,7 +222,7 @@ describe('defineOutbox', () => {
 
     it('formats path segments given as objects and names the root for path-less issues', () => {
       // Arrange
-      const outbox = defineOutbox({ name: 'users', schema: segmentSchema, destination: 'q' });
+      const outbox = defineOutbox({ name: 'users', schema: segmentSchema });
 
       // Act
       const error = thrownBy(() => outbox.stage('user.registered', {}));
@@ -237,27 +235,30 @@ describe('defineOutbox', () => {
     });
   });
 
-  it('takes the destination name from a queue spec', () => {
-    // Arrange
-    const queue = defineQueue({ name: 'notifications.fifo', schema: UserRegistered });
-
+  it('takes no destination: the type refuses one, and one passed anyway is ignored', () => {
     // Act
-    const outbox = defineOutbox({ name: 'users', schema: UserRegistered, destination: queue });
+    const outbox = defineOutbox({
+      name: 'users',
+      schema: UserRegistered,
+      // @ts-expect-error the relay sends to the queue it is given; an outbox names none
+      destination: 'notifications',
+    });
 
     // Assert
-    expect(outbox.destination).toBe('notifications.fifo');
+    expect(outbox).not.toHaveProperty('destination');
+    expect(outbox.stage('user.registered', { userId: 'u-1', email: 'ada@example.com' })).toEqual(
+      expect.objectContaining({ eventType: 'user.registered' }),
+    );
   });
 
   it('refuses an empty name', () => {
     // Act / Assert
-    expect(() =>
-      defineOutbox({ name: '', schema: UserRegistered, destination: 'notifications' }),
-    ).toThrow(TypeError);
+    expect(() => defineOutbox({ name: '', schema: UserRegistered })).toThrow(TypeError);
   });
 
   it('uses a fresh random id when no random source is injected', () => {
     // Arrange
-    const outbox = defineOutbox({ name: 'users', schema: UserRegistered, destination: 'q' });
+    const outbox = defineOutbox({ name: 'users', schema: UserRegistered });
     const payload = { userId: 'u-1', email: 'ada@example.com' };
 
     // Act

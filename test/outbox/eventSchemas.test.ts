@@ -28,7 +28,6 @@ function usersOutbox() {
   return defineOutbox({
     name: 'users',
     schema: { 'user.registered': UserRegistered, 'user.deleted': UserDeleted },
-    destination: 'notifications',
     clock: fakeClock(),
     random: constantBytes(0x42),
   });
@@ -116,7 +115,7 @@ describe('defineOutbox with a schema per event type', () => {
   it('keeps the map it was defined with, so adding to the object later adds no type', () => {
     // Arrange
     const schema: Record<string, typeof UserRegistered> = { 'user.registered': UserRegistered };
-    const outbox = defineOutbox({ name: 'users', schema, destination: 'q' });
+    const outbox = defineOutbox({ name: 'users', schema });
 
     // Act
     schema['user.deleted'] = UserRegistered;
@@ -216,7 +215,7 @@ describe('defineQueue with a schema per event type', () => {
 describe('checking the schema option at define time', () => {
   const define = {
     outbox: (schema: unknown) =>
-      defineOutbox({ name: 'users', schema: schema as typeof UserRegistered, destination: 'q' }),
+      defineOutbox({ name: 'users', schema: schema as typeof UserRegistered }),
     queue: (schema: unknown) =>
       defineQueue({ name: 'notifications', schema: schema as typeof UserRegistered }),
   };
@@ -292,7 +291,7 @@ describe('types of stage and parse', () => {
 
   it('keeps the one-schema form typed as before: any event type, the schema input and output', () => {
     // Arrange
-    const outbox = defineOutbox({ name: 'users', schema: UserDeleted, destination: 'q' });
+    const outbox = defineOutbox({ name: 'users', schema: UserDeleted });
     const anyType: string = 'user.deleted';
 
     // Act
@@ -331,23 +330,17 @@ describe('types of stage and parse', () => {
     expect(fromSingle.deletedAt).toEqual(new Date(DELETED_AT));
   });
 
-  it('lets either form stand where a QueueSpec is taken (the consumer) and be an outbox destination', () => {
+  it('lets either form stand where a QueueSpec is taken (the consumer)', () => {
     // Arrange
     const map = notificationsQueue();
     const single = defineQueue({ name: 'notifications', schema: UserRegistered });
 
     // Act
     const specs: QueueSpec[] = [map, single];
-    const outbox = defineOutbox({
-      name: 'orders',
-      schema: { 'order.shipped': OrderShipped },
-      destination: map,
-    });
 
     // Assert
     expectTypeOf(map).toExtend<QueueSpec>();
     expectTypeOf(single).toExtend<QueueSpec>();
     expect(specs.map((spec) => spec.name)).toEqual(['notifications', 'notifications']);
-    expect(outbox.destination).toBe('notifications');
   });
 });

@@ -11,7 +11,7 @@ import { makeEvent } from '../helpers/events.ts';
 
 /** The message the relay sends for `event`: the real envelope serialisation. */
 function relayedMessage(event: IntegrationEvent): OutgoingMessage {
-  return toOutgoingMessage({ event, outbox: 'users', destination: 'notifications' }, false);
+  return toOutgoingMessage({ event, outbox: 'users' }, false);
 }
 
 /** Whether the in-memory queue, which checks characters as SQS does, takes the message. */

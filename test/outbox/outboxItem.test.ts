@@ -11,14 +11,14 @@ import {
 import { OUTBOX_ITEM_KIND, TABLE_DEFINITION } from '../../lambdas/outbox/tableDefinition.ts';
 import { EVENT_ID, eventIds, makeEvent, T0, thrownBy } from '../helpers/events.ts';
 
-const outbox = { name: 'users', destination: 'notifications' };
+const outbox = { name: 'users' };
 
 function validItem(): Record<string, unknown> {
   return { ...toOutboxItem(makeEvent(), outbox) };
 }
 
 describe('toOutboxItem / fromOutboxItem', () => {
-  it('round-trips the event with its metadata, outbox and destination', () => {
+  it('round-trips the event with its metadata and outbox', () => {
     // Arrange
     const event = makeEvent({ payload: { userId: 'u-1', nested: { list: [1, 2] } } });
 
@@ -26,7 +26,20 @@ describe('toOutboxItem / fromOutboxItem', () => {
     const stored = fromOutboxItem({ ...toOutboxItem(event, outbox) });
 
     // Assert
-    expect(stored).toEqual({ event, outbox: 'users', destination: 'notifications' });
+    expect(stored).toEqual({ event, outbox: 'users' });
+  });
+
+  it('writes no destination attribute, and reads an item written with one as if it had none', () => {
+    // Arrange
+    const event = makeEvent();
+    const item = toOutboxItem(event, outbox);
+
+    // Act
+    const stored = fromOutboxItem({ ...item, destination: 'notifications' });
+
+    // Assert
+    expect(item).not.toHaveProperty('destination');
+    expect(stored).toEqual({ event, outbox: 'users' });
   });
 
   it('round-trips an event without metadata and adds none', () => {
@@ -97,7 +110,6 @@ describe('fromOutboxItem', () => {
     ['a bad date', { occurredAt: 'yesterday' }, /occurredAt is not a date: "yesterday"/],
     ['a missing payload', { payload: undefined }, /payload is missing/],
     ['a missing eventType', { eventType: '' }, /eventType must be a non-empty string/],
-    ['a missing destination', { destination: undefined }, /destination must be a non-empty string/],
     [
       'a non-string correlationId',
       { correlationId: 7 },

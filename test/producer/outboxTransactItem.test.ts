@@ -31,7 +31,6 @@ const USER_ID = '5b0f7a4e-2c1d-4e8f-9a3b-000000000001';
 const notes = defineOutbox({
   name: 'notes',
   schema: z.object({ text: z.string() }),
-  destination: 'notes-queue',
   clock: fakeClock(),
 });
 
@@ -58,7 +57,6 @@ describe('outboxTransactItem', () => {
     const outbox = defineOutbox({
       name: 'users',
       schema: UserRegistered,
-      destination: 'notifications',
       clock: fakeClock(),
     });
 
@@ -196,10 +194,7 @@ describe('outboxTransactItem', () => {
       eventType: 'note.added',
       payload: { text: 'tab\u0001bell\u0007half\uD83D' },
     });
-    const message = toOutgoingMessage(
-      { event: entry.event, outbox: notes.name, destination: notes.destination },
-      false,
-    );
+    const message = toOutgoingMessage({ event: entry.event, outbox: notes.name }, false);
     const sent = await new MemoryQueue({ name: 'notes-queue' }).sendBatch([message]);
 
     // Assert

@@ -83,14 +83,13 @@ async function relayLetter(eventId: string) {
   await relay(makeStreamEvent([outboxInsertRecord(event)]));
   const [letter] = dlq.messages();
   if (!letter) throw new Error('the relay wrote no dead letter');
-  return { letter, item: toOutboxItem(event, { name: 'users', destination: 'notifications' }) };
+  return { letter, item: toOutboxItem(event, { name: 'users' }) };
 }
 
 /** The sweeper's letter for an outbox item too large for a message: only its key. */
 async function omittedItemLetter(eventId: string) {
   const item = toOutboxItem(makeEvent({ eventId, payload: { blob: 'x'.repeat(1_100_000) } }), {
     name: 'blobs',
-    destination: 'notifications',
   });
   const dlq = new MemoryQueue({ name: 'tidings-relay-dlq' });
   await outboxItemDeadLetters(dlq).deadLetter(item as unknown as Record<string, unknown>, {
@@ -362,7 +361,6 @@ describe('relay redrive', () => {
     const [eventId] = eventIds(1) as [string];
     const item = toOutboxItem(makeEvent({ eventId }), {
       name: 'users',
-      destination: 'notifications',
     });
     const dlq = new MemoryQueue({ name: 'tidings-relay-dlq' });
     await outboxItemDeadLetters(dlq).deadLetter(item as unknown as Record<string, unknown>, {

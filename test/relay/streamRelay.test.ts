@@ -287,7 +287,6 @@ describe('relayStreamRecords', () => {
         'user.registered': z.object({ userId: z.uuid(), email: z.email() }),
         'user.deleted': z.object({ userId: z.uuid(), deletedAt: z.iso.datetime() }),
       },
-      destination: 'notifications',
     });
     const [registered, deleted, userShaped, unknown] = eventIds(4) as [
       string,

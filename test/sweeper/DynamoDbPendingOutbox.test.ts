@@ -43,7 +43,6 @@ function itemAt(eventId: string, minute: number) {
   const occurredAt = new Date(Date.UTC(2025, 0, 1, 0, minute)).toISOString();
   return toOutboxItem(makeEvent({ eventId, occurredAt }), {
     name: 'users',
-    destination: 'notifications',
   });
 }
 

@@ -47,7 +47,6 @@ function itemAt(
   });
   return toOutboxItem(event, {
     name: usersOutbox.name,
-    destination: 'notifications',
   }) as unknown as Record<string, unknown>;
 }
 

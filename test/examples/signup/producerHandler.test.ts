@@ -9,7 +9,7 @@ import { DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynam
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { HttpProducerResult } from '../../../examples/signup/http/producerResponse.ts';
-import { UserEvents, userNotificationsQueue } from '../../../examples/signup/notifications.ts';
+import { UserEvents } from '../../../examples/signup/notifications.ts';
 import {
   createProducerHandler,
   handler,
@@ -36,7 +36,6 @@ const RETENTION_SECONDS = 14 * 24 * 60 * 60;
 const outbox = defineOutbox({
   name: 'users',
   schema: UserEvents,
-  destination: userNotificationsQueue,
   clock: fakeClock(),
 });
 
@@ -108,7 +107,6 @@ function registrationTransaction({
             sk: 'OUTBOX',
             kind: 'outbox',
             outbox: 'users',
-            destination: 'users',
             eventId: EVENT_ID,
             eventType: 'user.registered',
             occurredAt: ISO,

@@ -3,11 +3,7 @@ import {
   InvalidRegistrationError,
   UserAlreadyExistsError,
 } from '../../../examples/signup/errors.ts';
-import {
-  USER_REGISTERED,
-  UserEvents,
-  userNotificationsQueue,
-} from '../../../examples/signup/notifications.ts';
+import { USER_REGISTERED, UserEvents } from '../../../examples/signup/notifications.ts';
 import { emailKey, registerUser, userKey } from '../../../examples/signup/registerUser.ts';
 import { defineOutbox } from '../../../lambdas/outbox/defineOutbox.ts';
 import { TransactionCanceledError } from '../../../lambdas/outbox/errors.ts';
@@ -23,7 +19,6 @@ const [USER_A, EVENT_A, USER_B, EVENT_B] = eventIds(4) as [string, string, strin
 const outbox = defineOutbox({
   name: 'users',
   schema: UserEvents,
-  destination: userNotificationsQueue,
   clock: fakeClock(),
 });
 
@@ -76,7 +71,6 @@ describe('registerUser', () => {
         payload: { userId: USER_A, email: 'ada@example.com', name: 'Ada' },
       },
       outbox: 'users',
-      destination: 'users',
     });
   });
 
