@@ -158,7 +158,11 @@ export {
   TransactionLimit,
   TransactionLimitError,
 } from './outbox/limitErrors.ts';
-export { MemoryOutboxStore } from './outbox/MemoryOutboxStore.ts';
+export {
+  type MemoryItemKey,
+  MemoryOutboxStore,
+  type MemoryOutboxStoreOptions,
+} from './outbox/MemoryOutboxStore.ts';
 export {
   OutboxRelay,
   type OutboxRelayOptions,
