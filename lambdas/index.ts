@@ -154,7 +154,11 @@ export {
   TransactionLimit,
   TransactionLimitError,
 } from './outbox/limitErrors.ts';
-export { MemoryOutboxStore } from './outbox/MemoryOutboxStore.ts';
+export {
+  type MemoryItemKey,
+  MemoryOutboxStore,
+  type MemoryOutboxStoreOptions,
+} from './outbox/MemoryOutboxStore.ts';
 export {
   OutboxRelay,
   type OutboxRelayOptions,

@@ -23,7 +23,11 @@ export interface OutboxTransactItemOptions<
   S extends PayloadSchemas,
   T extends EventTypeOf<S> = EventTypeOf<S>,
 > {
-  /** The table holding the caller's items and the outbox items. */
+  /**
+   * The table the outbox item goes to: a dedicated outbox table, or the one table that also
+   * holds the caller's items. The caller's items name their own tables; one transaction may
+   * span both (see docs/table-layout.md).
+   */
   readonly tableName: string;
   readonly outbox: OutboxSpec<S>;
   readonly eventType: T;

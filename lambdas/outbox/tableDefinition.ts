@@ -1,7 +1,8 @@
 /**
  * The shape of the Tidings table, shared by the CDK construct and the local DynamoDB setup so
- * both create the same table. Plain data: no CDK or SDK types, so the Lambda bundles and the
- * CDK app can both import it.
+ * both create the same table. It holds the outbox items: in a table of their own beside the
+ * caller's (the default), or with the caller's items in one table (docs/table-layout.md).
+ * Plain data: no CDK or SDK types, so the Lambda bundles and the CDK app can both import it.
  */
 export const TABLE_DEFINITION = {
   partitionKey: { name: 'pk', type: 'S' },

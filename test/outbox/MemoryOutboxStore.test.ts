@@ -424,4 +424,187 @@ describe('MemoryOutboxStore', () => {
       expect(pending.map((i) => i.eventId)).toEqual([b]);
     });
   });
+  describe('tables', () => {
+    const USERS = 'users';
+    const OUTBOX = 'outbox';
+
+    function userPut(id: string, extra: Record<string, unknown> = {}): TransactItems[number] {
+      return {
+        Put: {
+          TableName: USERS,
+          Item: { id, ...extra },
+          ConditionExpression: 'attribute_not_exists(id)',
+        },
+      };
+    }
+
+    function outboxPutIn(table: string, eventId: string): TransactItems[number] {
+      const item = toOutboxItem(
+        makeEvent({ eventId, occurredAt: new Date(T0).toISOString() }),
+        outbox,
+      );
+      return { Put: { TableName: table, Item: { ...item } } };
+    }
+
+    it('keeps the same key in two tables as two items, each written and checked in its own table', async () => {
+      // Arrange
+      const store = new MemoryOutboxStore();
+      const inTable = (TableName: string, n: number): TransactItems[number] => ({
+        Put: {
+          TableName,
+          Item: { pk: 'A', sk: 'S', n },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        },
+      });
+      await store.transactWrite([inTable('one', 1)]);
+
+      // Act: the key exists in "one", so the condition in "two" still holds.
+      await store.transactWrite([inTable('two', 2)]);
+      const again = await rejectionOf(
+        store.transactWrite([inTable('two', 3), inTable('three', 3)]),
+      );
+
+      // Assert
+      expect(store.get({ pk: 'A', sk: 'S' }, 'one')).toMatchObject({ n: 1 });
+      expect(store.get({ pk: 'A', sk: 'S' }, 'two')).toMatchObject({ n: 2 });
+      expect((again as TransactionCanceledError).reasons.map((r) => r.code)).toEqual([
+        'ConditionalCheckFailed',
+        'None',
+      ]);
+      expect(store.get({ pk: 'A', sk: 'S' }, 'three')).toBeUndefined();
+    });
+
+    it('takes one operation on each of two tables with the same key in one transaction', async () => {
+      // Arrange
+      const store = new MemoryOutboxStore();
+
+      // Act
+      await store.transactWrite([
+        { Put: { TableName: 'one', Item: { pk: 'A', sk: 'S' } } },
+        { Put: { TableName: 'two', Item: { pk: 'A', sk: 'S' } } },
+      ]);
+
+      // Assert
+      expect(store.get({ pk: 'A', sk: 'S' }, 'one')).toBeDefined();
+      expect(store.get({ pk: 'A', sk: 'S' }, 'two')).toBeDefined();
+    });
+
+    it('keys a table by the attributes keyAttributes names, and refuses an item without them', async () => {
+      // Arrange
+      const store = new MemoryOutboxStore({ keyAttributes: { [USERS]: ['id'] } });
+      await store.transactWrite([userPut('u-1', { email: 'ada@example.com' })]);
+
+      // Act
+      const taken = await rejectionOf(store.transactWrite([userPut('u-1', { email: 'x' })]));
+      const keyless = await rejectionOf(
+        store.transactWrite([{ Put: { TableName: USERS, Item: { pk: 'u-2', sk: 'S' } } }]),
+      );
+
+      // Assert
+      expect(store.get({ id: 'u-1' }, USERS)).toEqual({ id: 'u-1', email: 'ada@example.com' });
+      expect((taken as TransactionCanceledError).reasons.map((r) => r.code)).toEqual([
+        'ConditionalCheckFailed',
+      ]);
+      expect(keyless).toBeInstanceOf(TypeError);
+      expect((keyless as Error).message).toBe(
+        'items of table "users" need string or number key attributes id, got {}',
+      );
+    });
+
+    it('refuses an action with an empty TableName', async () => {
+      // Act
+      const error = await rejectionOf(
+        new MemoryOutboxStore().transactWrite([
+          { Put: { TableName: '', Item: { pk: 'A', sk: 'S' } } },
+        ]),
+      );
+
+      // Assert
+      expect(error).toBeInstanceOf(TypeError);
+      expect((error as Error).message).toContain('TableName');
+    });
+
+    it('asks for the table when it holds several and get or itemsWithPrefix names none', async () => {
+      // Arrange
+      const store = new MemoryOutboxStore({ keyAttributes: { [USERS]: ['id'] } });
+      const [id] = eventIds(1) as [string];
+      await store.transactWrite([userPut('u-1'), outboxPutIn(OUTBOX, id)]);
+
+      // Act
+      const error = (() => {
+        try {
+          store.get(outboxKey(id));
+          return undefined;
+        } catch (caught) {
+          return caught;
+        }
+      })();
+
+      // Assert
+      expect(error).toBeInstanceOf(TypeError);
+      expect((error as Error).message).toBe(
+        'MemoryOutboxStore holds tables "users", "outbox": name one with get(key, tableName)',
+      );
+      expect(() => store.itemsWithPrefix('')).toThrow(/itemsWithPrefix\(prefix, tableName\)/);
+      expect(store.get(outboxKey(id), OUTBOX)).toMatchObject({ eventId: id });
+      expect(store.itemsWithPrefix('u-', USERS)).toEqual([{ id: 'u-1' }]);
+    });
+
+    it("lists, deletes and sets aside in the outbox table only, never another table's items", async () => {
+      // Arrange: a copy of an outbox item in the business table, pendingShard and all.
+      const store = new MemoryOutboxStore({ outboxTableName: OUTBOX });
+      const [relayed, setAside, kept] = eventIds(3) as [string, string, string];
+      await store.transactWrite([
+        outboxPutIn(OUTBOX, relayed),
+        outboxPutIn(OUTBOX, setAside),
+        outboxPutIn(OUTBOX, kept),
+        outboxPutIn('business', relayed),
+        outboxPutIn('business', setAside),
+      ]);
+      const olderThan = new Date(T0).toISOString();
+      const listed = await store.listPending({ olderThan, limit: 10 });
+
+      // Act
+      await store.deleteRelayed([relayed]);
+      await store.setAside([outboxKey(setAside)]);
+
+      // Assert
+      expect(listed.map((i) => i.eventId).sort()).toEqual([relayed, setAside, kept].sort());
+      const pending = await store.listPending({ olderThan, limit: 10 });
+      expect(pending.map((i) => i.eventId)).toEqual([kept]);
+      expect(store.get(outboxKey(relayed), OUTBOX)).toBeUndefined();
+      expect(store.get(outboxKey(relayed), 'business')).toHaveProperty('pendingShard');
+      expect(store.get(outboxKey(setAside), OUTBOX)).not.toHaveProperty('pendingShard');
+      expect(store.get(outboxKey(setAside), 'business')).toHaveProperty('pendingShard');
+    });
+
+    it('asks for outboxTableName when it holds several tables and none is named', async () => {
+      // Arrange
+      const store = new MemoryOutboxStore({ keyAttributes: { [USERS]: ['id'] } });
+      const [id] = eventIds(1) as [string];
+      await store.transactWrite([userPut('u-1'), outboxPutIn(OUTBOX, id)]);
+
+      // Act
+      const error = await rejectionOf(
+        store.listPending({ olderThan: new Date(T0).toISOString(), limit: 10 }),
+      );
+
+      // Assert
+      expect(error).toBeInstanceOf(TypeError);
+      expect((error as Error).message).toContain('the outboxTableName option');
+    });
+
+    it('holds no table until a transaction commits, so a cancelled one leaves none behind', async () => {
+      // Arrange
+      const store = new MemoryOutboxStore({ keyAttributes: { [USERS]: ['id'] } });
+      await store.transactWrite([userPut('u-1')]);
+      const [id] = eventIds(1) as [string];
+
+      // Act: cancelled by the taken id, so the outbox table is never created.
+      await rejectionOf(store.transactWrite([userPut('u-1'), outboxPutIn(OUTBOX, id)]));
+
+      // Assert: one table still, so get needs no table name.
+      expect(store.get({ id: 'u-1' })).toEqual({ id: 'u-1' });
+    });
+  });
 });
