@@ -145,7 +145,6 @@ const QUEUE_NAME = 'notifications';
 const signups = defineOutbox({
   name: 'signups',
   schema: z.object({ userId: z.string(), email: z.string(), name: z.string() }),
-  destination: QUEUE_NAME,
 });
 
 /**

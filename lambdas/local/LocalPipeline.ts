@@ -217,7 +217,8 @@ function messagesOf(queue: MemoryQueue): DeadLetter[] {
 export function createMemoryPipeline(options: LocalPipelineOptions): LocalPipeline {
   const { notifications } = options;
   const { clock, advance } = movableClock();
-  const store = new MemoryOutboxStore();
+  // The service's own tables live in the same store; the relay reads the outbox table only.
+  const store = new MemoryOutboxStore({ outboxTableName: TABLE_NAME });
   const { queue, relayDlq, consumerDlq } = queues(clock, options.queueFaults);
   const senders = new RecordingSenders();
   const relayDeadLetters = outboxItemDeadLetters(relayDlq);

@@ -36,7 +36,6 @@ let client: DynamoDBDocumentClient;
 const signups = defineOutbox({
   name: 'signups',
   schema: z.object({ userId: z.string(), email: z.string() }),
-  destination: 'notifications',
 });
 
 type Item = Record<string, unknown>;
