@@ -8,6 +8,15 @@ type Operation = TransactItems[number];
 
 const CONDITION = /^\s*(attribute_not_exists|attribute_exists)\(\s*(#?[A-Za-z0-9_]+)\s*\)\s*$/;
 
+/** Options of `MemoryOutboxStore`. */
+export interface MemoryOutboxStoreOptions {
+  /**
+   * Fails chosen transactions before they apply: return an error to throw it, or undefined to
+   * let the transaction run. For tests and the chaos suite. @default no faults
+   */
+  readonly fault?: (items: TransactItems) => Error | undefined;
+}
+
 /**
  * An in-memory table with DynamoDB transaction semantics, for local runs and tests.
  *
@@ -21,8 +30,7 @@ export class MemoryOutboxStore implements TransactWriter, PendingOutbox {
   readonly #items = new Map<string, Item>();
   readonly #fault: ((items: TransactItems) => Error | undefined) | undefined;
 
-  /** `fault` lets a test or the chaos suite fail chosen transactions before they apply. */
-  constructor(options: { fault?: (items: TransactItems) => Error | undefined } = {}) {
+  constructor(options: MemoryOutboxStoreOptions = {}) {
     this.#fault = options.fault;
   }
 
