@@ -88,7 +88,7 @@ type StartServer = (config?: { host?: string; port?: number }) => Promise<Server
  */
 async function startServerFunction(): Promise<StartServer> {
   const { default: sesLocalModule } = await loadSesLocal('startSesLocal');
-  const candidate = sesLocalModule as unknown as StartServer | { default?: StartServer };
+  const candidate = sesLocalModule as StartServer | { default?: StartServer };
   const start = typeof candidate === 'function' ? candidate : candidate.default;
   if (typeof start !== 'function') {
     throw new LocalServiceStartError(

@@ -39,13 +39,19 @@ function isNotFound(error: unknown, packageName: string): boolean {
   return error.message.includes(`'${packageName}'`) || error.message.includes(`'${packageName}/`);
 }
 
-/** `aws-ses-v2-local`, the SES stand-in `startSesLocal` runs, loaded on first use. */
-export function loadSesLocal(feature: string) {
+/**
+ * `aws-ses-v2-local`, the SES stand-in `startSesLocal` runs, loaded on first use. It is
+ * CommonJS: the server function is reached through `default`, whose shape `startSesLocal`
+ * checks.
+ */
+export function loadSesLocal(feature: string): Promise<{ readonly default: unknown }> {
   return loadOptionalPeer('aws-ses-v2-local', feature, () => import('aws-ses-v2-local'));
 }
 
 /** The DynamoDB Streams client `StreamPoller` reads with, loaded on first use. */
-export function loadDynamoDbStreams(feature: string) {
+export function loadDynamoDbStreams(
+  feature: string,
+): Promise<typeof import('@aws-sdk/client-dynamodb-streams')> {
   return loadOptionalPeer(
     '@aws-sdk/client-dynamodb-streams',
     feature,
