@@ -27,7 +27,7 @@ const RELATIVE_TS_SPECIFIER =
   /(\bfrom\s*|\bimport\s*\(\s*|\bimport\s+)(['"])(\.{1,2}\/[^'"\n]*?)(?<!\.d)\.([mc]?)ts\2/g;
 
 /** The declaration text with each relative `.ts` import path turned into its `.js` twin. */
-export function rewriteDeclarationImports(text: string): string {
+function rewriteDeclarationImports(text: string): string {
   return text.replace(RELATIVE_TS_SPECIFIER, '$1$2$3.$4js$2');
 }
 
@@ -69,4 +69,4 @@ function main(): void {
   console.log(`dist/: ${files.length} files in ${seconds} s`);
 }
 
-if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) main();
+main();
