@@ -6,6 +6,8 @@ import { defineConfig } from 'vitest/config';
  * setup. `vitest.config.ts` runs the same files as its `integration` project.
  */
 export default defineConfig({
+  // `import 'tidings'` resolves to the sources, as in vitest.config.ts.
+  ssr: { resolve: { conditions: ['tidings-source'] } },
   test: {
     name: 'integration',
     include: ['test/**/*.integration.test.ts'],

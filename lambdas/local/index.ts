@@ -2,6 +2,7 @@
 
 export { createLedgerTable, createTidingsTable } from './createTables.ts';
 export { type DynamoDbLocal, LOCAL_AWS_CONFIG, startDynamoDbLocal } from './DynamoDbLocal.ts';
+export { LocalServiceError, MissingPeerDependencyError } from './errors.ts';
 export {
   createDynamoDbLocalPipeline,
   createMemoryPipeline,

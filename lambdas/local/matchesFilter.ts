@@ -1,4 +1,4 @@
-import { LocalServiceError } from './DynamoDbLocal.ts';
+import { LocalServiceError } from './errors.ts';
 
 /**
  * One allowed value in a filter pattern's list: an exact string, number, boolean or null,

@@ -24,7 +24,10 @@ export interface MemoryOutboxStoreOptions {
    * @default `pk` and `sk` for every table
    */
   readonly keyAttributes?: Readonly<Record<string, readonly string[]>>;
-  /** Fails chosen transactions before they apply, for a test or the chaos suite. */
+  /**
+   * Fails chosen transactions before they apply: return an error to throw it, or undefined to
+   * let the transaction run. For tests and the chaos suite. @default no faults
+   */
   readonly fault?: (items: TransactItems) => Error | undefined;
 }
 

@@ -1,5 +1,6 @@
-// 'tidings/testing': in-memory fakes of every port and what a unit test of a team's routes
-// needs, with no AWS account and no service running.
+// 'tidings/testing': in-memory stand-ins for the table, the queue, the ledger and the
+// providers, and what a unit test of a team's routes needs. They need no AWS account and
+// nothing installed beyond 'tidings'.
 
 export { MemoryLedger, type MemoryLedgerOptions } from '../ledger/MemoryLedger.ts';
 export {
@@ -14,11 +15,16 @@ export {
   type RecordedSend,
   RecordingSenders,
 } from '../notifications/RecordingSenders.ts';
-export { MemoryOutboxStore } from '../outbox/MemoryOutboxStore.ts';
+export { MemoryOutboxStore, type MemoryOutboxStoreOptions } from '../outbox/MemoryOutboxStore.ts';
+export { QueueUnavailableError } from '../queue/errors.ts';
 export {
   type DeadLetter,
+  type EntryFault,
   MemoryQueue,
+  type MemoryQueueFaults,
   type MemoryQueueOptions,
+  type QueuedMessage,
+  type QueueStats,
   type ReceivedMessage,
 } from '../queue/MemoryQueue.ts';
 export {
