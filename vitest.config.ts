@@ -16,7 +16,12 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['test/**/*.test.ts'],
-          exclude: [...configDefaults.exclude, 'test/**/*.integration.test.ts'],
+          // The adoption fixture's own tests run inside the adoption test, against the package.
+          exclude: [
+            ...configDefaults.exclude,
+            'test/**/*.integration.test.ts',
+            'test/adoption/fixture/**',
+          ],
         },
       },
       {
