@@ -10,6 +10,7 @@ import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { requireFreshBuild } from '../package/helpers.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const FIXTURE = join(import.meta.dirname, 'fixture');
@@ -63,9 +64,9 @@ describe('Tidings adopted as a package by a team’s own app', () => {
   let tarball: { name: string; size: number; files: string[] } | undefined;
 
   beforeAll(() => {
-    // The build prepack runs, then the pack alone, so only npm's JSON is on stdout.
-    const built = run(NPM, ['run', 'build'], ROOT);
-    if (built.status !== 0) throw new Error(`npm run build failed:\n${built.output}`);
+    // The build `npm test` made first (prepack would make it too), then the pack alone, so only
+    // npm's JSON is on stdout.
+    requireFreshBuild();
     const packed = JSON.parse(
       execFileSync(NPM, ['pack', '--json', '--ignore-scripts', '--pack-destination', work], {
         cwd: ROOT,

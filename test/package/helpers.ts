@@ -1,5 +1,14 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  symlinkSync,
+} from 'node:fs';
 import { builtinModules } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -23,11 +32,36 @@ export function readPackageJson(): PackageJson {
   return JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as PackageJson;
 }
 
-/** Runs `npm run build` and returns how long it took, in milliseconds. */
-export function buildPackage(): number {
-  const started = performance.now();
-  execFileSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'pipe' });
-  return performance.now() - started;
+/** The newest modification time of the files below `dir`, in ms. */
+function newestMtime(dir: string, suffix: string): number {
+  return readdirSync(dir, { recursive: true, encoding: 'utf8' })
+    .filter((name) => name.endsWith(suffix))
+    .reduce((newest, name) => Math.max(newest, statSync(join(dir, name)).mtimeMs), 0);
+}
+
+/**
+ * Checks that dist/ is the build of the sources as they are: `npm test` builds it first
+ * (`pretest`), once, so test files running in parallel never rebuild it under each other.
+ * @throws Error saying to run `npm run build` when dist/ is missing or older than a source.
+ */
+export function requireFreshBuild(): void {
+  const built = existsSync(join(ROOT, 'dist'))
+    ? Math.min(
+        ...['lambdas/index.js', 'lib/index.js', 'bin/cli.js'].map((file) => {
+          const path = join(ROOT, 'dist', file);
+          return existsSync(path) ? statSync(path).mtimeMs : 0;
+        }),
+      )
+    : 0;
+  const sources = Math.max(
+    ...['lambdas', 'lib'].map((dir) => newestMtime(join(ROOT, dir), '.ts')),
+    statSync(join(ROOT, 'bin', 'cli.ts')).mtimeMs,
+  );
+  if (built < sources) {
+    throw new Error(
+      'dist/ is missing or older than the sources: run `npm run build` first (`npm test` does it)',
+    );
+  }
 }
 
 /** What `npm pack --dry-run --json` reports. */

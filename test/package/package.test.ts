@@ -3,7 +3,6 @@ import { join } from 'node:path';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  buildPackage,
   exportTargets,
   installWithoutOptionalPeers,
   type PackageJson,
@@ -12,12 +11,13 @@ import {
   packDryRun,
   ROOT,
   readPackageJson,
+  requireFreshBuild,
   runNode,
   specifierOf,
   specifiersIn,
 } from './helpers.ts';
 
-// What an app gets from `npm install tidings`: one build, then the tarball's contents, the
+// What an app gets from `npm install tidings`: the build `npm test` makes first, the tarball's contents, the
 // exports map, the dependencies the emitted code needs, and an install without the optional
 // peers. Inside the repository nothing else needs dist/.
 
@@ -26,11 +26,11 @@ let report: PackReport;
 let app: string;
 
 beforeAll(() => {
-  const buildMs = buildPackage();
+  requireFreshBuild();
   report = packDryRun();
   app = installWithoutOptionalPeers(pkg, report);
   console.info(
-    `npm run build: ${(buildMs / 1000).toFixed(1)} s; npm pack: ${report.entryCount} files, ` +
+    `npm pack: ${report.entryCount} files, ` +
       `${(report.size / 1024).toFixed(0)} KiB packed, ${(report.unpackedSize / 1024).toFixed(0)} KiB unpacked`,
   );
 }, 300_000);
