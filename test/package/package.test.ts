@@ -204,12 +204,18 @@ describe('an install without the optional peers', () => {
   it('fails each local service with MissingPeerDependencyError naming the package to install', () => {
     const script = `
       import * as local from 'tidings/local';
+      import { defineNotifications } from 'tidings';
+      const notifications = defineNotifications({
+        name: 'shop',
+        events: { 'order.placed': { '~standard': { version: 1, vendor: 'test', validate: (value) => ({ value }) } } },
+        routes: {},
+      });
       const streamArn = 'arn:aws:dynamodb:us-east-1:111122223333:table/t/stream/2024-01-01T00:00:00.000';
       const features = {
         startSesLocal: () => local.startSesLocal(),
         startDynamoDbLocal: () => local.startDynamoDbLocal(),
         StreamPoller: () => new local.StreamPoller({ streamArn, handler: async () => {} }).pollOnce(),
-        createDynamoDbLocalPipeline: () => local.createDynamoDbLocalPipeline(),
+        createDynamoDbLocalPipeline: () => local.createDynamoDbLocalPipeline({ notifications }),
       };
       const out = {};
       for (const [feature, start] of Object.entries(features)) {
