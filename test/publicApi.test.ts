@@ -1,75 +1,184 @@
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Metrics as PowertoolsMetrics } from '@aws-lambda-powertools/metrics';
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import * as tidings from 'tidings';
 import {
-  type ClaimAnswer,
-  type ConsumerMetrics,
-  consumeSqsRecords,
-  DeadLetterAttribute,
   defineNotifications,
-  defineOutbox,
-  defineQueue,
-  type LeaseReportingLedger,
-  MemoryOutboxStore,
-  MemoryQueue,
   MessageCharacterError,
-  maxReceiveCountFromEnv,
-  NotificationRouter,
-  OutboxRelay,
   outboxTransactItem,
   processNotificationMessage,
-  queueMessageFromReceived,
-  RecordingSenders,
-  sqsRecordDeadLetters,
-  toOutgoingMessage,
+  type QueueMessage,
+  transactWriteWithOutbox,
   UnknownEventTypeError,
-  type UnmappedEventOptions,
 } from 'tidings';
 import { TidingsConfigurationError, TransactionalNotifications } from 'tidings/cdk';
+import {
+  createMemoryPipeline,
+  MemoryQueue,
+  queueMessageFromReceived,
+  RecordingSenders,
+} from 'tidings/testing';
 import { describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
+import { DeadLetterAttribute, sqsRecordDeadLetters } from '../lambdas/aws/deadLetter.ts';
+import {
+  type ConsumerMetrics,
+  consumeSqsRecords,
+  maxReceiveCountFromEnv,
+  type UnmappedEventOptions,
+} from '../lambdas/aws/sqsConsumer.ts';
+import type { ClaimAnswer, LeaseReportingLedger } from '../lambdas/ledger/index.ts';
+import { toOutgoingMessage } from '../lambdas/outbox/relayEvents.ts';
 import { EVENT_ID, makeEvent, OTHER_EVENT_ID, T0 } from './helpers/events.ts';
 import { makeSqsEvent, makeSqsRecord } from './helpers/sqs.ts';
 
+/** What 'tidings' exports at run time: what a service calls and catches, no more. */
+const RUNTIME_EXPORTS = [
+  'AwsError',
+  'DynamoDbTransactWriter',
+  'Env',
+  'InvalidNotificationError',
+  'MapperError',
+  'MessageCharacterError',
+  'Metrics',
+  'NotificationRouter',
+  'PayloadValidationError',
+  'SendError',
+  'TidingsError',
+  'TransactionCanceledError',
+  'TransactionLimitError',
+  'UnknownEventTypeError',
+  'UnmappedEventTypeError',
+  'defineNotifications',
+  'defineOutbox',
+  'defineQueue',
+  'describeError',
+  'isPermanentError',
+  'outboxTransactItem',
+  'processNotificationMessage',
+  'transactWriteWithOutbox',
+  'uuidv7',
+];
+
+/** The types 'tidings' exports besides. */
+const TYPE_EXPORTS = [
+  'DefineNotificationsOptions',
+  'DynamoDbTransactWriterOptions',
+  'EmailNotification',
+  'EnvelopeMetadata',
+  'EventRoutes',
+  'IntegrationEvent',
+  'Notification',
+  'NotificationMapper',
+  'NotificationSenders',
+  'NotificationsDefinition',
+  'OutboxEntry',
+  'OutboxSpec',
+  'ProcessNotificationOptions',
+  'ProcessResult',
+  'PushNotification',
+  'QueueMessage',
+  'QueueSpec',
+  'SchemaIssue',
+  'SendContext',
+  'SendResult',
+  'StageOptions',
+  'TransactItems',
+  'TransactWriter',
+  'WebhookNotification',
+];
+
+/** Every name an `export { ... }` or `export type { ... }` of a barrel lists. */
+function exportedNames(source: string): string[] {
+  return [...source.matchAll(/export (?:type )?\{([^}]*)\}/g)]
+    .flatMap((match) => (match[1] ?? '').split(','))
+    .map(
+      (name) =>
+        name
+          .replace(/^\s*type\s+/, '')
+          .trim()
+          .split(/\s+as\s+/)
+          .at(-1) ?? '',
+    )
+    .filter(Boolean);
+}
+
 describe("the package's public API", () => {
-  it("lets a service stage, relay and route an event using only 'tidings' imports", async () => {
+  it("pins what 'tidings' exports: what a service calls and catches", () => {
+    // Act
+    const runtime = Object.keys(tidings).sort();
+    const listed = exportedNames(
+      readFileSync(join(import.meta.dirname, '..', 'lambdas', 'index.ts'), 'utf8'),
+    ).sort();
+
+    // Assert
+    expect(runtime).toEqual([...RUNTIME_EXPORTS].sort());
+    expect(listed).toEqual([...RUNTIME_EXPORTS, ...TYPE_EXPORTS].sort());
+    expect(listed.length).toBeLessThanOrEqual(50);
+  });
+
+  it("lets a service define its module, stage in its own transaction and get its notification sent, with 'tidings' and 'tidings/testing'", async () => {
     // Arrange
-    const OrderShipped = z.object({ orderId: z.string(), email: z.email() });
-    const queue = new MemoryQueue({ name: 'orders' });
-    const spec = defineQueue({ name: 'orders', schema: OrderShipped });
-    const outbox = defineOutbox({ name: 'orders', schema: OrderShipped });
-    const store = new MemoryOutboxStore();
-    const event = outbox.stage('order.shipped', { orderId: 'o-1', email: 'a@example.com' });
-    const { toOutboxItem } = await import('tidings');
-    await store.transactWrite([
-      { Put: { TableName: 't', Item: { ...toOutboxItem(event, outbox) } } },
+    const orders = defineNotifications({
+      name: 'orders',
+      events: { 'order.shipped': z.object({ orderId: z.string(), email: z.email() }) },
+      routes: {
+        'order.shipped': (e) => [
+          {
+            kind: 'email',
+            to: e.payload.email,
+            subject: `Order ${e.payload.orderId}`,
+            body: 'On its way',
+          },
+        ],
+      },
+    });
+    const pipeline = createMemoryPipeline({ notifications: orders });
+    const entry = outboxTransactItem({
+      tableName: pipeline.outboxTableName,
+      outbox: orders.outbox,
+      eventType: 'order.shipped',
+      payload: { orderId: 'o-1', email: 'a@example.com' },
+    });
+
+    // Act
+    const event = await transactWriteWithOutbox(
+      pipeline.writer,
+      [{ Put: { TableName: 'orders', Item: { pk: 'ORDER#o-1', sk: 'ORDER', status: 'shipped' } } }],
+      entry,
+    );
+    await pipeline.deliver();
+
+    // Assert
+    expect(pipeline.sent()).toEqual([
+      expect.objectContaining({
+        notification: expect.objectContaining({ to: 'a@example.com', subject: 'Order o-1' }),
+        context: expect.objectContaining({ eventId: event.eventId }),
+      }),
     ]);
-    const router = new NotificationRouter()
-      .register<z.infer<typeof OrderShipped>>('order.shipped', (e) => [
-        {
-          kind: 'email',
-          to: e.payload.email,
-          subject: `Order ${e.payload.orderId}`,
-          body: 'On its way',
-        },
-      ])
-      .freeze();
+  });
+
+  it('routes a message received from the MemoryQueue with processNotificationMessage', async () => {
+    // Arrange
+    const { router, queue: spec, outbox } = shopNotifications();
+    const queue = new MemoryQueue({ name: 'shop' });
+    const event = outbox.stage('user.registered', {
+      userId: '0190a5e4-4a6f-7cc1-8000-000000000001',
+      email: 'a@example.com',
+    });
+    await queue.sendBatch([toOutgoingMessage({ event, outbox: 'shop' }, false)]);
+    const [received] = queue.receive();
+    if (!received) throw new TypeError('nothing was received');
     const senders = new RecordingSenders();
 
     // Act
-    await new OutboxRelay({ outbox: store, queue, outboxes: [outbox] }).relayPending();
-    const [received] = queue.receive();
-    if (!received) throw new Error('the relay put nothing on the queue');
-    const message = queueMessageFromReceived(received, queue.name);
+    const message: QueueMessage = queueMessageFromReceived(received, 'shop');
     const result = await processNotificationMessage(message, { router, senders, queue: spec });
 
     // Assert
     expect(result.dispatched).toBe(1);
-    expect(senders.emails[0]?.notification).toMatchObject({
-      to: 'a@example.com',
-      subject: 'Order o-1',
-    });
     expect(senders.emails[0]?.context.eventId).toBe(event.eventId);
   });
 
@@ -116,7 +225,7 @@ function shopNotifications() {
   });
 }
 
-describe("the package's consumer API", () => {
+describe('the consumer core, as the Lambda runs it', () => {
   /** An SQS record of a relayed event, delivered for the `receiveCount`-th time. */
   function relayedRecord(eventId: string, eventType: string, receiveCount: number) {
     const event = makeEvent({

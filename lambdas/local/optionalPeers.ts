@@ -40,22 +40,33 @@ function isNotFound(error: unknown, packageName: string): boolean {
 }
 
 /**
+ * Imports a package by a name a bundler does not follow: optional peers are found where the
+ * local tools run, at run time, and an app that bundles `tidings/testing` or `tidings/local`
+ * without them still builds.
+ */
+function importAtRunTime<T>(specifier: string): Promise<T> {
+  return import(specifier) as Promise<T>;
+}
+
+/**
  * `aws-ses-v2-local`, the SES stand-in `startSesLocal` runs, loaded on first use. It is
  * CommonJS: the server function is reached through `default`, whose shape `startSesLocal`
  * checks.
  */
 export function loadSesLocal(feature: string): Promise<{ readonly default: unknown }> {
-  return loadOptionalPeer('aws-ses-v2-local', feature, () => import('aws-ses-v2-local'));
+  return loadOptionalPeer('aws-ses-v2-local', feature, () =>
+    importAtRunTime<{ readonly default: unknown }>('aws-ses-v2-local'),
+  );
 }
 
 /** The DynamoDB Streams client `StreamPoller` reads with, loaded on first use. */
 export function loadDynamoDbStreams(
   feature: string,
 ): Promise<typeof import('@aws-sdk/client-dynamodb-streams')> {
-  return loadOptionalPeer(
-    '@aws-sdk/client-dynamodb-streams',
-    feature,
-    () => import('@aws-sdk/client-dynamodb-streams'),
+  return loadOptionalPeer('@aws-sdk/client-dynamodb-streams', feature, () =>
+    importAtRunTime<typeof import('@aws-sdk/client-dynamodb-streams')>(
+      '@aws-sdk/client-dynamodb-streams',
+    ),
   );
 }
 

@@ -2,6 +2,7 @@
 // providers, and what a unit test of a team's routes needs. They need no AWS account and
 // nothing installed beyond 'tidings'.
 
+export { queueMessageFromReceived } from '../events/queueMessageFromReceived.ts';
 export { MemoryLedger, type MemoryLedgerOptions } from '../ledger/MemoryLedger.ts';
 export {
   createMemoryPipeline,

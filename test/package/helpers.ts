@@ -125,6 +125,8 @@ export function specifiersIn(text: string): string[] {
     /\b(?:import|export)\s[^'";]*?\bfrom\s*['"]([^'"]+)['"]/g,
     /\bimport\s*['"]([^'"]+)['"]/g,
     /\bimport\s*\(\s*['"]([^'"]+)['"]\s*\)/g,
+    // Optional peers, imported by a name bundlers do not follow (lambdas/local/optionalPeers.ts).
+    /\bimportAtRunTime(?:<[^>(]*>)?\s*\(\s*['"]([^'"]+)['"]\s*\)/g,
     /\b(?:require|createRequire\([^)]*\))(?:\.resolve)?\s*\(\s*['"]([^'"]+)['"]\s*\)/g,
   ];
   return patterns.flatMap((pattern) => [...code.matchAll(pattern)].map((match) => match[1] ?? ''));

@@ -271,10 +271,10 @@ describe('an install without the optional peers', () => {
     };
 
     const queueOnly = await bundle(
-      "import { MemoryQueue } from 'tidings'; console.log(new MemoryQueue({ name: 'q' }));",
+      "import { MemoryQueue } from 'tidings/testing'; console.log(new MemoryQueue({ name: 'q' }));",
     );
     const envelope = await bundle(
-      "import { parseCloudEvent } from 'tidings'; console.log(parseCloudEvent);",
+      "import { processNotificationMessage } from 'tidings'; console.log(processNotificationMessage);",
     );
 
     expect(queueOnly.some((input) => input.endsWith('dist/lambdas/queue/MemoryQueue.js'))).toBe(
