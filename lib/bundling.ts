@@ -86,22 +86,24 @@ const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
  */
 export function resolveModuleEntry(role: LambdaRole, entry: string, exportName: string): string {
   const path = resolve(entry);
+  // The prop the entry came from: the producer's own handler, or the notifications module.
+  const prop = role === 'producer' ? 'producer.entry' : 'notifications.entry';
   if (!ENTRY_EXTENSIONS.includes(extname(path))) {
     throw new TidingsBundlingError(
       role,
-      `the ${role} entry must be a ${ENTRY_EXTENSIONS.join(', ')} file: ${JSON.stringify(entry)}`,
+      `${prop} (built into the ${role}) must be a ${ENTRY_EXTENSIONS.join(', ')} file: ${JSON.stringify(entry)}`,
     );
   }
   if (!existsSync(path) || !statSync(path).isFile()) {
     throw new TidingsBundlingError(
       role,
-      `the ${role} entry does not exist: ${JSON.stringify(entry)} (resolved to ${path})`,
+      `${prop} (built into the ${role}) does not exist: ${JSON.stringify(entry)} (resolved to ${path} from ${process.cwd()})`,
     );
   }
   if (!IDENTIFIER.test(exportName)) {
     throw new TidingsBundlingError(
       role,
-      `the ${role} export name must be an identifier: ${JSON.stringify(exportName)}`,
+      `the export name of ${prop} must be an identifier: ${JSON.stringify(exportName)}`,
     );
   }
   return path;

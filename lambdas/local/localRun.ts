@@ -32,7 +32,8 @@ would be sent. Nothing reaches AWS.
   --help                this text
 
 Exit codes: 0 every event staged and its notifications sent; 1 an event was refused (its typed
-error is printed) or a notification was dead-lettered (with its reason); 2 bad arguments.`;
+error is printed) or a notification was dead-lettered (with its reason); 2 bad arguments or
+files, or the local services could not start (a package to install is named).`;
 
 /**
  * A `tidings local` call the command line cannot run: a missing or unreadable file, an event
@@ -248,7 +249,16 @@ export async function runLocalEvents(
   io.out(
     `Tidings local run of "${notifications.name}" (${command.dynamodbLocal ? 'DynamoDB Local and SES local' : 'in memory'}): ${Object.keys(notifications.events).join(', ')}`,
   );
-  const pipeline = await start(notifications);
+  let pipeline: LocalPipeline;
+  try {
+    pipeline = await start(notifications);
+  } catch (error) {
+    // A missing optional package, Java, or a local service that did not start: say so plainly.
+    io.err(
+      `tidings local: ${error instanceof TidingsError ? error.message : describeError(error)}`,
+    );
+    return 2;
+  }
   try {
     let refused = 0;
     const staged: IntegrationEvent[] = [];

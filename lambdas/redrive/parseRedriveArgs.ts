@@ -34,7 +34,8 @@ export type RedriveCommand =
     };
 
 /** The usage text `--help` prints. */
-export const REDRIVE_USAGE = `Usage: npm run redrive -- --queue <dlq-url> [options]
+export const REDRIVE_USAGE = `Usage: tidings redrive --queue <dlq-url> [options]
+(in this repository: npm run redrive -- --queue <dlq-url> [options])
 
 Moves dead-lettered messages back for reprocessing.
 
@@ -49,10 +50,10 @@ Moves dead-lettered messages back for reprocessing.
   -h, --help               print this text
 
 Examples:
-  npm run redrive -- --queue https://sqs.eu-west-1.amazonaws.com/123456789012/tidings-dlq --dry-run
-  npm run redrive -- --queue https://sqs.eu-west-1.amazonaws.com/123456789012/tidings-dlq
-  npm run redrive -- --queue https://sqs.eu-west-1.amazonaws.com/123456789012/tidings-dlq --status
-  npm run redrive -- --relay --queue https://sqs.eu-west-1.amazonaws.com/123456789012/tidings-relay-dlq --table tidings
+  tidings redrive --queue https://sqs.eu-west-1.amazonaws.com/123456789012/tidings-dlq --dry-run
+  tidings redrive --queue https://sqs.eu-west-1.amazonaws.com/123456789012/tidings-dlq
+  tidings redrive --queue https://sqs.eu-west-1.amazonaws.com/123456789012/tidings-dlq --status
+  tidings redrive --relay --queue https://sqs.eu-west-1.amazonaws.com/123456789012/tidings-relay-dlq --table tidings
 `;
 
 const TABLE_NAME = /^[A-Za-z0-9_.-]{3,255}$/;

@@ -243,7 +243,7 @@ describe('a kit function built around a team’s notifications module', () => {
     expect(error).toBeInstanceOf(TidingsBundlingError);
     expect(error).toMatchObject({ role: 'relay' });
     expect((error as Error).message).toMatch(
-      /relay entry does not exist: "no\/such\/notifications\.ts"/,
+      /notifications\.entry \(built into the relay\) does not exist: "no\/such\/notifications\.ts"/,
     );
   });
 
@@ -261,9 +261,9 @@ describe('a kit function built around a team’s notifications module', () => {
 
     // Assert
     expect((notModule as Error).message).toMatch(
-      /consumer entry must be a \.ts, \.mts, \.js, \.mjs file/,
+      /notifications\.entry \(built into the consumer\) must be a \.ts, \.mts, \.js, \.mjs file/,
     );
-    expect((badExport as Error).message).toMatch(/export name must be an identifier/);
+    expect((badExport as Error).message).toMatch(/the export name of notifications\.entry must be an identifier: "not-an-identifier"/);
   });
 });
 

@@ -818,7 +818,7 @@ describe('TransactionalNotifications around a team’s own module', () => {
 
     expect(error).toBeInstanceOf(TidingsBundlingError);
     expect((error as Error).message).toMatch(
-      /entry does not exist: "src\/missing-notifications\.ts"/,
+      /notifications\.entry \(built into the relay\) does not exist: "src\/missing-notifications\.ts"/,
     );
   });
 

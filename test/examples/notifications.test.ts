@@ -264,7 +264,10 @@ describe('LocalPipeline.stage, with a notifications module of the test', () => {
     const pipeline = createMemoryPipeline({ notifications: orders });
 
     // Act
-    const unknown = await rejectionOf(pipeline.stage('order.cancelled', { orderId: 'o-1' }));
+    // The types refuse both at compile time; a caller with untyped input meets these at run time.
+    const unknown = await rejectionOf(
+      pipeline.stage('order.cancelled' as never, { orderId: 'o-1' } as never),
+    );
     const invalid = await rejectionOf(
       pipeline.stage('order.placed', { orderId: 'o-1', email: 'not-an-address' }),
     );

