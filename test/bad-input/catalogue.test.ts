@@ -1294,6 +1294,56 @@ describe('bad input at the consumer', () => {
   });
 });
 
+describe('bad input at the consumer: provider errors and limits', () => {
+  it('C25 an email or push failing with an expired token or a request timeout is retried, not dead-lettered', async () => {
+    // Arrange: both are client faults, which alone would read as permanent.
+    ses.on(SendEmailCommand).rejects(
+      Object.assign(new Error('The security token included in the request is expired'), {
+        name: 'ExpiredTokenException',
+        $fault: 'client',
+        $metadata: { httpStatusCode: 400 },
+      }),
+    );
+    sns.on(PublishCommand).rejects(
+      Object.assign(new Error('Request timed out'), {
+        name: 'RequestTimeoutException',
+        $fault: 'client',
+        $metadata: { httpStatusCode: 408 },
+      }),
+    );
+    const email = new SesEmailSender({
+      fromAddress: 'no-reply@example.com',
+      client: new SESv2Client({ region: 'us-east-1' }),
+    });
+    const push = new SnsPushSender({ client: new SNSClient({ region: 'us-east-1' }) });
+    const pushRouter = routerOf(() => [
+      {
+        kind: 'push',
+        deviceToken: 'arn:aws:sns:us-east-1:000000000000:endpoint/APNS/app/0000',
+        title: 'Hi',
+        body: 'Welcome',
+      },
+    ]);
+    const emails = consumerRig({ senders: composeSenders({ email }) });
+    const pushes = consumerRig({ router: pushRouter, senders: composeSenders({ push }) });
+    const [first, second] = eventIds(2) as [string, string];
+    const emailRecord = relayedRecord(signupEvent(first));
+    const pushRecord = relayedRecord(signupEvent(second));
+
+    // Act
+    const emailResponse = await emails.consume(makeSqsEvent([emailRecord]));
+    const pushResponse = await pushes.consume(makeSqsEvent([pushRecord]));
+
+    // Assert
+    expect(emailResponse.batchItemFailures).toEqual([{ itemIdentifier: emailRecord.messageId }]);
+    expect(pushResponse.batchItemFailures).toEqual([{ itemIdentifier: pushRecord.messageId }]);
+    expect(emails.backoffs).toEqual([{ receiptHandle: emailRecord.receiptHandle, seconds: 8 }]);
+    expect(pushes.backoffs).toEqual([{ receiptHandle: pushRecord.receiptHandle, seconds: 8 }]);
+    expect(emails.dlq.messages()).toEqual([]);
+    expect(pushes.dlq.messages()).toEqual([]);
+  });
+});
+
 describe('docs/bad-input.md', () => {
   const reference = /`(test\/[\w./-]+\.test\.ts)` › "([^"]+)"/g;
 
