@@ -1342,6 +1342,36 @@ describe('bad input at the consumer: provider errors and limits', () => {
     expect(emails.dlq.messages()).toEqual([]);
     expect(pushes.dlq.messages()).toEqual([]);
   });
+
+  it('C26 a webhook to a local-use NAT64 or an IPv4-translated address is dead-lettered by the SSRF guard', async () => {
+    // Arrange: one URL literal, one host name whose DNS answer is the translated form.
+    const request = vi.fn(() => {
+      throw new Error('the guard must refuse before connecting');
+    });
+    const webhook = new WebhookSender({
+      secret: `whsec_${Buffer.alloc(32, 7).toString('base64')}`,
+      lookup: async () => [{ address: '::ffff:0:a9fe:a9fe', family: 6 }],
+      request,
+    });
+    const router = routerOf(() => [
+      { kind: 'webhook', url: 'https://[64:ff9b:1::a9fe:a9fe]/latest/meta-data/', payload: {} },
+      { kind: 'webhook', url: 'https://hooks.example.com/in', payload: {} },
+    ]);
+    const { consume, dlq } = consumerRig({ router, senders: composeSenders({ webhook }) });
+
+    // Act
+    await consume(makeSqsEvent([relayedRecord(signupEvent(eventIds(1)[0] as string))]));
+
+    // Assert
+    const reason = reasonOf(onlyMessage(dlq));
+    expect(reason).toContain(
+      'webhook host "64:ff9b:1::a9fe:a9fe" resolves to 64:ff9b:1::a9fe:a9fe, which is reserved (local-use NAT64) (64:ff9b:1::/48): refused',
+    );
+    expect(reason).toContain(
+      'webhook host "hooks.example.com" resolves to ::ffff:0:a9fe:a9fe, which is link-local (instance metadata lives here) (169.254.0.0/16), as an IPv4 address embedded in IPv6: refused',
+    );
+    expect(request).not.toHaveBeenCalled();
+  });
 });
 
 describe('docs/bad-input.md', () => {
