@@ -354,6 +354,21 @@ describe('bad input at the producer SDK helper', () => {
       );
     }
   });
+
+  it('S6 an outbox name its CloudEvents source could not carry throws TypeError naming it', () => {
+    // Act
+    const errors = ['billing events', 'facturación', '100%'].map((name) =>
+      thrownBy(() => defineOutbox({ name, schema: usersOutbox.schema })),
+    );
+
+    // Assert
+    expect(errors.map((error) => (error as Error).message)).toEqual([
+      'outbox name must be 1-80 letters, digits, "-", "_" or "." (not "." or ".." alone), so its CloudEvents source tidings/<name> is a URI reference: "billing events"',
+      'outbox name must be 1-80 letters, digits, "-", "_" or "." (not "." or ".." alone), so its CloudEvents source tidings/<name> is a URI reference: "facturación"',
+      'outbox name must be 1-80 letters, digits, "-", "_" or "." (not "." or ".." alone), so its CloudEvents source tidings/<name> is a URI reference: "100%"',
+    ]);
+    for (const error of errors) expect(error).toBeInstanceOf(TypeError);
+  });
 });
 
 describe('bad input at the relay', () => {
@@ -745,6 +760,23 @@ describe('bad input at the relay', () => {
     );
     expect(letter.attributes[DeadLetterAttribute.EVENT_ID]).toBe(id);
     expect(deleted).toEqual([id]);
+  });
+
+  it('R18 an item naming an outbox a URI cannot carry, written without the helper, is relayed with its source percent-encoded', async () => {
+    // Arrange: no outbox of that name is defined, so the relay passes the payload unchecked.
+    const { relay, queue, dlq } = relayRig();
+    const [id] = eventIds(1) as [string];
+
+    // Act
+    const response = await relay(
+      makeStreamEvent([outboxInsertRecord(signupEvent(id), { outbox: 'facturación 100%' })]),
+    );
+
+    // Assert
+    expect(response.batchItemFailures).toEqual([]);
+    expect(dlq.messages()).toEqual([]);
+    const [message] = (queue as MemoryQueue).messages();
+    expect(JSON.parse(message?.body ?? '{}').source).toBe('tidings/facturaci%C3%B3n%20100%25');
   });
 });
 
