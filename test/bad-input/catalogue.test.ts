@@ -41,6 +41,7 @@ import { MemoryQueue } from '../../lambdas/queue/MemoryQueue.ts';
 import { MAX_MESSAGE_BYTES, messageBytes, type QueueSender } from '../../lambdas/queue/types.ts';
 import { createRelayHandler } from '../../lambdas/relay.ts';
 import { composeSenders } from '../../lambdas/senders/composeSenders.ts';
+import { SenderConfigurationError } from '../../lambdas/senders/errors.ts';
 import { SesEmailSender } from '../../lambdas/senders/SesEmailSender.ts';
 import { SnsPushSender } from '../../lambdas/senders/SnsPushSender.ts';
 import { WebhookSender } from '../../lambdas/senders/WebhookSender.ts';
@@ -1403,6 +1404,36 @@ describe('bad input at the consumer: provider errors and limits', () => {
       'webhook host "hooks.example.com" resolves to ::ffff:0:a9fe:a9fe, which is link-local (instance metadata lives here) (169.254.0.0/16), as an IPv4 address embedded in IPv6: refused',
     );
     expect(request).not.toHaveBeenCalled();
+  });
+
+  it('C27 a From name with non-ASCII characters is sent MIME-encoded; a non-ASCII address is refused when the sender is built', async () => {
+    // Arrange
+    ses.on(SendEmailCommand).resolves({ MessageId: 'ses-cafe' });
+    const client = new SESv2Client({ region: 'us-east-1' });
+    const email = new SesEmailSender({
+      fromAddress: 'Tidings Café <no-reply@example.com>',
+      client,
+    });
+    const { consume, dlq } = consumerRig({ senders: composeSenders({ email }) });
+
+    // Act
+    const response = await consume(
+      makeSqsEvent([relayedRecord(signupEvent(eventIds(1)[0] as string))]),
+    );
+    const refused = thrownBy(
+      () => new SesEmailSender({ fromAddress: 'Tidings <café@example.com>', client }),
+    );
+
+    // Assert
+    expect(response.batchItemFailures).toEqual([]);
+    expect(dlq.messages()).toEqual([]);
+    expect(ses).toHaveReceivedCommandWith(SendEmailCommand, {
+      FromEmailAddress: '=?UTF-8?B?VGlkaW5ncyBDYWbDqQ==?= <no-reply@example.com>',
+    });
+    expect(refused).toBeInstanceOf(SenderConfigurationError);
+    expect((refused as Error).message).toContain(
+      'fromAddress must have an ASCII address (SES takes no SMTPUTF8; write an international domain in punycode, xn--...): "Tidings <café@example.com>"',
+    );
   });
 });
 
