@@ -1435,6 +1435,37 @@ describe('bad input at the consumer: provider errors and limits', () => {
       'fromAddress must have an ASCII address (SES takes no SMTPUTF8; write an international domain in punycode, xn--...): "Tidings <café@example.com>"',
     );
   });
+
+  it('C28 an email to 30 + 30 recipients is dead-lettered before SES is called', async () => {
+    // Arrange
+    const addresses = (n: number, prefix: string) =>
+      Array.from({ length: n }, (_, i) => `${prefix}${i}@example.com`);
+    const router = routerOf(() => [
+      {
+        kind: 'email',
+        to: addresses(30, 'to'),
+        cc: addresses(30, 'cc'),
+        subject: 'Hi',
+        body: 'Hi',
+      },
+    ]);
+    const email = new SesEmailSender({
+      fromAddress: 'no-reply@example.com',
+      client: new SESv2Client({ region: 'us-east-1' }),
+    });
+    const { consume, dlq } = consumerRig({ router, senders: composeSenders({ email }) });
+
+    // Act
+    await consume(makeSqsEvent([relayedRecord(signupEvent(eventIds(1)[0] as string))]));
+
+    // Assert
+    const letter = onlyMessage(dlq);
+    expect(errorOf(letter)).toBe('NotificationDeliveryError');
+    expect(reasonOf(letter)).toContain(
+      '#0 email: invalid email notification: (root): to and cc name 60 recipients together, over the 50 SES sends one message to',
+    );
+    expect(ses).not.toHaveReceivedCommand(SendEmailCommand);
+  });
 });
 
 describe('docs/bad-input.md', () => {

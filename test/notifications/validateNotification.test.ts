@@ -215,3 +215,40 @@ describe('validateNotification', () => {
     expect(isPermanentError(error)).toBe(true);
   });
 });
+
+describe('validateNotification email recipients', () => {
+  const addresses = (n: number, prefix: string) =>
+    Array.from({ length: n }, (_, i) => `${prefix}${i}@example.com`);
+
+  it.each([
+    ['30 to and 30 cc', addresses(30, 'to'), addresses(30, 'cc'), 60],
+    ['one to and 50 cc', 'ada@example.com', addresses(50, 'cc'), 51],
+    ['50 to and one cc', addresses(50, 'to'), addresses(1, 'cc'), 51],
+  ])('refuses %s: SES sends one message to at most 50 recipients', (_, to, cc, count) => {
+    // Act
+    const error = thrownBy(() => validateNotification(emailNotification({ to, cc })));
+
+    // Assert
+    expect(issuesOf(error)).toEqual([
+      {
+        path: '(root)',
+        message: `to and cc name ${count} recipients together, over the 50 SES sends one message to`,
+      },
+    ]);
+  });
+
+  it.each([
+    ['25 to and 25 cc', addresses(25, 'to'), addresses(25, 'cc')],
+    ['one to and 49 cc', 'ada@example.com', addresses(49, 'cc')],
+    ['50 to', addresses(50, 'to'), undefined],
+  ])('accepts %s, 50 recipients at most', (_, to, cc) => {
+    // Arrange
+    const notification = emailNotification({ to, ...(cc ? { cc } : {}) });
+
+    // Act
+    const valid = validateNotification(notification);
+
+    // Assert
+    expect(valid).toBe(notification);
+  });
+});
