@@ -1,5 +1,6 @@
 import * as z from 'zod/mini';
 import { InvalidNotificationError, UnknownNotificationKindError } from './errors.ts';
+import { pushPayloadIssues } from './pushPayloads.ts';
 import type { Notification } from './types.ts';
 import '../zodLocale.ts';
 
@@ -55,13 +56,23 @@ const emailSchema = z
     }),
   );
 
-const pushSchema = z.object({
-  kind: z.literal('push'),
-  deviceToken: text(1024),
-  title: text(256),
-  body: text(4096),
-  data: z.optional(z.record(z.string(), z.string())),
-});
+const pushSchema = z
+  .object({
+    kind: z.literal('push'),
+    deviceToken: text(1024),
+    title: text(256),
+    body: text(4096),
+    data: z.optional(z.record(z.string(), z.string())),
+  })
+  .check(
+    // Each field within its limit is not enough: APNs and FCM measure the payload the
+    // fields make together, as SNS delivers it.
+    z.superRefine((push, ctx) => {
+      for (const issue of pushPayloadIssues(push)) {
+        ctx.addIssue({ code: 'custom', input: push, message: issue.message });
+      }
+    }),
+  );
 
 function webhookSchema(allowLoopbackHttp: boolean) {
   return z.object({
@@ -91,8 +102,8 @@ function webhookSchema(allowLoopbackHttp: boolean) {
 
 /**
  * Checks a notification before it is sent: addresses well-formed and at most 50 recipients
- * in all, webhook URL https (http only to loopback, and only when `allowLoopbackHttp` is
- * set), required fields present.
+ * in all, a push payload within the 4 KB APNs and FCM accept, webhook URL https (http only
+ * to loopback, and only when `allowLoopbackHttp` is set), required fields present.
  *
  * @throws InvalidNotificationError (permanent) naming each failing field.
  * @throws UnknownNotificationKindError (permanent) when `kind` is not a known channel.

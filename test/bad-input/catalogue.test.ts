@@ -1466,6 +1466,31 @@ describe('bad input at the consumer: provider errors and limits', () => {
     );
     expect(ses).not.toHaveReceivedCommand(SendEmailCommand);
   });
+
+  it('C29 a push whose payload passes 4 KB is dead-lettered before SNS is called', async () => {
+    // Arrange: each field within its own limit; together 4,392 bytes for APNs.
+    const push = new SnsPushSender({ client: new SNSClient({ region: 'us-east-1' }) });
+    const router = routerOf(() => [
+      {
+        kind: 'push',
+        deviceToken: 'arn:aws:sns:us-east-1:000000000000:endpoint/APNS/app/0000',
+        title: 'T'.repeat(256),
+        body: 'b'.repeat(4096),
+      },
+    ]);
+    const { consume, dlq } = consumerRig({ router, senders: composeSenders({ push }) });
+
+    // Act
+    await consume(makeSqsEvent([relayedRecord(signupEvent(eventIds(1)[0] as string))]));
+
+    // Assert
+    const letter = onlyMessage(dlq);
+    expect(errorOf(letter)).toBe('NotificationDeliveryError');
+    expect(reasonOf(letter)).toContain(
+      '#0 push: invalid push notification: (root): title, body and data make a 4392-byte APNs payload, over the 4096 bytes APNs accepts; (root): title, body and data make a 4420-byte FCM payload, over the 4096 bytes FCM accepts',
+    );
+    expect(sns).not.toHaveReceivedCommand(PublishCommand);
+  });
 });
 
 describe('docs/bad-input.md', () => {

@@ -252,3 +252,72 @@ describe('validateNotification email recipients', () => {
     expect(valid).toBe(notification);
   });
 });
+
+describe('validateNotification push payload size', () => {
+  it('refuses a 256-character title with a 4,096-character body, naming each payload size', () => {
+    // Act
+    const error = thrownBy(() =>
+      validateNotification(pushNotification({ title: 'T'.repeat(256), body: 'b'.repeat(4096) })),
+    );
+
+    // Assert
+    expect(issuesOf(error)).toEqual([
+      {
+        path: '(root)',
+        message:
+          'title, body and data make a 4392-byte APNs payload, over the 4096 bytes APNs accepts',
+      },
+      {
+        path: '(root)',
+        message:
+          'title, body and data make a 4420-byte FCM payload, over the 4096 bytes FCM accepts',
+      },
+    ]);
+  });
+
+  it('accepts a push whose largest payload is exactly 4,096 bytes, and refuses one byte more', () => {
+    // Arrange: the FCM form is the larger, 68 bytes of JSON around title and body.
+    const fits = pushNotification({ title: 'T', body: 'b'.repeat(4027) });
+    const over = pushNotification({ title: 'T', body: 'b'.repeat(4028) });
+
+    // Act
+    const valid = validateNotification(fits);
+    const error = thrownBy(() => validateNotification(over));
+
+    // Assert
+    expect(valid).toBe(fits);
+    expect(issuesOf(error)).toEqual([
+      {
+        path: '(root)',
+        message:
+          'title, body and data make a 4097-byte FCM payload, over the 4096 bytes FCM accepts',
+      },
+    ]);
+  });
+
+  it('counts bytes, not characters: 1,400 euro signs are 4,200 bytes', () => {
+    // Act
+    const error = thrownBy(() =>
+      validateNotification(pushNotification({ title: 'Hi', body: '€'.repeat(1400) })),
+    );
+
+    // Assert
+    expect(issuesOf(error).map((issue) => issue.message)).toEqual([
+      'title, body and data make a 4242-byte APNs payload, over the 4096 bytes APNs accepts',
+      'title, body and data make a 4270-byte FCM payload, over the 4096 bytes FCM accepts',
+    ]);
+  });
+
+  it('counts data with title and body', () => {
+    // Act
+    const error = thrownBy(() =>
+      validateNotification(pushNotification({ data: { blob: 'x'.repeat(4096) } })),
+    );
+
+    // Assert
+    expect(issuesOf(error).map((issue) => issue.message)).toEqual([
+      expect.stringMatching(/^title, body and data make a \d+-byte APNs payload, over the 4096/),
+      expect.stringMatching(/^title, body and data make a \d+-byte FCM payload, over the 4096/),
+    ]);
+  });
+});
