@@ -45,6 +45,7 @@ import {
   OUTBOX_STREAM_FILTER,
   TABLE_DEFINITION,
 } from '../lambdas/outbox/tableDefinition.ts';
+import { MAX_MESSAGE_BYTES } from '../lambdas/queue/types.ts';
 import {
   type HandlerModule,
   LAMBDA_BASE_ENVIRONMENT,
@@ -380,6 +381,8 @@ export class TransactionalNotifications extends Construct {
       encryption: QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
+      // A letter carries the message it failed on, which may be as large as the queue takes.
+      maxMessageSizeBytes: MAX_MESSAGE_BYTES,
     });
     this.queue = new Queue(this, 'Queue', {
       // High-throughput FIFO: deduplication and throughput are per message group.
@@ -393,6 +396,9 @@ export class TransactionalNotifications extends Construct {
         : {}),
       encryption: QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
+      // What the producer's size check, the relay's batching and the dead-letter bodies
+      // assume SQS takes: set here, not left to the service's default.
+      maxMessageSizeBytes: MAX_MESSAGE_BYTES,
       // AWS guidance: at least six times the consumer's timeout, plus the batching window,
       // so a message is not redelivered while a retried invocation still holds it.
       visibilityTimeout: Duration.seconds(
@@ -408,6 +414,7 @@ export class TransactionalNotifications extends Construct {
       encryption: QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
+      maxMessageSizeBytes: MAX_MESSAGE_BYTES,
     });
     Validations.of(this.relayDeadLetterQueue).acknowledge({
       id: 'AwsSolutions-SQS3',

@@ -1,5 +1,6 @@
 import * as z from 'zod/mini';
 import { InvalidNotificationError, UnknownNotificationKindError } from './errors.ts';
+import { pushPayloadIssues } from './pushPayloads.ts';
 import type { Notification } from './types.ts';
 import '../zodLocale.ts';
 
@@ -21,26 +22,57 @@ const address = z.email({
 const text = (max: number) =>
   z.string().check(z.trim(), z.minLength(1, 'must not be empty'), z.maxLength(max));
 
-const emailSchema = z.object({
-  kind: z.literal('email'),
-  to: z.union([
-    address,
-    z.array(address).check(z.minLength(1, 'needs at least one recipient'), z.maxLength(50)),
-  ]),
-  subject: text(998),
-  body: text(256_000),
-  html: z.optional(z.string().check(z.minLength(1))),
-  cc: z.optional(z.array(address).check(z.maxLength(50))),
-  replyTo: z.optional(address),
-});
+/** The most recipients SES sends one message to, To, CC and BCC together. */
+const MAX_EMAIL_RECIPIENTS = 50;
 
-const pushSchema = z.object({
-  kind: z.literal('push'),
-  deviceToken: text(1024),
-  title: text(256),
-  body: text(4096),
-  data: z.optional(z.record(z.string(), z.string())),
-});
+const emailSchema = z
+  .object({
+    kind: z.literal('email'),
+    to: z.union([
+      address,
+      z
+        .array(address)
+        .check(z.minLength(1, 'needs at least one recipient'), z.maxLength(MAX_EMAIL_RECIPIENTS)),
+    ]),
+    subject: text(998),
+    body: text(256_000),
+    html: z.optional(z.string().check(z.minLength(1))),
+    cc: z.optional(z.array(address).check(z.maxLength(MAX_EMAIL_RECIPIENTS))),
+    replyTo: z.optional(address),
+  })
+  .check(
+    // Each list within the limit is not enough: SES counts the message's recipients, and
+    // refuses 30 + 30 as it refuses 60 in one list.
+    z.superRefine((email, ctx) => {
+      const recipients =
+        (typeof email.to === 'string' ? 1 : email.to.length) + (email.cc?.length ?? 0);
+      if (recipients > MAX_EMAIL_RECIPIENTS) {
+        ctx.addIssue({
+          code: 'custom',
+          input: email,
+          message: `to and cc name ${recipients} recipients together, over the ${MAX_EMAIL_RECIPIENTS} SES sends one message to`,
+        });
+      }
+    }),
+  );
+
+const pushSchema = z
+  .object({
+    kind: z.literal('push'),
+    deviceToken: text(1024),
+    title: text(256),
+    body: text(4096),
+    data: z.optional(z.record(z.string(), z.string())),
+  })
+  .check(
+    // Each field within its limit is not enough: APNs and FCM measure the payload the
+    // fields make together, as SNS delivers it.
+    z.superRefine((push, ctx) => {
+      for (const issue of pushPayloadIssues(push)) {
+        ctx.addIssue({ code: 'custom', input: push, message: issue.message });
+      }
+    }),
+  );
 
 function webhookSchema(allowLoopbackHttp: boolean) {
   return z.object({
@@ -69,8 +101,9 @@ function webhookSchema(allowLoopbackHttp: boolean) {
 }
 
 /**
- * Checks a notification before it is sent: addresses well-formed, webhook URL https (http
- * only to loopback, and only when `allowLoopbackHttp` is set), required fields present.
+ * Checks a notification before it is sent: addresses well-formed and at most 50 recipients
+ * in all, a push payload within the 4 KB APNs and FCM accept, webhook URL https (http only
+ * to loopback, and only when `allowLoopbackHttp` is set), required fields present.
  *
  * @throws InvalidNotificationError (permanent) naming each failing field.
  * @throws UnknownNotificationKindError (permanent) when `kind` is not a known channel.

@@ -41,6 +41,10 @@ export interface OutboxSpec<S extends PayloadSchemas = PayloadSchemas> {
 
 /** Options of `defineOutbox`. `clock` and `random` are for tests and repeatable runs. */
 export interface DefineOutboxOptions<S extends PayloadSchemas> {
+  /**
+   * 1-80 letters, digits, `-`, `_` or `.`, not `.` or `..` alone. Outbox items carry it, and
+   * it is the CloudEvents `source` (`tidings/<name>`), which must be a URI reference.
+   */
   readonly name: string;
   /** A Standard Schema for every event type, or a map of event type to Standard Schema. */
   readonly schema: S;
@@ -53,8 +57,9 @@ export interface DefineOutboxOptions<S extends PayloadSchemas> {
  * type to Standard Schema; every staged payload is validated with its type's schema before
  * it can reach a transaction.
  *
- * @throws TypeError when the name is empty, or `schema` is neither a Standard Schema nor a
- *   non-empty map of them (naming the bad key).
+ * @throws TypeError when the name is not 1-80 letters, digits, `-`, `_` or `.` (or is `.` or
+ *   `..`), or `schema` is neither a Standard Schema nor a non-empty map of them (naming the
+ *   bad key).
  *
  * @example
  * const users = defineOutbox({
@@ -66,7 +71,11 @@ export interface DefineOutboxOptions<S extends PayloadSchemas> {
 export function defineOutbox<S extends PayloadSchemas>(
   options: DefineOutboxOptions<S>,
 ): OutboxSpec<S> {
-  if (!options.name.trim()) throw new TypeError('outbox name must not be empty');
+  if (typeof options.name !== 'string' || !OUTBOX_NAME.test(options.name)) {
+    throw new TypeError(
+      `outbox name must be 1-80 letters, digits, "-", "_" or "." (not "." or ".." alone), so its CloudEvents source tidings/<name> is a URI reference: ${JSON.stringify(options.name)}`,
+    );
+  }
   const clock = options.clock ?? Date.now;
   const source = `outbox "${options.name}"`;
   const schema = checkPayloadSchemas(options.schema, source);
@@ -105,6 +114,14 @@ export function defineOutbox<S extends PayloadSchemas>(
     stage: stage as OutboxSpec<S>['stage'],
   });
 }
+
+/**
+ * An outbox name: RFC 3986 unreserved characters but `~`, so `tidings/<name>` is a URI
+ * reference as it stands (no percent-encoding to agree on), and `defineNotifications`' names
+ * (letters, digits, `-`, `_`) are all outbox names. `.` and `..` alone are dot segments,
+ * which resolving a reference removes.
+ */
+const OUTBOX_NAME = /^(?!\.{1,2}$)[A-Za-z0-9._-]{1,80}$/;
 
 /**
  * What SQS accepts as a FIFO `MessageGroupId`: 1-128 letters, digits and ASCII punctuation.

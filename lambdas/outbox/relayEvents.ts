@@ -40,9 +40,29 @@ export interface RelayReport {
   readonly failed: readonly RelayFailure[];
 }
 
-/** The source attribute of Tidings' CloudEvents: `tidings/<outbox name>`. */
+/**
+ * The source attribute of Tidings' CloudEvents: `tidings/<outbox name>`, a URI reference as
+ * CloudEvents requires. A `defineOutbox` name goes in as it is; an item written without the
+ * helper may name any outbox, so outside that set every byte but the unreserved ones is
+ * percent-encoded (`billing events` -> `tidings/billing%20events`).
+ */
 export function cloudEventSource(outbox: string): string {
-  return `tidings/${outbox}`;
+  return `tidings/${URI_SAFE_NAME.test(outbox) ? outbox : percentEncode(outbox)}`;
+}
+
+const URI_SAFE_NAME = /^[A-Za-z0-9._-]+$/;
+
+/** RFC 3986 percent-encoding of the UTF-8 bytes, unreserved characters left as they are. */
+function percentEncode(text: string): string {
+  let encoded = '';
+  // Buffer.from writes a lone surrogate as U+FFFD, where encodeURIComponent would throw.
+  for (const byte of Buffer.from(text, 'utf8')) {
+    const char = String.fromCharCode(byte);
+    encoded += /[A-Za-z0-9._~-]/.test(char)
+      ? char
+      : `%${byte.toString(16).toUpperCase().padStart(2, '0')}`;
+  }
+  return encoded;
 }
 
 /**

@@ -1,15 +1,18 @@
 import type { MessageTag, SESv2Client, SendEmailCommandInput } from '@aws-sdk/client-sesv2';
-import * as z from 'zod/mini';
 import type { EmailNotification, SendContext, SendResult } from '../notifications/types.ts';
 import { classifySesError } from './classifySesError.ts';
 import { EmailTagName } from './constants.ts';
-import { SenderConfigurationError } from './errors.ts';
 import { memoizeAsync } from './memoizeAsync.ts';
+import { sesFromAddress } from './sesFromAddress.ts';
 import type { ChannelSender, ClientSource } from './types.ts';
 
 /** Options of `SesEmailSender`. */
 export type SesEmailSenderOptions = ClientSource<SESv2Client> & {
-  /** The verified identity mail is sent from: `no-reply@example.com` or `Name <no-reply@example.com>`. */
+  /**
+   * The verified identity mail is sent from: `no-reply@example.com` or `Name <no-reply@example.com>`.
+   * The address must be ASCII (an international domain in punycode); a display name may hold
+   * any characters and is MIME-encoded for SES when the sender is built.
+   */
   readonly fromAddress: string;
   /** A configuration set for event publishing and suppression. @default none */
   readonly configurationSetName?: string;
@@ -24,16 +27,7 @@ export type SesEmailSenderOptions = ClientSource<SESv2Client> & {
 const loadSes = memoizeAsync(() => import('./sesSendEmail.ts'));
 const defaultSesClient = memoizeAsync(async () => new (await loadSes()).SESv2Client({}));
 
-const emailAddress = z.email();
-const isEmail = (value: string) => emailAddress.safeParse(value).success;
-const NAMED_ADDRESS = /^[^<>]*<([^<>]+)>$/;
 const TAG_UNSAFE = /[^A-Za-z0-9_-]/g;
-
-/** Whether `value` is an address SES accepts as `FromEmailAddress` (bare, or `Name <address>`). */
-function isFromAddress(value: string): boolean {
-  const named = NAMED_ADDRESS.exec(value.trim());
-  return isEmail(named?.[1] ?? value.trim());
-}
 
 /**
  * A value SES accepts in a message tag: only ASCII letters, digits, `_` and `-`, at most 256
@@ -43,7 +37,10 @@ export function sesTagValue(value: string): string {
   return value.replace(TAG_UNSAFE, '_').slice(0, 256);
 }
 
-/** The SES v2 `SendEmail` input for one notification; pure, so it is tested without mocks. */
+/**
+ * The SES v2 `SendEmail` input for one notification; pure, so it is tested without mocks.
+ * `config.fromAddress` is sent as it is: `sesFromAddress` makes one SES takes.
+ */
 export function buildSendEmailInput(
   notification: EmailNotification,
   context: SendContext,
@@ -88,19 +85,17 @@ export function buildSendEmailInput(
  * const { providerMessageId } = await email.send(notification, context);
  */
 export class SesEmailSender implements ChannelSender<EmailNotification> {
+  /** `FromEmailAddress` as sent: the option trimmed, a non-ASCII display name MIME-encoded. */
   readonly fromAddress: string;
   readonly configurationSetName: string | undefined;
   readonly #client: () => Promise<SESv2Client>;
 
-  /** @throws SenderConfigurationError when `fromAddress` is not an email address. */
+  /**
+   * @throws SenderConfigurationError when `fromAddress` is not an email address or
+   *   `Name <address>`, or its address is not ASCII.
+   */
   constructor(options: SesEmailSenderOptions) {
-    if (typeof options.fromAddress !== 'string' || !isFromAddress(options.fromAddress)) {
-      throw new SenderConfigurationError(
-        'fromAddress',
-        `fromAddress must be an email address or "Name <address>": ${JSON.stringify(options.fromAddress)}`,
-      );
-    }
-    this.fromAddress = options.fromAddress.trim();
+    this.fromAddress = sesFromAddress(options.fromAddress);
     this.configurationSetName = options.configurationSetName || undefined;
     const { client, clientFactory } = options;
     this.#client = client

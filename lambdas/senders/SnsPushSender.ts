@@ -1,5 +1,6 @@
 import type { PublishCommandInput, SNSClient } from '@aws-sdk/client-sns';
-import { SendError } from '../notifications/errors.ts';
+import { InvalidNotificationError, SendError } from '../notifications/errors.ts';
+import { pushPayloadIssues, pushPayloads } from '../notifications/pushPayloads.ts';
 import type { PushNotification, SendContext, SendResult } from '../notifications/types.ts';
 import { classifySnsError } from './classifySnsError.ts';
 import { memoizeAsync } from './memoizeAsync.ts';
@@ -23,25 +24,20 @@ export function isSnsEndpointArn(value: string): boolean {
 
 /**
  * The SNS `Publish` input for one push: `MessageStructure: 'json'` with a message per
- * platform. APNS and APNS_SANDBOX get `aps.alert` with title and body; FCM gets its HTTP v1
- * form. `data` travels under a `data` key on every platform, so it cannot collide with `aps`.
+ * platform, as `pushPayloads` builds them. APNS and APNS_SANDBOX get `aps.alert` with title
+ * and body; FCM gets its HTTP v1 form under `GCM`.
  */
 export function buildPublishInput(notification: PushNotification): PublishCommandInput {
-  const { title, body } = notification;
-  const data =
-    notification.data && Object.keys(notification.data).length ? notification.data : undefined;
-  const apns = JSON.stringify({ aps: { alert: { title, body } }, ...(data ? { data } : {}) });
-  // FCM: SNS documents the `GCM` key holding an `fcmV1Message` (FCM HTTP v1) since Google shut
-  // the legacy FCM API down in 2024. SNS still translates legacy-shaped GCM payloads, but
-  // that is a compatibility path; v1 is the form SNS recommends and the one that reaches iOS
-  // and web FCM targets too. v1 `data` values must be strings, which `PushNotification` ensures.
-  const gcm = JSON.stringify({
-    fcmV1Message: { message: { notification: { title, body }, ...(data ? { data } : {}) } },
-  });
+  const { apns, fcm } = pushPayloads(notification);
   return {
     TargetArn: notification.deviceToken,
     MessageStructure: 'json',
-    Message: JSON.stringify({ default: body, APNS: apns, APNS_SANDBOX: apns, GCM: gcm }),
+    Message: JSON.stringify({
+      default: notification.body,
+      APNS: apns,
+      APNS_SANDBOX: apns,
+      GCM: fcm,
+    }),
   };
 }
 
@@ -70,6 +66,8 @@ export class SnsPushSender implements ChannelSender<PushNotification> {
    * @returns SNS's `MessageId` as `providerMessageId`.
    * @throws SendError (permanent, reason `invalid-endpoint-arn`) when `deviceToken` is not an
    *   SNS platform endpoint ARN, before any call; otherwise as `classifySnsError` says.
+   * @throws InvalidNotificationError (permanent) when a platform's payload would pass the
+   *   4 KB APNs and FCM accept, before any call.
    */
   async send(notification: PushNotification, _context: SendContext): Promise<SendResult> {
     if (!isSnsEndpointArn(notification.deviceToken)) {
@@ -80,6 +78,8 @@ export class SnsPushSender implements ChannelSender<PushNotification> {
         message: `push deviceToken must be an SNS platform endpoint ARN (arn:aws:sns:<region>:<account>:endpoint/...): ${JSON.stringify(notification.deviceToken.slice(0, 200))}`,
       });
     }
+    const tooLarge = pushPayloadIssues(notification);
+    if (tooLarge.length > 0) throw new InvalidNotificationError('push', tooLarge);
     const input = buildPublishInput(notification);
     try {
       const [client, { PublishCommand }] = await Promise.all([this.#client(), loadSns()]);

@@ -11,16 +11,21 @@ export interface AwsErrorRules {
   readonly transient: ReadonlySet<string>;
 }
 
-/** Names every AWS service and the SDK use for conditions that pass with time. */
-const COMMON_TRANSIENT: ReadonlySet<string> = new Set([
+/**
+ * Names every AWS service and the SDK use for conditions that pass with time, without a
+ * trailing `Exception` (matched as the service lists are: `ExpiredTokenException` is
+ * `ExpiredToken`), and the Node network error codes the HTTP handler reports.
+ */
+export const COMMON_TRANSIENT: ReadonlySet<string> = new Set([
   'Throttling',
-  'ThrottlingException',
   'RequestLimitExceeded',
   'ServiceUnavailable',
   'InternalFailure',
   'InternalServerError',
   'RequestTimeout',
   'TimeoutError',
+  // The credentials expired before the call reached the service: the next invocation signs
+  // with fresh ones.
   'ExpiredToken',
   'RequestExpired',
   'ECONNRESET',
@@ -47,9 +52,10 @@ function baseName(name: string): string {
 
 /**
  * Turns an error from an AWS SDK call into a `SendError` for `channel`: the service's own
- * lists first, then throttling, 5xx, server faults and network errors as transient, other
- * client faults as permanent. An error it cannot place is transient: a retry costs little
- * and the queue's `maxReceiveCount` still ends it on the dead-letter queue.
+ * lists first, then the common transient names, throttling (429), request timeouts (408),
+ * 5xx, server faults and network errors as transient, other client faults as permanent. Every
+ * name is compared without a trailing `Exception`. An error it cannot place is transient: a
+ * retry costs little and the queue's `maxReceiveCount` still ends it on the dead-letter queue.
  */
 export function classifyAwsError(
   error: unknown,
@@ -66,11 +72,11 @@ export function classifyAwsError(
   const status = e.$metadata?.httpStatusCode;
   let permanent: boolean;
   if (rules.permanent.has(base)) permanent = true;
-  else if (rules.transient.has(base) || COMMON_TRANSIENT.has(reason)) permanent = false;
+  else if (rules.transient.has(base) || COMMON_TRANSIENT.has(base)) permanent = false;
   else if (
     e.$fault === 'server' ||
     e.$retryable ||
-    (typeof status === 'number' && (status >= 500 || status === 429))
+    (typeof status === 'number' && (status >= 500 || status === 429 || status === 408))
   ) {
     permanent = false;
   } else permanent = e.$fault === 'client';

@@ -25,6 +25,10 @@ const RANGES: readonly (readonly [cidr: string, label: string])[] = [
   ['::/128', 'unspecified'],
   ['::1/128', LOOPBACK],
   ['::/96', 'reserved (IPv4-compatible)'],
+  // RFC 8215 local-use NAT64: the operator picks the prefix length, and with it where the IPv4
+  // address sits (RFC 6052), so it cannot be read back reliably. No AWS NAT64 uses it (NAT
+  // gateways translate 64:ff9b::/96, judged by the address it carries).
+  ['64:ff9b:1::/48', 'reserved (local-use NAT64)'],
   ['100::/64', 'reserved (discard-only)'],
   ['2001::/32', 'reserved (Teredo)'],
   ['2001:db8::/32', 'reserved (documentation)'],
@@ -81,8 +85,8 @@ function ipv6Bytes(address: string): number[] | undefined {
 
 /**
  * The IPv4 address an IPv6 address carries and routes to: IPv4-mapped (`::ffff:a.b.c.d`),
- * NAT64 (`64:ff9b::/96`) and 6to4 (`2002::/16`). Such an address reaches the IPv4 host, so it
- * is judged as that host.
+ * IPv4-translated (SIIT, RFC 2765: `::ffff:0:a.b.c.d`), NAT64 (`64:ff9b::/96`) and 6to4
+ * (`2002::/16`). Such an address reaches the IPv4 host, so it is judged as that host.
  */
 export function embeddedIpv4(address: string): string | undefined {
   const bytes = ipv6Bytes(address);
@@ -90,6 +94,8 @@ export function embeddedIpv4(address: string): string | undefined {
   const zeros = (from: number, to: number) => bytes.slice(from, to).every((b) => b === 0);
   let v4: number[] | undefined;
   if (zeros(0, 10) && bytes[10] === 0xff && bytes[11] === 0xff) v4 = bytes.slice(12);
+  else if (zeros(0, 8) && bytes[8] === 0xff && bytes[9] === 0xff && zeros(10, 12))
+    v4 = bytes.slice(12);
   else if (
     bytes[0] === 0x00 &&
     bytes[1] === 0x64 &&

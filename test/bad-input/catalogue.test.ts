@@ -41,6 +41,7 @@ import { MemoryQueue } from '../../lambdas/queue/MemoryQueue.ts';
 import { MAX_MESSAGE_BYTES, messageBytes, type QueueSender } from '../../lambdas/queue/types.ts';
 import { createRelayHandler } from '../../lambdas/relay.ts';
 import { composeSenders } from '../../lambdas/senders/composeSenders.ts';
+import { SenderConfigurationError } from '../../lambdas/senders/errors.ts';
 import { SesEmailSender } from '../../lambdas/senders/SesEmailSender.ts';
 import { SnsPushSender } from '../../lambdas/senders/SnsPushSender.ts';
 import { WebhookSender } from '../../lambdas/senders/WebhookSender.ts';
@@ -353,6 +354,21 @@ describe('bad input at the producer SDK helper', () => {
         /^outbox "users": orderingKey must be 1-128 printable ASCII characters without spaces \(an SQS MessageGroupId\), got /,
       );
     }
+  });
+
+  it('S6 an outbox name its CloudEvents source could not carry throws TypeError naming it', () => {
+    // Act
+    const errors = ['billing events', 'facturación', '100%'].map((name) =>
+      thrownBy(() => defineOutbox({ name, schema: usersOutbox.schema })),
+    );
+
+    // Assert
+    expect(errors.map((error) => (error as Error).message)).toEqual([
+      'outbox name must be 1-80 letters, digits, "-", "_" or "." (not "." or ".." alone), so its CloudEvents source tidings/<name> is a URI reference: "billing events"',
+      'outbox name must be 1-80 letters, digits, "-", "_" or "." (not "." or ".." alone), so its CloudEvents source tidings/<name> is a URI reference: "facturación"',
+      'outbox name must be 1-80 letters, digits, "-", "_" or "." (not "." or ".." alone), so its CloudEvents source tidings/<name> is a URI reference: "100%"',
+    ]);
+    for (const error of errors) expect(error).toBeInstanceOf(TypeError);
   });
 });
 
@@ -745,6 +761,23 @@ describe('bad input at the relay', () => {
     );
     expect(letter.attributes[DeadLetterAttribute.EVENT_ID]).toBe(id);
     expect(deleted).toEqual([id]);
+  });
+
+  it('R18 an item naming an outbox a URI cannot carry, written without the helper, is relayed with its source percent-encoded', async () => {
+    // Arrange: no outbox of that name is defined, so the relay passes the payload unchecked.
+    const { relay, queue, dlq } = relayRig();
+    const [id] = eventIds(1) as [string];
+
+    // Act
+    const response = await relay(
+      makeStreamEvent([outboxInsertRecord(signupEvent(id), { outbox: 'facturación 100%' })]),
+    );
+
+    // Assert
+    expect(response.batchItemFailures).toEqual([]);
+    expect(dlq.messages()).toEqual([]);
+    const [message] = (queue as MemoryQueue).messages();
+    expect(JSON.parse(message?.body ?? '{}').source).toBe('tidings/facturaci%C3%B3n%20100%25');
   });
 });
 
@@ -1291,6 +1324,172 @@ describe('bad input at the consumer', () => {
     expect(result.event.eventId).toBe(uuidv5('notifications:msg-7'));
     expect(result.event.occurredAt).toBe(new Date(T0).toISOString());
     expect(senders.emails.map((s) => s.context.eventId)).toEqual([uuidv5('notifications:msg-7')]);
+  });
+});
+
+describe('bad input at the consumer: provider errors and limits', () => {
+  it('C25 an email or push failing with an expired token or a request timeout is retried, not dead-lettered', async () => {
+    // Arrange: both are client faults, which alone would read as permanent.
+    ses.on(SendEmailCommand).rejects(
+      Object.assign(new Error('The security token included in the request is expired'), {
+        name: 'ExpiredTokenException',
+        $fault: 'client',
+        $metadata: { httpStatusCode: 400 },
+      }),
+    );
+    sns.on(PublishCommand).rejects(
+      Object.assign(new Error('Request timed out'), {
+        name: 'RequestTimeoutException',
+        $fault: 'client',
+        $metadata: { httpStatusCode: 408 },
+      }),
+    );
+    const email = new SesEmailSender({
+      fromAddress: 'no-reply@example.com',
+      client: new SESv2Client({ region: 'us-east-1' }),
+    });
+    const push = new SnsPushSender({ client: new SNSClient({ region: 'us-east-1' }) });
+    const pushRouter = routerOf(() => [
+      {
+        kind: 'push',
+        deviceToken: 'arn:aws:sns:us-east-1:000000000000:endpoint/APNS/app/0000',
+        title: 'Hi',
+        body: 'Welcome',
+      },
+    ]);
+    const emails = consumerRig({ senders: composeSenders({ email }) });
+    const pushes = consumerRig({ router: pushRouter, senders: composeSenders({ push }) });
+    const [first, second] = eventIds(2) as [string, string];
+    const emailRecord = relayedRecord(signupEvent(first));
+    const pushRecord = relayedRecord(signupEvent(second));
+
+    // Act
+    const emailResponse = await emails.consume(makeSqsEvent([emailRecord]));
+    const pushResponse = await pushes.consume(makeSqsEvent([pushRecord]));
+
+    // Assert
+    expect(emailResponse.batchItemFailures).toEqual([{ itemIdentifier: emailRecord.messageId }]);
+    expect(pushResponse.batchItemFailures).toEqual([{ itemIdentifier: pushRecord.messageId }]);
+    expect(emails.backoffs).toEqual([{ receiptHandle: emailRecord.receiptHandle, seconds: 8 }]);
+    expect(pushes.backoffs).toEqual([{ receiptHandle: pushRecord.receiptHandle, seconds: 8 }]);
+    expect(emails.dlq.messages()).toEqual([]);
+    expect(pushes.dlq.messages()).toEqual([]);
+  });
+
+  it('C26 a webhook to a local-use NAT64 or an IPv4-translated address is dead-lettered by the SSRF guard', async () => {
+    // Arrange: one URL literal, one host name whose DNS answer is the translated form.
+    const request = vi.fn(() => {
+      throw new Error('the guard must refuse before connecting');
+    });
+    const webhook = new WebhookSender({
+      secret: `whsec_${Buffer.alloc(32, 7).toString('base64')}`,
+      lookup: async () => [{ address: '::ffff:0:a9fe:a9fe', family: 6 }],
+      request,
+    });
+    const router = routerOf(() => [
+      { kind: 'webhook', url: 'https://[64:ff9b:1::a9fe:a9fe]/latest/meta-data/', payload: {} },
+      { kind: 'webhook', url: 'https://hooks.example.com/in', payload: {} },
+    ]);
+    const { consume, dlq } = consumerRig({ router, senders: composeSenders({ webhook }) });
+
+    // Act
+    await consume(makeSqsEvent([relayedRecord(signupEvent(eventIds(1)[0] as string))]));
+
+    // Assert
+    const reason = reasonOf(onlyMessage(dlq));
+    expect(reason).toContain(
+      'webhook host "64:ff9b:1::a9fe:a9fe" resolves to 64:ff9b:1::a9fe:a9fe, which is reserved (local-use NAT64) (64:ff9b:1::/48): refused',
+    );
+    expect(reason).toContain(
+      'webhook host "hooks.example.com" resolves to ::ffff:0:a9fe:a9fe, which is link-local (instance metadata lives here) (169.254.0.0/16), as an IPv4 address embedded in IPv6: refused',
+    );
+    expect(request).not.toHaveBeenCalled();
+  });
+
+  it('C27 a From name with non-ASCII characters is sent MIME-encoded; a non-ASCII address is refused when the sender is built', async () => {
+    // Arrange
+    ses.on(SendEmailCommand).resolves({ MessageId: 'ses-cafe' });
+    const client = new SESv2Client({ region: 'us-east-1' });
+    const email = new SesEmailSender({
+      fromAddress: 'Tidings Café <no-reply@example.com>',
+      client,
+    });
+    const { consume, dlq } = consumerRig({ senders: composeSenders({ email }) });
+
+    // Act
+    const response = await consume(
+      makeSqsEvent([relayedRecord(signupEvent(eventIds(1)[0] as string))]),
+    );
+    const refused = thrownBy(
+      () => new SesEmailSender({ fromAddress: 'Tidings <café@example.com>', client }),
+    );
+
+    // Assert
+    expect(response.batchItemFailures).toEqual([]);
+    expect(dlq.messages()).toEqual([]);
+    expect(ses).toHaveReceivedCommandWith(SendEmailCommand, {
+      FromEmailAddress: '=?UTF-8?B?VGlkaW5ncyBDYWbDqQ==?= <no-reply@example.com>',
+    });
+    expect(refused).toBeInstanceOf(SenderConfigurationError);
+    expect((refused as Error).message).toContain(
+      'fromAddress must have an ASCII address (SES takes no SMTPUTF8; write an international domain in punycode, xn--...): "Tidings <café@example.com>"',
+    );
+  });
+
+  it('C28 an email to 30 + 30 recipients is dead-lettered before SES is called', async () => {
+    // Arrange
+    const addresses = (n: number, prefix: string) =>
+      Array.from({ length: n }, (_, i) => `${prefix}${i}@example.com`);
+    const router = routerOf(() => [
+      {
+        kind: 'email',
+        to: addresses(30, 'to'),
+        cc: addresses(30, 'cc'),
+        subject: 'Hi',
+        body: 'Hi',
+      },
+    ]);
+    const email = new SesEmailSender({
+      fromAddress: 'no-reply@example.com',
+      client: new SESv2Client({ region: 'us-east-1' }),
+    });
+    const { consume, dlq } = consumerRig({ router, senders: composeSenders({ email }) });
+
+    // Act
+    await consume(makeSqsEvent([relayedRecord(signupEvent(eventIds(1)[0] as string))]));
+
+    // Assert
+    const letter = onlyMessage(dlq);
+    expect(errorOf(letter)).toBe('NotificationDeliveryError');
+    expect(reasonOf(letter)).toContain(
+      '#0 email: invalid email notification: (root): to and cc name 60 recipients together, over the 50 SES sends one message to',
+    );
+    expect(ses).not.toHaveReceivedCommand(SendEmailCommand);
+  });
+
+  it('C29 a push whose payload passes 4 KB is dead-lettered before SNS is called', async () => {
+    // Arrange: each field within its own limit; together 4,392 bytes for APNs.
+    const push = new SnsPushSender({ client: new SNSClient({ region: 'us-east-1' }) });
+    const router = routerOf(() => [
+      {
+        kind: 'push',
+        deviceToken: 'arn:aws:sns:us-east-1:000000000000:endpoint/APNS/app/0000',
+        title: 'T'.repeat(256),
+        body: 'b'.repeat(4096),
+      },
+    ]);
+    const { consume, dlq } = consumerRig({ router, senders: composeSenders({ push }) });
+
+    // Act
+    await consume(makeSqsEvent([relayedRecord(signupEvent(eventIds(1)[0] as string))]));
+
+    // Assert
+    const letter = onlyMessage(dlq);
+    expect(errorOf(letter)).toBe('NotificationDeliveryError');
+    expect(reasonOf(letter)).toContain(
+      '#0 push: invalid push notification: (root): title, body and data make a 4392-byte APNs payload, over the 4096 bytes APNs accepts; (root): title, body and data make a 4420-byte FCM payload, over the 4096 bytes FCM accepts',
+    );
+    expect(sns).not.toHaveReceivedCommand(PublishCommand);
   });
 });
 

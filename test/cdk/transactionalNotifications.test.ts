@@ -17,6 +17,7 @@ import {
   TABLE_DEFINITION,
 } from '../../lambdas/outbox/tableDefinition.ts';
 import { MemoryQueue } from '../../lambdas/queue/MemoryQueue.ts';
+import { MAX_MESSAGE_BYTES } from '../../lambdas/queue/types.ts';
 import { createSweeperHandler } from '../../lambdas/sweeper.ts';
 import { TidingsBundlingError, TidingsConfigurationError } from '../../lib/errors.ts';
 import { TransactionalNotifications } from '../../lib/transactional-notifications.ts';
@@ -935,5 +936,27 @@ describe('TransactionalNotifications props', () => {
       MetricName: Metrics.OLDEST_PENDING_AGE_SECONDS,
       Dimensions: [{ Name: 'service', Value: 'orders-sweeper' }],
     });
+  });
+});
+
+describe('TransactionalNotifications queue message size', () => {
+  it('sets every queue it creates, standard or FIFO, to the message size the kit assumes', () => {
+    // Arrange
+    const pipelines = [synthesizePipeline(), synthesizePipeline({ fifo: true })];
+
+    // Act
+    const sizes = pipelines.map(({ stack, construct, template }) => {
+      const resources = template.toJSON().Resources;
+      return [construct.queue, construct.deadLetterQueue, construct.relayDeadLetterQueue].map(
+        (queue) => resources[logicalId(stack, queue)].Properties.MaximumMessageSize,
+      );
+    });
+
+    // Assert
+    expect(MAX_MESSAGE_BYTES).toBe(1_048_576);
+    expect(sizes).toEqual([
+      [MAX_MESSAGE_BYTES, MAX_MESSAGE_BYTES, MAX_MESSAGE_BYTES],
+      [MAX_MESSAGE_BYTES, MAX_MESSAGE_BYTES, MAX_MESSAGE_BYTES],
+    ]);
   });
 });

@@ -215,3 +215,109 @@ describe('validateNotification', () => {
     expect(isPermanentError(error)).toBe(true);
   });
 });
+
+describe('validateNotification email recipients', () => {
+  const addresses = (n: number, prefix: string) =>
+    Array.from({ length: n }, (_, i) => `${prefix}${i}@example.com`);
+
+  it.each([
+    ['30 to and 30 cc', addresses(30, 'to'), addresses(30, 'cc'), 60],
+    ['one to and 50 cc', 'ada@example.com', addresses(50, 'cc'), 51],
+    ['50 to and one cc', addresses(50, 'to'), addresses(1, 'cc'), 51],
+  ])('refuses %s: SES sends one message to at most 50 recipients', (_, to, cc, count) => {
+    // Act
+    const error = thrownBy(() => validateNotification(emailNotification({ to, cc })));
+
+    // Assert
+    expect(issuesOf(error)).toEqual([
+      {
+        path: '(root)',
+        message: `to and cc name ${count} recipients together, over the 50 SES sends one message to`,
+      },
+    ]);
+  });
+
+  it.each([
+    ['25 to and 25 cc', addresses(25, 'to'), addresses(25, 'cc')],
+    ['one to and 49 cc', 'ada@example.com', addresses(49, 'cc')],
+    ['50 to', addresses(50, 'to'), undefined],
+  ])('accepts %s, 50 recipients at most', (_, to, cc) => {
+    // Arrange
+    const notification = emailNotification({ to, ...(cc ? { cc } : {}) });
+
+    // Act
+    const valid = validateNotification(notification);
+
+    // Assert
+    expect(valid).toBe(notification);
+  });
+});
+
+describe('validateNotification push payload size', () => {
+  it('refuses a 256-character title with a 4,096-character body, naming each payload size', () => {
+    // Act
+    const error = thrownBy(() =>
+      validateNotification(pushNotification({ title: 'T'.repeat(256), body: 'b'.repeat(4096) })),
+    );
+
+    // Assert
+    expect(issuesOf(error)).toEqual([
+      {
+        path: '(root)',
+        message:
+          'title, body and data make a 4392-byte APNs payload, over the 4096 bytes APNs accepts',
+      },
+      {
+        path: '(root)',
+        message:
+          'title, body and data make a 4420-byte FCM payload, over the 4096 bytes FCM accepts',
+      },
+    ]);
+  });
+
+  it('accepts a push whose largest payload is exactly 4,096 bytes, and refuses one byte more', () => {
+    // Arrange: the FCM form is the larger, 68 bytes of JSON around title and body.
+    const fits = pushNotification({ title: 'T', body: 'b'.repeat(4027) });
+    const over = pushNotification({ title: 'T', body: 'b'.repeat(4028) });
+
+    // Act
+    const valid = validateNotification(fits);
+    const error = thrownBy(() => validateNotification(over));
+
+    // Assert
+    expect(valid).toBe(fits);
+    expect(issuesOf(error)).toEqual([
+      {
+        path: '(root)',
+        message:
+          'title, body and data make a 4097-byte FCM payload, over the 4096 bytes FCM accepts',
+      },
+    ]);
+  });
+
+  it('counts bytes, not characters: 1,400 euro signs are 4,200 bytes', () => {
+    // Act
+    const error = thrownBy(() =>
+      validateNotification(pushNotification({ title: 'Hi', body: '€'.repeat(1400) })),
+    );
+
+    // Assert
+    expect(issuesOf(error).map((issue) => issue.message)).toEqual([
+      'title, body and data make a 4242-byte APNs payload, over the 4096 bytes APNs accepts',
+      'title, body and data make a 4270-byte FCM payload, over the 4096 bytes FCM accepts',
+    ]);
+  });
+
+  it('counts data with title and body', () => {
+    // Act
+    const error = thrownBy(() =>
+      validateNotification(pushNotification({ data: { blob: 'x'.repeat(4096) } })),
+    );
+
+    // Assert
+    expect(issuesOf(error).map((issue) => issue.message)).toEqual([
+      expect.stringMatching(/^title, body and data make a \d+-byte APNs payload, over the 4096/),
+      expect.stringMatching(/^title, body and data make a \d+-byte FCM payload, over the 4096/),
+    ]);
+  });
+});

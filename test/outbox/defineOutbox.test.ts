@@ -6,7 +6,9 @@ import { isUuid } from '../../lambdas/events/ids.ts';
 import { defineOutbox } from '../../lambdas/outbox/defineOutbox.ts';
 import { defineQueue } from '../../lambdas/outbox/defineQueue.ts';
 import { AsyncSchemaError, PayloadValidationError } from '../../lambdas/outbox/errors.ts';
+import { toOutgoingMessage } from '../../lambdas/outbox/relayEvents.ts';
 import { constantBytes, EVENT_ID, fakeClock, T0, thrownBy } from '../helpers/events.ts';
+import { RELATIVE_PATH_REFERENCE } from '../helpers/uriReference.ts';
 
 const UserRegistered = z.object({
   userId: z.string().min(1),
@@ -339,5 +341,62 @@ describe('defineQueue', () => {
     // Assert
     expect(error).toBeInstanceOf(TypeError);
     expect((error as Error).message).toContain(JSON.stringify(name));
+  });
+});
+
+describe('defineOutbox names', () => {
+  /** The CloudEvents source the relay gives events staged in an outbox of this name. */
+  function sourceOf(name: string): string {
+    const outbox = defineOutbox({ name, schema: UserRegistered });
+    const event = outbox.stage('user.registered', { userId: 'u-1', email: 'ada@example.com' });
+    return JSON.parse(toOutgoingMessage({ event, outbox: outbox.name }, false).body).source;
+  }
+
+  it.each(['users', 'billing.v2', 'billing-events_2', '.well-known', '...', 'x'.repeat(80)])(
+    'accepts %j, whose CloudEvents source is a URI reference',
+    (name) => {
+      // Act
+      const source = sourceOf(name);
+
+      // Assert
+      expect(source).toBe(`tidings/${name}`);
+      expect(source).toMatch(RELATIVE_PATH_REFERENCE);
+    },
+  );
+
+  it('gives a URI reference for every character a name may hold', () => {
+    // Arrange: every letter, digit, "-" and "_" (all that defineNotifications allows), and ".".
+    const characters = [...'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'];
+
+    // Act
+    const sources = characters.map((c) => sourceOf(`${c}.${c}`));
+
+    // Assert
+    expect(sources.filter((source) => !RELATIVE_PATH_REFERENCE.test(source))).toEqual([]);
+    expect(sources).toHaveLength(64);
+  });
+
+  it.each([
+    ['a space', 'billing events'],
+    ['a non-ASCII letter', 'facturación'],
+    ['a percent sign', '100%'],
+    ['a slash', 'billing/events'],
+    ['a colon', 'billing:events'],
+    ['a tilde', 'billing~events'],
+    ['a query mark', 'billing?events'],
+    ['a hash', 'billing#events'],
+    ['a dot segment', '.'],
+    ['a double-dot segment', '..'],
+    ['nothing', ''],
+    ['81 characters', 'x'.repeat(81)],
+  ])('refuses a name with %s, naming it in a TypeError', (_, name) => {
+    // Act
+    const error = thrownBy(() => defineOutbox({ name, schema: UserRegistered }));
+
+    // Assert
+    expect(error).toBeInstanceOf(TypeError);
+    expect((error as Error).message).toBe(
+      `outbox name must be 1-80 letters, digits, "-", "_" or "." (not "." or ".." alone), so its CloudEvents source tidings/<name> is a URI reference: ${JSON.stringify(name)}`,
+    );
   });
 });

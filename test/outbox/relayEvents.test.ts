@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { parseCloudEvent } from '../../lambdas/events/envelope.ts';
 import { Header } from '../../lambdas/events/types.ts';
-import { chunkMessages, relayEvents, toOutgoingMessage } from '../../lambdas/outbox/relayEvents.ts';
+import {
+  chunkMessages,
+  cloudEventSource,
+  relayEvents,
+  toOutgoingMessage,
+} from '../../lambdas/outbox/relayEvents.ts';
 import { BatchRequestTooLongError, QueueUnavailableError } from '../../lambdas/queue/errors.ts';
 import {
   MAX_BATCH_ENTRIES,
@@ -12,6 +17,7 @@ import {
   type SendBatchResult,
 } from '../../lambdas/queue/types.ts';
 import { eventIds, makeStoredEvent } from '../helpers/events.ts';
+import { RELATIVE_PATH_REFERENCE } from '../helpers/uriReference.ts';
 
 type EntryAnswer = { code: string; message?: string; senderFault: boolean } | 'ok';
 
@@ -346,4 +352,33 @@ describe('chunkMessages', () => {
     // Assert
     expect(chunks.map((c) => c.length)).toEqual([10, 10]);
   });
+});
+
+describe('cloudEventSource', () => {
+  it('leaves a name defineOutbox accepts as it is', () => {
+    // Act
+    const source = cloudEventSource('billing.events-v2_eu');
+
+    // Assert
+    expect(source).toBe('tidings/billing.events-v2_eu');
+  });
+
+  it.each([
+    ['billing events', 'tidings/billing%20events'],
+    ['facturación', 'tidings/facturaci%C3%B3n'],
+    ['100%', 'tidings/100%25'],
+    ['a/b?c#d', 'tidings/a%2Fb%3Fc%23d'],
+    ['lone \uD800', 'tidings/lone%20%EF%BF%BD'],
+  ])(
+    'percent-encodes the outbox %j of an item written without the helper into a URI reference',
+    (outbox, expected) => {
+      // Act
+      const source = cloudEventSource(outbox);
+
+      // Assert
+      expect(source).toBe(expected);
+      expect(source).toMatch(RELATIVE_PATH_REFERENCE);
+      expect(`tidings/${outbox}`).not.toMatch(RELATIVE_PATH_REFERENCE);
+    },
+  );
 });

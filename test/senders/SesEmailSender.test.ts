@@ -216,3 +216,116 @@ describe('classifySesError', () => {
     expect(classified.cause).toBe(error);
   });
 });
+
+describe('SesEmailSender fromAddress', () => {
+  /** The display name an RFC 2047 `B` encoded-word list decodes to, and each word's text. */
+  function decodeWords(encoded: string): { name: string; words: string[] } {
+    const words = [...encoded.matchAll(/=\?UTF-8\?B\?([A-Za-z0-9+/=]+)\?=/g)].map((m) =>
+      Buffer.from(m[1] as string, 'base64').toString('utf8'),
+    );
+    return { name: words.join(''), words };
+  }
+
+  it('sends a non-ASCII display name MIME-encoded, the address as it is', async () => {
+    // Arrange
+    ses.on(SendEmailCommand).resolves({ MessageId: 'ses-cafe' });
+    const sender = new SesEmailSender({
+      fromAddress: 'Tidings Café <no-reply@example.com>',
+      client,
+    });
+
+    // Act
+    await sender.send(emailNotification(), context);
+
+    // Assert
+    expect(ses).toHaveReceivedCommandWith(SendEmailCommand, {
+      FromEmailAddress: '=?UTF-8?B?VGlkaW5ncyBDYWbDqQ==?= <no-reply@example.com>',
+    });
+  });
+
+  it('encodes the name once, when the sender is built', () => {
+    // Act
+    const sender = new SesEmailSender({
+      fromAddress: '  Tidings Café <no-reply@example.com> ',
+      client,
+    });
+
+    // Assert
+    expect(sender.fromAddress).toBe('=?UTF-8?B?VGlkaW5ncyBDYWbDqQ==?= <no-reply@example.com>');
+  });
+
+  it('encodes the text of a quoted display name, without its quotes', async () => {
+    // Arrange
+    ses.on(SendEmailCommand).resolves({ MessageId: 'ses-quoted' });
+    const sender = new SesEmailSender({
+      fromAddress: '"Café \\"Tidings\\", Inc." <no-reply@example.com>',
+      client,
+    });
+
+    // Act
+    await sender.send(emailNotification(), context);
+
+    // Assert
+    const from = ses.commandCalls(SendEmailCommand)[0]?.args[0].input.FromEmailAddress ?? '';
+    expect(from).toMatch(/^=\?UTF-8\?B\?[A-Za-z0-9+/=]+\?= <no-reply@example\.com>$/);
+    expect(decodeWords(from).name).toBe('Café "Tidings", Inc.');
+  });
+
+  it('splits a long name into encoded-words of at most 75 characters, each of whole characters', async () => {
+    // Arrange: 2- and 4-byte characters, so a naive split would cut one in half.
+    ses.on(SendEmailCommand).resolves({ MessageId: 'ses-long' });
+    const name = 'Ünïcödé 🎉 Tidings Notifications Ünïcödé 🎉 '.repeat(3).trim();
+    const sender = new SesEmailSender({ fromAddress: `${name} <no-reply@example.com>`, client });
+
+    // Act
+    await sender.send(emailNotification(), context);
+
+    // Assert
+    const from = ses.commandCalls(SendEmailCommand)[0]?.args[0].input.FromEmailAddress ?? '';
+    const encodedWords = from.replace(/ <no-reply@example\.com>$/, '').split(' ');
+    expect(encodedWords.length).toBeGreaterThan(1);
+    for (const word of encodedWords) expect(word.length).toBeLessThanOrEqual(75);
+    const decoded = decodeWords(from);
+    expect(decoded.name).toBe(name);
+    for (const word of decoded.words) expect(word).not.toContain('\uFFFD');
+    expect(from).toMatch(/^[\x20-\x7E]+$/);
+  });
+
+  it('encodes a name holding a line break instead of sending it raw', () => {
+    // Act
+    const sender = new SesEmailSender({
+      fromAddress: 'Tidings\r\nBcc: x@evil.example <no-reply@example.com>',
+      client,
+    });
+
+    // Assert
+    expect(sender.fromAddress).toMatch(/^=\?UTF-8\?B\?[A-Za-z0-9+/=]+\?= <no-reply@example\.com>$/);
+  });
+
+  it('sends an address with a punycode domain as it is', () => {
+    // Act
+    const sender = new SesEmailSender({
+      fromAddress: 'Tidings <no-reply@xn--exmple-cua.com>',
+      client,
+    });
+
+    // Assert
+    expect(sender.fromAddress).toBe('Tidings <no-reply@xn--exmple-cua.com>');
+  });
+
+  it.each([
+    'Tidings <café@example.com>',
+    'no-reply@exämple.com',
+    'Tidings Café <no-reply@exämple.com>',
+  ])('refuses %j, whose address is not ASCII, when it is built', (fromAddress) => {
+    // Act
+    const error = thrownBy(() => new SesEmailSender({ fromAddress, client }));
+
+    // Assert
+    expect(error).toBeInstanceOf(SenderConfigurationError);
+    expect(error).toMatchObject({ option: 'fromAddress', permanent: true });
+    expect((error as Error).message).toBe(
+      `fromAddress must have an ASCII address (SES takes no SMTPUTF8; write an international domain in punycode, xn--...): ${JSON.stringify(fromAddress)}`,
+    );
+  });
+});

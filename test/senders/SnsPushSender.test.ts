@@ -12,8 +12,9 @@ import {
 } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { SendError } from '../../lambdas/notifications/errors.ts';
+import { InvalidNotificationError, SendError } from '../../lambdas/notifications/errors.ts';
 import type { SendContext } from '../../lambdas/notifications/types.ts';
+import { validateNotification } from '../../lambdas/notifications/validateNotification.ts';
 import { classifySnsError } from '../../lambdas/senders/classifySnsError.ts';
 import { isSnsEndpointArn, SnsPushSender } from '../../lambdas/senders/SnsPushSender.ts';
 import { EVENT_ID, pushNotification, rejectionOf } from '../helpers/events.ts';
@@ -226,5 +227,48 @@ describe('classifySnsError', () => {
     // Assert
     expect(classified).toMatchObject({ channel: 'push', reason, permanent });
     expect(classified.cause).toBe(error);
+  });
+});
+
+describe('SnsPushSender payload size', () => {
+  it('refuses a push over 4 KB with InvalidNotificationError before calling SNS', async () => {
+    // Arrange
+    const sender = new SnsPushSender({ client });
+
+    // Act
+    const error = await rejectionOf(
+      sender.send(
+        pushNotification({ deviceToken: ENDPOINT, title: 'T'.repeat(256), body: 'b'.repeat(4096) }),
+        context,
+      ),
+    );
+
+    // Assert
+    expect(error).toBeInstanceOf(InvalidNotificationError);
+    expect(error).toMatchObject({ kind: 'push', permanent: true });
+    expect((error as Error).message).toContain(
+      'title, body and data make a 4392-byte APNs payload, over the 4096 bytes APNs accepts',
+    );
+    expect(sns).not.toHaveReceivedCommand(PublishCommand);
+  });
+
+  it('publishes the payloads validation measured: 4,096 bytes at the limit', async () => {
+    // Arrange
+    sns.on(PublishCommand).resolves({ MessageId: 'sns-limit' });
+    const sender = new SnsPushSender({ client });
+    const notification = pushNotification({
+      deviceToken: ENDPOINT,
+      title: 'T',
+      body: 'b'.repeat(4027),
+    });
+
+    // Act
+    await sender.send(notification, context);
+
+    // Assert
+    const message = JSON.parse(sns.commandCalls(PublishCommand)[0]?.args[0].input.Message ?? '{}');
+    expect(Buffer.byteLength(message.GCM, 'utf8')).toBe(4096);
+    expect(Buffer.byteLength(message.APNS, 'utf8')).toBe(4068);
+    expect(validateNotification(notification)).toBe(notification);
   });
 });
