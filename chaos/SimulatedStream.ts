@@ -1,14 +1,7 @@
-import type { AttributeValue as StreamAttributeValue } from '@aws-sdk/client-dynamodb-streams';
-import { marshall } from '@aws-sdk/util-dynamodb';
-import type {
-  DynamoDBBatchResponse,
-  DynamoDBRecord,
-  DynamoDBStreamEvent,
-  AttributeValue as LambdaAttributeValue,
-} from 'aws-lambda';
+import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import type { Clock } from '../lambdas/events/ids.ts';
 import { type FilterPattern, matchesAnyFilter } from '../lambdas/local/matchesFilter.ts';
-import { toLambdaValue } from '../lambdas/local/StreamPoller.ts';
+import { itemToLambdaImage } from '../lambdas/local/StreamPoller.ts';
 import { OUTBOX_STREAM_FILTER, TABLE_DEFINITION } from '../lambdas/outbox/tableDefinition.ts';
 import type { TransactItems } from '../lambdas/outbox/types.ts';
 
@@ -39,18 +32,6 @@ export type StreamBatchHandler = (event: DynamoDBStreamEvent) => Promise<DynamoD
 
 const DEFAULT_STREAM_ARN =
   'arn:aws:dynamodb:us-east-1:000000000000:table/tidings-chaos/stream/2025-01-01T00:00:00.000';
-
-function toLambdaImage(
-  item: Readonly<Record<string, unknown>>,
-): Record<string, LambdaAttributeValue> {
-  const marshalled = marshall(item, { removeUndefinedValues: true }) as Record<
-    string,
-    StreamAttributeValue
-  >;
-  return Object.fromEntries(
-    Object.entries(marshalled).map(([name, value]) => [name, toLambdaValue(value)]),
-  );
-}
 
 /**
  * An in-memory DynamoDB stream with the Lambda event source mapping in front of it, for the
@@ -97,11 +78,11 @@ export class SimulatedStream {
       if (!item) continue;
       this.#sequence++;
       const sequenceNumber = String(this.#sequence * 100).padStart(21, '0');
-      const keys = toLambdaImage({
+      const keys = itemToLambdaImage({
         [partitionKey.name]: item[partitionKey.name],
         [sortKey.name]: item[sortKey.name],
       });
-      const image = toLambdaImage(item);
+      const image = itemToLambdaImage(item);
       const record: DynamoDBRecord = {
         eventID: `chaos-${sequenceNumber}`,
         eventName: 'INSERT',

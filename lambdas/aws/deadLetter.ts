@@ -1,7 +1,8 @@
 import type { DynamoDBRecord, SQSRecord } from 'aws-lambda';
 import { describeError } from '../errors.ts';
 import { escapeRefusedCharacters } from '../outbox/messageCharacters.ts';
-import { MAX_MESSAGE_BYTES, type OutgoingMessage, type QueueSender } from '../queue/types.ts';
+import { MAX_MESSAGE_ATTRIBUTES, MAX_MESSAGE_BYTES } from '../queue/sqsLimits.ts';
+import type { OutgoingMessage, QueueSender } from '../queue/types.ts';
 import { DeadLetterSendError, sdkErrorCode } from './relayErrors.ts';
 
 /** Message attributes a dead letter carries, besides the original message's own. */
@@ -76,7 +77,7 @@ export interface LetterContent {
 }
 
 /** SQS allows at most 10 message attributes. */
-const MAX_ATTRIBUTES = 10;
+const MAX_ATTRIBUTES = MAX_MESSAGE_ATTRIBUTES;
 /** Room kept for attributes when deciding whether a body fits. */
 const ATTRIBUTE_ROOM_BYTES = 16 * 1024;
 const MAX_REASON_LENGTH = 1024;

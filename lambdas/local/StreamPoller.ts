@@ -4,6 +4,7 @@ import type {
   Shard,
   AttributeValue as StreamAttributeValue,
 } from '@aws-sdk/client-dynamodb-streams';
+import { marshall } from '@aws-sdk/util-dynamodb';
 import type {
   DynamoDBBatchResponse,
   DynamoDBRecord,
@@ -569,6 +570,19 @@ function toLambdaImage(
 ): Record<string, LambdaAttributeValue> {
   return Object.fromEntries(
     Object.entries(image).map(([name, value]) => [name, toLambdaValue(value)]),
+  );
+}
+
+/**
+ * A plain item as a stream record's image in Lambda's JSON shape: marshalled as DynamoDB stores
+ * it, then each value as Lambda's event JSON carries it. The chaos suite's simulated stream
+ * and the tests' stream records build their images with it.
+ */
+export function itemToLambdaImage(
+  item: Readonly<Record<string, unknown>>,
+): Record<string, LambdaAttributeValue> {
+  return toLambdaImage(
+    marshall(item, { removeUndefinedValues: true }) as Record<string, StreamAttributeValue>,
   );
 }
 

@@ -1,3 +1,4 @@
+import { isSqsQueueName } from '../queue/sqsLimits.ts';
 import {
   checkPayloadSchemas,
   type EventTypeOf,
@@ -29,8 +30,6 @@ export interface QueueSpec<S extends PayloadSchemas = PayloadSchemas> {
   parse(payload: unknown, eventType: string): unknown;
 }
 
-const NAME_PATTERN = /^(?=.{1,80}$)[A-Za-z0-9_-]+(\.fifo)?$/;
-
 /**
  * Declares a queue: its name (an SQS queue name) and the Standard Schema (zod 4 by default),
  * or map of event type to Standard Schema, payloads are validated with on consume.
@@ -48,7 +47,7 @@ export function defineQueue<S extends PayloadSchemas>(options: {
   name: string;
   schema: S;
 }): QueueSpec<S> {
-  if (!NAME_PATTERN.test(options.name)) {
+  if (!isSqsQueueName(options.name)) {
     throw new TypeError(
       `queue name must be 1-80 letters, digits, - or _ (optionally ending .fifo): ${JSON.stringify(options.name)}`,
     );

@@ -1,11 +1,7 @@
+import { REFUSED_CHARACTER } from '../queue/sqsLimits.ts';
 import type { OutgoingMessage } from '../queue/types.ts';
 
-/**
- * A character SQS refuses in a message body or attribute value: SQS takes only XML 1.0's
- * characters, #x9 | #xA | #xD | #x20-#xD7FF | #xE000-#xFFFD | #x10000-#x10FFFF. With the `u`
- * flag a lone surrogate is read as its own code point, which no range holds, so it matches.
- */
-const REFUSED = /[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/u;
+const REFUSED = REFUSED_CHARACTER;
 const REFUSED_ALL = new RegExp(REFUSED.source, 'gu');
 
 /** The event field each member of the CloudEvents envelope carries (see `toCloudEvent`). */

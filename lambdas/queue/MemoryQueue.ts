@@ -10,6 +10,14 @@ import {
   TooManyEntriesInBatchRequestError,
 } from './errors.ts';
 import {
+  isSqsQueueName,
+  MAX_DELAY_SECONDS,
+  MAX_MESSAGE_ATTRIBUTES,
+  MAX_RECEIVE_COUNT,
+  MAX_VISIBILITY_TIMEOUT_SECONDS,
+  REFUSED_CHARACTER,
+} from './sqsLimits.ts';
+import {
   MAX_BATCH_ENTRIES,
   MAX_MESSAGE_BYTES,
   messageBytes,
@@ -19,19 +27,15 @@ import {
   type VisibilityChanger,
 } from './types.ts';
 
-const QUEUE_NAME_BASE = /^[A-Za-z0-9_-]+$/;
-const MAX_QUEUE_NAME_LENGTH = 80;
 const FIFO_SUFFIX = '.fifo';
 const ENTRY_ID = /^[A-Za-z0-9_-]{1,80}$/;
 /** Group and deduplication ids: 1 to 128 printable ASCII characters. */
 const GROUP_OR_DEDUPLICATION_ID = /^[!-~]{1,128}$/;
 const ATTRIBUTE_NAME = /^[A-Za-z0-9_.-]{1,256}$/;
 /** Characters SQS refuses in bodies and attribute values (XML 1.0's excluded ranges). */
-const FORBIDDEN_CHARACTER = /[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/u;
-const MAX_ATTRIBUTES = 10;
-const MAX_DELAY_SECONDS = 900;
-const MAX_VISIBILITY_TIMEOUT_SECONDS = 43_200;
-const MAX_MAX_RECEIVE_COUNT = 1_000;
+const FORBIDDEN_CHARACTER = REFUSED_CHARACTER;
+const MAX_ATTRIBUTES = MAX_MESSAGE_ATTRIBUTES;
+const MAX_MAX_RECEIVE_COUNT = MAX_RECEIVE_COUNT;
 const DEDUPLICATION_WINDOW_MS = 5 * 60 * 1000;
 
 /** A failure to inject for one entry of a `sendBatch`, as SQS reports it in `Failed`. */
@@ -193,8 +197,7 @@ export class MemoryQueue implements QueueSender {
     if (!fifo && name.endsWith(FIFO_SUFFIX)) {
       throw new TypeError(`only a FIFO queue name may end with "${FIFO_SUFFIX}": "${name}"`);
     }
-    const base = fifo ? name.slice(0, -FIFO_SUFFIX.length) : name;
-    if (!QUEUE_NAME_BASE.test(base) || name.length > MAX_QUEUE_NAME_LENGTH) {
+    if (!isSqsQueueName(name)) {
       throw new TypeError(
         `queue name must be 1 to 80 letters, digits, hyphens or underscores${fifo ? ' before ".fifo"' : ''}: "${name}"`,
       );

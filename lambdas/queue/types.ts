@@ -36,10 +36,8 @@ export interface QueueSender {
   sendBatch(messages: readonly OutgoingMessage[]): Promise<SendBatchResult>;
 }
 
-/** The most entries SQS accepts in one `SendMessageBatch`. */
-export const MAX_BATCH_ENTRIES = 10;
-/** The most bytes SQS accepts in one message, and in one batch. */
-export const MAX_MESSAGE_BYTES = 1_048_576;
+// Defined with SQS's other limits; named here too, beside the message types they bound.
+export { MAX_BATCH_ENTRIES, MAX_MESSAGE_BYTES } from './sqsLimits.ts';
 
 /**
  * Changes how long a received message stays invisible, as SQS `ChangeMessageVisibility` does.

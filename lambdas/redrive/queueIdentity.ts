@@ -1,14 +1,9 @@
 import { GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { isSqsQueueName as isQueueName } from '../queue/sqsLimits.ts';
 import { InvalidQueueArnError, InvalidQueueUrlError, RedriveRequestError } from './errors.ts';
 
-const QUEUE_NAME = /^[A-Za-z0-9_-]{1,80}$/;
-const FIFO_QUEUE_NAME = /^[A-Za-z0-9_-]{1,75}\.fifo$/;
 const ACCOUNT = /^\d{12}$/;
 const QUEUE_ARN = /^arn:aws[a-z-]*:sqs:[a-z0-9-]+:\d{12}:([A-Za-z0-9_.-]+)$/;
-
-function isQueueName(name: string): boolean {
-  return QUEUE_NAME.test(name) || FIFO_QUEUE_NAME.test(name);
-}
 
 /**
  * Checks that `value` is an SQS queue URL: http(s), a path of the 12-digit account and the

@@ -1,12 +1,6 @@
-import type { AttributeValue as StreamAttributeValue } from '@aws-sdk/client-dynamodb-streams';
-import { marshall } from '@aws-sdk/util-dynamodb';
-import type {
-  DynamoDBRecord,
-  DynamoDBStreamEvent,
-  AttributeValue as LambdaAttributeValue,
-} from 'aws-lambda';
+import type { DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import type { IntegrationEvent } from '../../lambdas/events/types.ts';
-import { toLambdaValue } from '../../lambdas/local/StreamPoller.ts';
+import { itemToLambdaImage } from '../../lambdas/local/StreamPoller.ts';
 import { toOutboxItem } from '../../lambdas/outbox/outboxItem.ts';
 import { TABLE_DEFINITION } from '../../lambdas/outbox/tableDefinition.ts';
 import { T0 } from './events.ts';
@@ -33,18 +27,6 @@ export interface StreamRecordOptions {
 
 let sequence = 0;
 
-function toLambdaImage(
-  item: Readonly<Record<string, unknown>>,
-): Record<string, LambdaAttributeValue> {
-  const marshalled = marshall(item, { removeUndefinedValues: true }) as Record<
-    string,
-    StreamAttributeValue
-  >;
-  return Object.fromEntries(
-    Object.entries(marshalled).map(([name, value]) => [name, toLambdaValue(value)]),
-  );
-}
-
 /**
  * A DynamoDB stream record as Lambda delivers it, images marshalled with
  * `@aws-sdk/util-dynamodb`, keys taken from the image, and an increasing sequence number.
@@ -55,15 +37,15 @@ export function makeStreamRecord(options: StreamRecordOptions = {}): DynamoDBRec
     options.newImage ?? (eventName === 'REMOVE' ? undefined : { pk: 'ITEM#1', sk: 'ITEM' });
   const source = newImage ?? options.oldImage ?? { pk: 'ITEM#1', sk: 'ITEM' };
   const { partitionKey, sortKey } = TABLE_DEFINITION;
-  const keys = toLambdaImage({
+  const keys = itemToLambdaImage({
     [partitionKey.name]: source[partitionKey.name],
     [sortKey.name]: source[sortKey.name],
   });
   sequence++;
   const sequenceNumber = options.sequenceNumber ?? String(sequence * 100).padStart(21, '0');
   const images = {
-    ...(newImage ? { NewImage: toLambdaImage(newImage) } : {}),
-    ...(options.oldImage ? { OldImage: toLambdaImage(options.oldImage) } : {}),
+    ...(newImage ? { NewImage: itemToLambdaImage(newImage) } : {}),
+    ...(options.oldImage ? { OldImage: itemToLambdaImage(options.oldImage) } : {}),
   };
   return {
     eventID: options.eventID ?? `event-${sequenceNumber}`,
