@@ -159,18 +159,18 @@ export {
   MemoryOutboxStore,
   type MemoryOutboxStoreOptions,
 } from './outbox/MemoryOutboxStore.ts';
-export {
-  OutboxRelay,
-  type OutboxRelayOptions,
-  type OutboxRelayReport,
-  type UnrelayableOutcome,
-} from './outbox/OutboxRelay.ts';
 export { fromOutboxItem, type OutboxItem, outboxKey, toOutboxItem } from './outbox/outboxItem.ts';
 export {
   type OutboxEntry,
   outboxTransactItem,
   transactWriteWithOutbox,
 } from './outbox/outboxTransactItem.ts';
+export {
+  PendingOutboxSweeper,
+  type PendingOutboxSweeperOptions,
+  type PendingOutboxSweeperReport,
+  type UnrelayableOutcome,
+} from './outbox/PendingOutboxSweeper.ts';
 export type {
   EventSchemas,
   EventTypeOf,

@@ -12,7 +12,7 @@ import {
   requireNotifications,
 } from './notifications/defineNotifications.ts';
 import type { RelayedOutbox } from './outbox/checkCommitted.ts';
-import { OutboxRelay } from './outbox/OutboxRelay.ts';
+import { PendingOutboxSweeper } from './outbox/PendingOutboxSweeper.ts';
 import type { RelayEventsOptions } from './outbox/relayEvents.ts';
 import type { PendingOutbox } from './outbox/types.ts';
 import type { QueueSender } from './queue/types.ts';
@@ -69,8 +69,8 @@ export type SweeperHandler = (event: unknown, context?: Context) => Promise<Swee
 
 /**
  * Builds the backstop sweeper: relays outbox items the stream relay has not (an outage longer
- * than the stream's retention, a lost record), oldest first, through the same `OutboxRelay`
- * path, and reports how old the oldest waiting item is so an alarm can watch the relay.
+ * than the stream's retention, a lost record), oldest first, through `PendingOutboxSweeper`,
+ * and reports how old the oldest waiting item is so an alarm can watch the relay.
  * Items the queue refuses stay pending for the next sweep; the sweep itself succeeds. Items
  * that can never be relayed are dead-lettered once: then deleted, or, when the letter could
  * not hold them whole or their key is not their event's, kept in the table and set aside
@@ -80,7 +80,7 @@ export function createSweeperHandler(deps: SweeperHandlerDeps): SweeperHandler {
   const limit = deps.limit ?? 100;
   const maxRounds = deps.maxRounds ?? 5;
   const safetyMarginMs = deps.safetyMarginMs ?? 20_000;
-  const relay = new OutboxRelay({
+  const sweeper = new PendingOutboxSweeper({
     ...deps.relay,
     outbox: deps.outbox,
     queue: deps.queue,
@@ -116,7 +116,7 @@ export function createSweeperHandler(deps: SweeperHandlerDeps): SweeperHandler {
     let unrelayable = 0;
     let oldestPendingAgeSeconds = 0;
     for (let round = 0; round < maxRounds; round++) {
-      const report = await relay.relayPending({ minAgeMs: deps.minAgeMs ?? 120_000, limit });
+      const report = await sweeper.relayPending({ minAgeMs: deps.minAgeMs ?? 120_000, limit });
       if (round === 0) oldestPendingAgeSeconds = report.oldestPendingAgeSeconds;
       swept += report.relayed.length;
       failed += report.failed.length;

@@ -16,8 +16,8 @@ import {
   MessageCharacterError,
   maxReceiveCountFromEnv,
   NotificationRouter,
-  OutboxRelay,
   outboxTransactItem,
+  PendingOutboxSweeper,
   processNotificationMessage,
   queueMessageFromReceived,
   RecordingSenders,
@@ -58,7 +58,7 @@ describe("the package's public API", () => {
     const senders = new RecordingSenders();
 
     // Act
-    await new OutboxRelay({ outbox: store, queue, outboxes: [outbox] }).relayPending();
+    await new PendingOutboxSweeper({ outbox: store, queue, outboxes: [outbox] }).relayPending();
     const [received] = queue.receive();
     if (!received) throw new Error('the relay put nothing on the queue');
     const message = queueMessageFromReceived(received, queue.name);

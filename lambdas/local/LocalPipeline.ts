@@ -26,8 +26,8 @@ import { type RecordedSend, RecordingSenders } from '../notifications/RecordingS
 import type { NotificationLedger, NotificationSenders } from '../notifications/types.ts';
 import type { StageOptions } from '../outbox/defineOutbox.ts';
 import { MemoryOutboxStore } from '../outbox/MemoryOutboxStore.ts';
-import { OutboxRelay } from '../outbox/OutboxRelay.ts';
 import { outboxTransactItem, transactWriteWithOutbox } from '../outbox/outboxTransactItem.ts';
+import { PendingOutboxSweeper } from '../outbox/PendingOutboxSweeper.ts';
 import { OUTBOX_STREAM_FILTER } from '../outbox/tableDefinition.ts';
 import type { TransactWriter } from '../outbox/types.ts';
 import { type DeadLetter, MemoryQueue, type MemoryQueueFaults } from '../queue/MemoryQueue.ts';
@@ -210,9 +210,9 @@ function messagesOf(queue: MemoryQueue): DeadLetter[] {
 }
 
 /**
- * The pipeline on the in-memory defaults: `MemoryOutboxStore` for the table, `OutboxRelay`
- * for the stream relay, `MemoryQueue` for SQS, `RecordingSenders` for the providers. Needs
- * nothing installed.
+ * The pipeline on the in-memory defaults: `MemoryOutboxStore` for the table,
+ * `PendingOutboxSweeper` in place of the stream relay, `MemoryQueue` for SQS,
+ * `RecordingSenders` for the providers. Needs nothing installed.
  */
 export function createMemoryPipeline(options: LocalPipelineOptions): LocalPipeline {
   const { notifications } = options;
@@ -222,7 +222,7 @@ export function createMemoryPipeline(options: LocalPipelineOptions): LocalPipeli
   const { queue, relayDlq, consumerDlq } = queues(clock, options.queueFaults);
   const senders = new RecordingSenders();
   const relayDeadLetters = outboxItemDeadLetters(relayDlq);
-  const relay = new OutboxRelay({
+  const sweeper = new PendingOutboxSweeper({
     outbox: store,
     queue,
     outboxes: [notifications.outbox],
@@ -249,7 +249,7 @@ export function createMemoryPipeline(options: LocalPipelineOptions): LocalPipeli
     async deliver({ maxRounds = 100 } = {}) {
       let relayed = 0;
       for (;;) {
-        const report = await relay.relayPending({ limit: 100 });
+        const report = await sweeper.relayPending({ limit: 100 });
         relayed += report.relayed.length;
         if (report.relayed.length === 0) break;
       }

@@ -19,8 +19,8 @@ export interface UnrelayableOutcome {
   readonly complete: boolean;
 }
 
-/** Options of `OutboxRelay`. */
-export interface OutboxRelayOptions extends RelayEventsOptions {
+/** Options of `PendingOutboxSweeper`. */
+export interface PendingOutboxSweeperOptions extends RelayEventsOptions {
   readonly outbox: PendingOutbox;
   readonly queue: QueueSender;
   /**
@@ -47,7 +47,7 @@ export interface OutboxRelayOptions extends RelayEventsOptions {
 }
 
 /** What one `relayPending` call did. */
-export interface OutboxRelayReport {
+export interface PendingOutboxSweeperReport {
   readonly relayed: readonly string[];
   /** Events the queue did not take this time; they stay pending for the next run. */
   readonly failed: readonly RelayFailure[];
@@ -65,11 +65,11 @@ export interface OutboxRelayReport {
  * outbox. Locally this is the whole relay; on AWS the stream relay does the fast path and
  * this is the backstop sweeper, with `minAgeMs` so it leaves fresh items to the stream.
  */
-export class OutboxRelay {
-  readonly #options: OutboxRelayOptions;
+export class PendingOutboxSweeper {
+  readonly #options: PendingOutboxSweeperOptions;
   readonly #checkCommitted: ReturnType<typeof committedPayloadCheck>;
 
-  constructor(options: OutboxRelayOptions) {
+  constructor(options: PendingOutboxSweeperOptions) {
     this.#options = options;
     this.#checkCommitted = committedPayloadCheck(options.outboxes);
   }
@@ -77,7 +77,7 @@ export class OutboxRelay {
   /** Relays up to `limit` pending items at least `minAgeMs` old, oldest first. */
   async relayPending(
     options: { minAgeMs?: number; limit?: number } = {},
-  ): Promise<OutboxRelayReport> {
+  ): Promise<PendingOutboxSweeperReport> {
     const now = (this.#options.clock ?? Date.now)();
     const items = await this.#options.outbox.listPending({
       olderThan: new Date(now - (options.minAgeMs ?? 0)).toISOString(),
