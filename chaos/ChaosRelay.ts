@@ -65,11 +65,8 @@ export class FlakyPendingOutbox implements PendingOutbox {
   }
 
   /** Passed through, so unrelayable items are set aside as the real table does it. */
-  async setAside(keys: readonly OutboxItemKey[]): Promise<void> {
-    if (!this.#outbox.setAside) {
-      throw new TypeError('the wrapped outbox cannot set items aside');
-    }
-    await this.#outbox.setAside(keys);
+  setAside(keys: readonly OutboxItemKey[]): Promise<void> {
+    return this.#outbox.setAside(keys);
   }
 }
 
@@ -143,6 +140,7 @@ export class ChaosRelay {
       outbox: {
         listPending: (options) => invocation.guard(() => this.#options.outbox.listPending(options)),
         deleteRelayed: (ids) => invocation.guard(() => this.#options.outbox.deleteRelayed(ids)),
+        setAside: (keys) => invocation.guard(() => this.#options.outbox.setAside(keys)),
       },
       outboxes: this.#options.outboxes,
       relay: this.#options.relay,

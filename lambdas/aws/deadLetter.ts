@@ -52,12 +52,10 @@ export interface DeadLetterReceipt {
 export interface DeadLetterSink<R> {
   /**
    * Stores `record` with `info`; resolves only once the dead-letter queue has it, with a
-   * receipt saying whether the letter holds the whole record (a sink that resolves to nothing
-   * leaves that for the caller to judge).
+   * receipt saying whether the letter holds the whole record.
    * @throws when it could not be stored: the caller must then keep the record for a retry.
    */
-  // biome-ignore lint/suspicious/noConfusingVoidType: sinks that predate receipts resolve to nothing, and stay valid.
-  deadLetter(record: R, info: DeadLetterInfo): Promise<DeadLetterReceipt | void>;
+  deadLetter(record: R, info: DeadLetterInfo): Promise<DeadLetterReceipt>;
 }
 
 /** The content of a dead letter built from a record. */

@@ -10,7 +10,7 @@ import { type RelayEventsOptions, relayEvents } from '../outbox/relayEvents.ts';
 import { OUTBOX_ITEM_KIND } from '../outbox/tableDefinition.ts';
 import type { OutboxItemKey, PendingOutbox } from '../outbox/types.ts';
 import type { QueueSender } from '../queue/types.ts';
-import { type DeadLetterSink, describeForDeadLetter, streamRecordLetter } from './deadLetter.ts';
+import { type DeadLetterSink, describeForDeadLetter } from './deadLetter.ts';
 import { MissingSequenceNumberError, RelayQueueCallError } from './relayErrors.ts';
 
 /** The logging the relay does: Powertools' `Logger` fits, and so does anything shaped like it. */
@@ -169,9 +169,7 @@ export async function relayStreamRecords(
         sequenceNumber,
         reason: entry.reason,
       });
-      // A sink that says nothing of its letter is taken to write `streamRecordLetter`'s.
-      const complete = receipt ? receipt.complete : streamRecordLetter(record).complete;
-      if (complete && entry.eventId && ownsOutboxKey(record, entry.eventId)) {
+      if (receipt.complete && entry.eventId && ownsOutboxKey(record, entry.eventId)) {
         toDelete.add(entry.eventId);
       } else {
         const key = tableKeyOf(record);
@@ -200,7 +198,7 @@ export async function relayStreamRecords(
     }
   }
 
-  if (options.outbox?.setAside && toSetAside.length > 0) {
+  if (options.outbox && toSetAside.length > 0) {
     try {
       await options.outbox.setAside(toSetAside);
     } catch (error) {

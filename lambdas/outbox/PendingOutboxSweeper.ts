@@ -42,8 +42,7 @@ export interface PendingOutboxSweeperOptions extends RelayEventsOptions {
   readonly onUnrelayable?: (
     item: Readonly<Record<string, unknown>>,
     reason: string,
-    // biome-ignore lint/suspicious/noConfusingVoidType: a handler that only dead-letters resolves to nothing.
-  ) => Promise<UnrelayableOutcome | void> | UnrelayableOutcome | void;
+  ) => Promise<UnrelayableOutcome> | UnrelayableOutcome;
 }
 
 /** What one `relayPending` call did. */
@@ -117,13 +116,12 @@ export class PendingOutboxSweeper {
       await giveUp(item, failure.reason);
     }
     await this.#options.outbox.deleteRelayed([...report.sent, ...removable]);
-    // Without setAside the items stay pending and the next run hands them over again.
-    if (setAside.length > 0) await this.#options.outbox.setAside?.(setAside);
+    if (setAside.length > 0) await this.#options.outbox.setAside(setAside);
     return {
       relayed: report.sent,
       failed: report.failed.filter((f) => !f.permanent),
       unrelayable,
-      setAside: this.#options.outbox.setAside ? setAside : [],
+      setAside,
       oldestPendingAgeSeconds,
     };
   }
@@ -141,11 +139,9 @@ export class PendingOutboxSweeper {
   ): Promise<'remove' | 'set-aside' | 'keep-pending'> {
     const onUnrelayable = this.#options.onUnrelayable;
     if (!onUnrelayable) return 'keep-pending';
-    let complete = true;
+    let complete: boolean;
     try {
-      const outcome = await onUnrelayable(item as unknown as Record<string, unknown>, reason);
-      // A handler that says nothing of its letter is taken to have written the whole item.
-      if (outcome) complete = outcome.complete;
+      ({ complete } = await onUnrelayable(item as unknown as Record<string, unknown>, reason));
     } catch {
       return 'keep-pending';
     }

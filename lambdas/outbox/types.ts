@@ -41,8 +41,6 @@ export interface PendingOutbox {
    * later `listPending` offers them again, so they are dead-lettered once, and the table still
    * holds them for a redrive. By table key, since such an item may not be where its event id
    * points. An item already gone is not an error.
-   *
-   * Optional: without it such items stay pending, and each sweep dead-letters them again.
    */
-  setAside?(keys: readonly OutboxItemKey[]): Promise<void>;
+  setAside(keys: readonly OutboxItemKey[]): Promise<void>;
 }

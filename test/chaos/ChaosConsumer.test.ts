@@ -34,6 +34,7 @@ async function heldByAnotherWorker(maxReceiveCount: number) {
   const sink: DeadLetterSink<SQSRecord> = {
     deadLetter: async (_record, info) => {
       deadLetters.push(info);
+      return { complete: true };
     },
   };
   const provider = new RecordingSenders();

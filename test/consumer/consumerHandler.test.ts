@@ -72,7 +72,10 @@ describe('createConsumerHandler', () => {
       senders,
       visibility: queue.visibilityChanger(),
       deadLetters: {
-        deadLetter: async (record, info) => queue.deadLetter(record.receiptHandle, info.reason),
+        deadLetter: async (record, info) => {
+          queue.deadLetter(record.receiptHandle, info.reason);
+          return { complete: true };
+        },
       },
       random: () => 0.5,
       clock,

@@ -39,6 +39,7 @@ function setup(
     sleep: async () => {},
     onUnrelayable: (item, reason) => {
       unrelayable.push({ item, reason });
+      return { complete: true };
     },
     ...options.sweeper,
   });
@@ -269,14 +270,17 @@ describe('PendingOutboxSweeper', () => {
     expect(store.get({ pk: 'OUTBOX#42', sk: 'OUTBOX' })).toMatchObject({ eventId: '42' });
   });
 
-  it('leaves such an item pending, offered again, when the outbox cannot set items aside', async () => {
-    // Arrange: a PendingOutbox without setAside.
+  it('leaves such an item pending, offered again, when setting it aside fails', async () => {
+    // Arrange: an outbox whose set-aside write is refused.
     const store = new MemoryOutboxStore();
     const handed: unknown[] = [];
     const sweeper = new PendingOutboxSweeper({
       outbox: {
         listPending: (options) => store.listPending(options),
         deleteRelayed: (ids) => store.deleteRelayed(ids),
+        setAside: async () => {
+          throw new Error('AccessDeniedException');
+        },
       },
       queue: new MemoryQueue({ name: 'notifications' }),
       outboxes,
@@ -291,11 +295,12 @@ describe('PendingOutboxSweeper', () => {
     await store.transactWrite([{ Put: { TableName: 't', Item: corrupt } }]);
 
     // Act
-    const first = await sweeper.relayPending();
-    await sweeper.relayPending();
+    const first = await sweeper.relayPending().catch((error: unknown) => error);
+    const second = await sweeper.relayPending().catch((error: unknown) => error);
 
-    // Assert: kept (never deleted after an incomplete letter), and not reported set aside.
-    expect(first.setAside).toEqual([]);
+    // Assert: kept (never deleted after an incomplete letter), and the failure not hidden.
+    expect(first).toMatchObject({ message: 'AccessDeniedException' });
+    expect(second).toMatchObject({ message: 'AccessDeniedException' });
     expect(handed).toEqual([`OUTBOX#${id}`, `OUTBOX#${id}`]);
     expect(store.get(outboxKey(id))).toHaveProperty('pendingShard');
   });

@@ -474,6 +474,7 @@ describe('relayStreamRecords', () => {
       deleteRelayed: vi.fn(async () => {
         throw new Error('ProvisionedThroughputExceeded');
       }),
+      setAside: async () => {},
     };
     const records = [outboxInsertRecord(userEvent(eventIds(1)[0] as string, 1))];
 
