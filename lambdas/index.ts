@@ -79,7 +79,6 @@ export {
   ClaimLostError,
   DynamoDbLedger,
   type DynamoDbLedgerOptions,
-  type LeaseReportingLedger,
   LedgerError,
   LedgerStoreError,
   MemoryLedger,

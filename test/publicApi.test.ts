@@ -10,11 +10,11 @@ import {
   defineNotifications,
   defineOutbox,
   defineQueue,
-  type LeaseReportingLedger,
   MemoryOutboxStore,
   MemoryQueue,
   MessageCharacterError,
   maxReceiveCountFromEnv,
+  type NotificationLedger,
   NotificationRouter,
   outboxTransactItem,
   PendingOutboxSweeper,
@@ -135,9 +135,8 @@ describe("the package's consumer API", () => {
   it("lets a service run the consumer with its queue's maxReceiveCount, a lease-reporting ledger and counted skips, using only 'tidings' imports", async () => {
     // Arrange: a ledger of the service's own, where another worker holds the notification.
     const held: ClaimAnswer = { outcome: 'in-progress', leaseUntil: T0 + 30_000 };
-    const ledger: LeaseReportingLedger = {
-      claim: async () => held.outcome,
-      claimReportingLease: async () => held,
+    const ledger: NotificationLedger = {
+      claim: async () => held,
       complete: async () => {},
       release: async () => {},
     };

@@ -26,7 +26,6 @@ import { checkLease, checkNotificationId, checkTtlSeconds } from './ledgerArgume
 import {
   type ClaimAnswer,
   type InspectableLedger,
-  type LeaseReportingLedger,
   type LedgerOperation,
   type LedgerRecord,
   type LedgerStats,
@@ -98,7 +97,7 @@ export type DynamoDbLedgerEnvOptions = DynamoDbLedgerOptions extends infer O
  * const ledger = new DynamoDbLedger({ tableName: process.env.TIDINGS_LEDGER_TABLE_NAME ?? '' });
  * await processNotificationMessage(message, { router, senders, ledger, leaseMs });
  */
-export class DynamoDbLedger implements InspectableLedger, LeaseReportingLedger {
+export class DynamoDbLedger implements InspectableLedger {
   /** The table this ledger writes to. */
   readonly tableName: string;
   /** How long records live, in seconds. */
@@ -144,16 +143,12 @@ export class DynamoDbLedger implements InspectableLedger, LeaseReportingLedger {
     return new DynamoDbLedger({ ...options, tableName });
   }
 
-  /** Claims `notificationId` with a lease until `leaseUntil` (epoch ms). */
-  async claim(notificationId: string, leaseUntil: number): Promise<ClaimOutcome> {
-    return (await this.claimReportingLease(notificationId, leaseUntil)).outcome;
-  }
-
   /**
-   * `claim`, with the holder's `leaseUntil` when another worker holds the notification: the
-   * refusal's stored item carries it, so this costs no extra request.
+   * Claims `notificationId` with a lease until `leaseUntil` (epoch ms); the answer carries the
+   * holder's `leaseUntil` when another worker holds the notification: the refusal's stored item
+   * has it, so this costs no extra request.
    */
-  async claimReportingLease(notificationId: string, leaseUntil: number): Promise<ClaimAnswer> {
+  async claim(notificationId: string, leaseUntil: number): Promise<ClaimAnswer> {
     return this.#counted(async () => {
       checkNotificationId('claim', notificationId);
       const now = this.#clock();

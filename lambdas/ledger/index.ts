@@ -20,7 +20,6 @@ export { MemoryLedger, type MemoryLedgerOptions } from './MemoryLedger.ts';
 export {
   type ClaimAnswer,
   type InspectableLedger,
-  type LeaseReportingLedger,
   type LedgerFault,
   type LedgerOperation,
   type LedgerRecord,

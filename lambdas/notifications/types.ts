@@ -1,4 +1,5 @@
 import type { IntegrationEvent } from '../events/types.ts';
+import type { ClaimAnswer } from '../ledger/types.ts';
 
 /** The notification channels. */
 export const NotificationKind = {
@@ -106,8 +107,11 @@ export type ClaimOutcome =
  * redelivered message re-sends only the notifications that did not complete.
  */
 export interface NotificationLedger {
-  /** Claims `notificationId` with a lease that expires at `leaseUntil` (epoch ms). */
-  claim(notificationId: string, leaseUntil: number): Promise<ClaimOutcome>;
+  /**
+   * Claims `notificationId` with a lease that expires at `leaseUntil` (epoch ms). When another
+   * worker holds it, the answer says when that worker's lease ends, if the ledger knows.
+   */
+  claim(notificationId: string, leaseUntil: number): Promise<ClaimAnswer>;
   /** Marks a claimed notification sent. */
   complete(notificationId: string, result: SendResult): Promise<void>;
   /** Gives a claim back after a failed send, so a retry can claim it at once. */

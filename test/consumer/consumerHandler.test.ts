@@ -97,7 +97,7 @@ describe('createConsumerHandler', () => {
   it('claims notifications with a lease bounded by the invocation time left', async () => {
     // Arrange
     const clock = fakeClock();
-    const claim = vi.fn<NotificationLedger['claim']>(async () => 'claimed');
+    const claim = vi.fn<NotificationLedger['claim']>(async () => ({ outcome: 'claimed' }));
     const ledger: NotificationLedger = { claim, complete: async () => {}, release: async () => {} };
     const message = relayed(eventIds(1)[0] as string, 'ada@example.com');
     const handler = createConsumerHandler({

@@ -581,7 +581,7 @@ describe('consumeSqsRecords', () => {
   it('passes the ledger through, so notifications a ledger saw completed are skipped', async () => {
     // Arrange
     const ledger: NotificationLedger = {
-      claim: async () => 'completed',
+      claim: async () => ({ outcome: 'completed' }),
       complete: async () => {},
       release: async () => {},
     };

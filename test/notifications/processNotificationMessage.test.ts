@@ -4,6 +4,7 @@ import { isPermanentError } from '../../lambdas/errors.ts';
 import { MissingEventTypeError } from '../../lambdas/events/errors.ts';
 import type { IntegrationEvent } from '../../lambdas/events/types.ts';
 import { MemoryLedger } from '../../lambdas/ledger/MemoryLedger.ts';
+import type { ClaimAnswer } from '../../lambdas/ledger/types.ts';
 import {
   InvalidNotificationError,
   MapperError,
@@ -16,7 +17,6 @@ import { NotificationRouter } from '../../lambdas/notifications/NotificationRout
 import { processNotificationMessage } from '../../lambdas/notifications/processNotificationMessage.ts';
 import { RecordingSenders } from '../../lambdas/notifications/RecordingSenders.ts';
 import type {
-  ClaimOutcome,
   Notification,
   NotificationLedger,
   SendResult,
@@ -48,13 +48,16 @@ class MapLedger implements NotificationLedger {
 
   constructor(private readonly now: () => number) {}
 
-  async claim(notificationId: string, leaseUntil: number): Promise<ClaimOutcome> {
+  /** Answers a refused claim without the holder's lease, as a ledger that does not know it. */
+  async claim(notificationId: string, leaseUntil: number): Promise<ClaimAnswer> {
     this.calls.push(`claim ${notificationId}`);
     const record = this.records.get(notificationId);
-    if (record?.status === 'completed') return 'completed';
-    if (record?.status === 'in-progress' && record.leaseUntil > this.now()) return 'in-progress';
+    if (record?.status === 'completed') return { outcome: 'completed' };
+    if (record?.status === 'in-progress' && record.leaseUntil > this.now()) {
+      return { outcome: 'in-progress' };
+    }
     this.records.set(notificationId, { status: 'in-progress', leaseUntil });
-    return 'claimed';
+    return { outcome: 'claimed' };
   }
 
   async complete(notificationId: string, result: SendResult): Promise<void> {
