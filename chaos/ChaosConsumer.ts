@@ -1,20 +1,20 @@
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import type { DeadLetterSink } from '../lambdas/aws/deadLetter.ts';
 import { createConsumerHandler } from '../lambdas/consumer.ts';
 import type { Clock } from '../lambdas/events/ids.ts';
 import type { MemoryLedger } from '../lambdas/ledger/MemoryLedger.ts';
 import { SendError } from '../lambdas/notifications/errors.ts';
 import type { NotificationRouter } from '../lambdas/notifications/NotificationRouter.ts';
 import type { RecordingSenders } from '../lambdas/notifications/RecordingSenders.ts';
+import type { Notification } from '../lambdas/notifications/types.ts';
+import type { QueueSpec } from '../lambdas/outbox/defineQueue.ts';
 import type {
-  Notification,
+  DeadLetterSink,
   NotificationLedger,
   NotificationSenders,
   SendContext,
   SendResult,
-} from '../lambdas/notifications/types.ts';
-import type { QueueSpec } from '../lambdas/outbox/defineQueue.ts';
-import type { VisibilityChanger } from '../lambdas/queue/types.ts';
+  VisibilityChanger,
+} from '../lambdas/ports.ts';
 import { CrashSwitch, never } from './CrashSwitch.ts';
 import { FaultSite, type Faults } from './faults.ts';
 import type { Random } from './random.ts';

@@ -1,10 +1,14 @@
 import type { DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
-import type { DeadLetterSink } from '../lambdas/aws/deadLetter.ts';
 import { OutboxDeleteError } from '../lambdas/aws/relayErrors.ts';
 import type { RelayedOutbox } from '../lambdas/outbox/checkCommitted.ts';
 import type { RelayEventsOptions } from '../lambdas/outbox/relayEvents.ts';
-import type { OutboxItemKey, PendingOutbox } from '../lambdas/outbox/types.ts';
-import { MAX_BATCH_ENTRIES, type QueueSender } from '../lambdas/queue/types.ts';
+import type {
+  DeadLetterSink,
+  OutboxItemKey,
+  PendingOutbox,
+  QueueSender,
+} from '../lambdas/ports.ts';
+import { MAX_BATCH_ENTRIES } from '../lambdas/queue/types.ts';
 import { createRelayHandler } from '../lambdas/relay.ts';
 import { CrashSwitch } from './CrashSwitch.ts';
 import { FaultSite, type Faults } from './faults.ts';

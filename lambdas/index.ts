@@ -13,9 +13,6 @@ export {
 } from './aws/DynamoDbTransactWriter.ts';
 export {
   DeadLetterAttribute,
-  type DeadLetterInfo,
-  type DeadLetterReceipt,
-  type DeadLetterSink,
   outboxItemDeadLetters,
   sqsRecordDeadLetters,
   streamRecordDeadLetters,
@@ -39,7 +36,6 @@ export {
   type StreamRelayOptions,
   type StreamRelayReport,
 } from './aws/streamRelay.ts';
-
 export { Env, Metrics } from './constants.ts';
 export {
   type ConsumerHandler,
@@ -48,7 +44,6 @@ export {
   createConsumerHandler,
 } from './consumer.ts';
 export { describeError, isPermanentError, TidingsError } from './errors.ts';
-
 export { type CloudEventEnvelope, parseCloudEvent, toCloudEvent } from './events/envelope.ts';
 export {
   EventError,
@@ -73,9 +68,7 @@ export {
   type IntegrationEvent,
   type QueueMessage,
 } from './events/types.ts';
-
 export {
-  type ClaimAnswer,
   ClaimLostError,
   DynamoDbLedger,
   type DynamoDbLedgerOptions,
@@ -84,7 +77,6 @@ export {
   MemoryLedger,
   type MemoryLedgerOptions,
 } from './ledger/index.ts';
-
 export {
   type DefineNotificationsOptions,
   defineNotifications,
@@ -118,24 +110,15 @@ export {
   RecordingSenders,
 } from './notifications/RecordingSenders.ts';
 export {
-  type ClaimOutcome,
-  type EmailNotification,
   type Notification,
   NotificationKind,
-  type NotificationLedger,
   type NotificationMapper,
   type NotificationOrigin,
-  type NotificationSenders,
-  type PushNotification,
-  type SendContext,
-  type SendResult,
-  type WebhookNotification,
 } from './notifications/types.ts';
 export {
   type ValidateNotificationOptions,
   validateNotification,
 } from './notifications/validateNotification.ts';
-
 export { defineOutbox, type OutboxSpec, type StageOptions } from './outbox/defineOutbox.ts';
 export { defineQueue, type QueueSpec } from './outbox/defineQueue.ts';
 export {
@@ -158,7 +141,7 @@ export {
   MemoryOutboxStore,
   type MemoryOutboxStoreOptions,
 } from './outbox/MemoryOutboxStore.ts';
-export { fromOutboxItem, type OutboxItem, outboxKey, toOutboxItem } from './outbox/outboxItem.ts';
+export { fromOutboxItem, outboxKey, toOutboxItem } from './outbox/outboxItem.ts';
 export {
   type OutboxEntry,
   outboxTransactItem,
@@ -184,11 +167,28 @@ export {
   TABLE_DEFINITION,
 } from './outbox/tableDefinition.ts';
 export type {
+  ClaimAnswer,
+  ClaimOutcome,
+  DeadLetterInfo,
+  DeadLetterReceipt,
+  DeadLetterSink,
+  EmailNotification,
+  NotificationLedger,
+  NotificationSenders,
+  OutboxItem,
   OutboxItemKey,
+  OutgoingMessage,
   PendingOutbox,
+  PushNotification,
+  QueueSender,
+  SendBatchResult,
+  SendContext,
+  SendResult,
   TransactItems,
   TransactWriter,
-} from './outbox/types.ts';
+  VisibilityChanger,
+  WebhookNotification,
+} from './ports.ts';
 
 export { QueueError, ReceiptHandleInvalidError } from './queue/errors.ts';
 export {
@@ -197,12 +197,6 @@ export {
   type MemoryQueueOptions,
   type ReceivedMessage,
 } from './queue/MemoryQueue.ts';
-export type {
-  OutgoingMessage,
-  QueueSender,
-  SendBatchResult,
-  VisibilityChanger,
-} from './queue/types.ts';
 export {
   createRelayHandler,
   type RelayHandler,

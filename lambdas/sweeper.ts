@@ -2,7 +2,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
 import { DynamoDbPendingOutbox } from './aws/DynamoDbPendingOutbox.ts';
-import { type DeadLetterSink, outboxItemDeadLetters } from './aws/deadLetter.ts';
+import { outboxItemDeadLetters } from './aws/deadLetter.ts';
 import { defaultSqsClient, SqsQueueSender } from './aws/SqsQueueSender.ts';
 import { Env, Metrics as MetricName, serviceName } from './constants.ts';
 import { describeError } from './errors.ts';
@@ -14,8 +14,7 @@ import {
 import type { RelayedOutbox } from './outbox/checkCommitted.ts';
 import { PendingOutboxSweeper } from './outbox/PendingOutboxSweeper.ts';
 import type { RelayEventsOptions } from './outbox/relayEvents.ts';
-import type { PendingOutbox } from './outbox/types.ts';
-import type { QueueSender } from './queue/types.ts';
+import type { DeadLetterSink, PendingOutbox, QueueSender } from './ports.ts';
 
 /** What the sweeper handler runs with; tests and local runs pass their own. */
 export interface SweeperHandlerDeps {

@@ -8,9 +8,8 @@ import { committedPayloadCheck, type RelayedOutbox } from '../outbox/checkCommit
 import { fromOutboxItem, outboxKey, type StoredEvent } from '../outbox/outboxItem.ts';
 import { type RelayEventsOptions, relayEvents } from '../outbox/relayEvents.ts';
 import { OUTBOX_ITEM_KIND } from '../outbox/tableDefinition.ts';
-import type { OutboxItemKey, PendingOutbox } from '../outbox/types.ts';
-import type { QueueSender } from '../queue/types.ts';
-import { type DeadLetterSink, describeForDeadLetter } from './deadLetter.ts';
+import type { DeadLetterSink, OutboxItemKey, PendingOutbox, QueueSender } from '../ports.ts';
+import { describeForDeadLetter } from './deadLetter.ts';
 import { MissingSequenceNumberError, RelayQueueCallError } from './relayErrors.ts';
 
 /** The logging the relay does: Powertools' `Logger` fits, and so does anything shaped like it. */

@@ -10,7 +10,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { Env } from '../constants.ts';
 import type { Clock } from '../events/ids.ts';
-import type { ClaimOutcome, SendResult } from '../notifications/types.ts';
+import type { ClaimAnswer, ClaimOutcome, SendResult } from '../ports.ts';
 import { classifyDynamoDbError } from './classifyDynamoDbError.ts';
 import { LedgerAttribute as A, DEFAULT_LEDGER_TTL_SECONDS } from './constants.ts';
 import {
@@ -24,7 +24,6 @@ import {
 import { LedgerCounters } from './LedgerCounters.ts';
 import { checkLease, checkNotificationId, checkTtlSeconds } from './ledgerArguments.ts';
 import {
-  type ClaimAnswer,
   type InspectableLedger,
   type LedgerOperation,
   type LedgerRecord,

@@ -1,12 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '../events/ids.ts';
-import type { NotificationLedger, SendResult } from '../notifications/types.ts';
+import type { ClaimAnswer, NotificationLedger, SendResult } from '../ports.ts';
 import { DEFAULT_LEDGER_TTL_SECONDS } from './constants.ts';
 import { ClaimLostError, ClaimNotHeldError } from './errors.ts';
 import { LedgerCounters } from './LedgerCounters.ts';
 import { checkLease, checkNotificationId, checkTtlSeconds } from './ledgerArguments.ts';
 import {
-  type ClaimAnswer,
   type InspectableLedger,
   type LedgerFault,
   type LedgerOperation,

@@ -18,7 +18,6 @@ export {
 export { dynamoDbItemBytes, writeRequestUnits } from './itemSize.ts';
 export { MemoryLedger, type MemoryLedgerOptions } from './MemoryLedger.ts';
 export {
-  type ClaimAnswer,
   type InspectableLedger,
   type LedgerFault,
   type LedgerOperation,

@@ -1,4 +1,4 @@
-import type { ClaimOutcome, NotificationLedger } from '../notifications/types.ts';
+import type { ClaimOutcome, NotificationLedger } from '../ports.ts';
 
 /** The states a ledger record can be in. A released claim leaves no record. */
 export const LedgerStatus = {
@@ -57,15 +57,6 @@ export interface LedgerStats {
  * or `undefined` to let the call proceed.
  */
 export type LedgerFault = (operation: LedgerOperation, notificationId: string) => Error | undefined;
-
-/**
- * How a claim was answered. When another worker holds the notification, `leaseUntil` says
- * when its lease ends (epoch ms), so the caller can retry once it has, not before
- * (`NotificationInProgressError` carries the time left).
- */
-export type ClaimAnswer =
-  | { readonly outcome: 'claimed' | 'completed' }
-  | { readonly outcome: 'in-progress'; readonly leaseUntil?: number };
 
 /** A `NotificationLedger` that can also report what it did. */
 export interface InspectableLedger extends NotificationLedger {

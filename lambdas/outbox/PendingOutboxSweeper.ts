@@ -1,11 +1,10 @@
 import { describeError } from '../errors.ts';
 import type { Clock } from '../events/ids.ts';
 import { isUuid } from '../events/ids.ts';
-import type { QueueSender } from '../queue/types.ts';
+import type { OutboxItem, OutboxItemKey, PendingOutbox, QueueSender } from '../ports.ts';
 import { committedPayloadCheck, type RelayedOutbox } from './checkCommitted.ts';
-import { fromOutboxItem, type OutboxItem, outboxKey, type StoredEvent } from './outboxItem.ts';
+import { fromOutboxItem, outboxKey, type StoredEvent } from './outboxItem.ts';
 import { type RelayEventsOptions, type RelayFailure, relayEvents } from './relayEvents.ts';
-import type { OutboxItemKey, PendingOutbox } from './types.ts';
 
 /**
  * What `onUnrelayable` says about the letter it wrote for an item (a `DeadLetterReceipt` of

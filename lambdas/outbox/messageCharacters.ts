@@ -1,4 +1,4 @@
-import type { OutgoingMessage } from '../queue/types.ts';
+import type { OutgoingMessage } from '../ports.ts';
 
 /**
  * A character SQS refuses in a message body or attribute value: SQS takes only XML 1.0's

@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import type { Clock } from '../events/ids.ts';
+import type { OutgoingMessage, QueueSender, SendBatchResult, VisibilityChanger } from '../ports.ts';
 import {
   BatchEntryIdsNotDistinctError,
   BatchRequestTooLongError,
@@ -9,15 +9,7 @@ import {
   ReceiptHandleInvalidError,
   TooManyEntriesInBatchRequestError,
 } from './errors.ts';
-import {
-  MAX_BATCH_ENTRIES,
-  MAX_MESSAGE_BYTES,
-  messageBytes,
-  type OutgoingMessage,
-  type QueueSender,
-  type SendBatchResult,
-  type VisibilityChanger,
-} from './types.ts';
+import { MAX_BATCH_ENTRIES, MAX_MESSAGE_BYTES, messageBytes } from './types.ts';
 
 const QUEUE_NAME_BASE = /^[A-Za-z0-9_-]+$/;
 const MAX_QUEUE_NAME_LENGTH = 80;
@@ -76,8 +68,11 @@ export interface MemoryQueueOptions {
   readonly maxReceiveCount?: number;
   /** How long a received message stays invisible (0-43200 seconds). @default 30 */
   readonly visibilityTimeoutSeconds?: number;
-  /** @default Date.now */
-  readonly clock?: Clock;
+  /**
+   * Epoch ms, as a `Clock` gives them (written out: `events/` reads this queue's messages, so
+   * the queue takes nothing from `events/`). @default Date.now
+   */
+  readonly clock?: () => number;
   /** Message ids. @default crypto.randomUUID */
   readonly newId?: () => string;
   readonly faults?: MemoryQueueFaults;
@@ -171,7 +166,7 @@ export class MemoryQueue implements QueueSender {
   readonly maxReceiveCount: number;
   readonly visibilityTimeoutSeconds: number;
   readonly contentBasedDeduplication: boolean;
-  readonly #clock: Clock;
+  readonly #clock: () => number;
   readonly #newId: () => string;
   readonly #faults: MemoryQueueFaults;
   /** In send order (redriven messages go to the back), which is FIFO delivery order. */

@@ -1,6 +1,6 @@
 import type { MessageTag, SESv2Client, SendEmailCommandInput } from '@aws-sdk/client-sesv2';
 import * as z from 'zod/mini';
-import type { EmailNotification, SendContext, SendResult } from '../notifications/types.ts';
+import type { EmailNotification, SendContext, SendResult } from '../ports.ts';
 import { classifySesError } from './classifySesError.ts';
 import { EmailTagName } from './constants.ts';
 import { SenderConfigurationError } from './errors.ts';

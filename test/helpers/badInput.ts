@@ -9,9 +9,8 @@ import type { IntegrationEvent } from '../../lambdas/events/types.ts';
 import { RecordingSenders } from '../../lambdas/notifications/RecordingSenders.ts';
 import { MemoryOutboxStore } from '../../lambdas/outbox/MemoryOutboxStore.ts';
 import { toOutgoingMessage } from '../../lambdas/outbox/relayEvents.ts';
-import type { OutboxItemKey, PendingOutbox } from '../../lambdas/outbox/types.ts';
+import type { OutboxItemKey, PendingOutbox, QueueSender } from '../../lambdas/ports.ts';
 import { MemoryQueue, type QueuedMessage } from '../../lambdas/queue/MemoryQueue.ts';
-import type { QueueSender } from '../../lambdas/queue/types.ts';
 import { createRelayHandler, type RelayHandlerDeps } from '../../lambdas/relay.ts';
 import { makeSqsRecord, type SqsRecordOverrides } from './sqs.ts';
 

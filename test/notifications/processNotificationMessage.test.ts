@@ -4,7 +4,6 @@ import { isPermanentError } from '../../lambdas/errors.ts';
 import { MissingEventTypeError } from '../../lambdas/events/errors.ts';
 import type { IntegrationEvent } from '../../lambdas/events/types.ts';
 import { MemoryLedger } from '../../lambdas/ledger/MemoryLedger.ts';
-import type { ClaimAnswer } from '../../lambdas/ledger/types.ts';
 import {
   InvalidNotificationError,
   MapperError,
@@ -16,13 +15,10 @@ import {
 import { NotificationRouter } from '../../lambdas/notifications/NotificationRouter.ts';
 import { processNotificationMessage } from '../../lambdas/notifications/processNotificationMessage.ts';
 import { RecordingSenders } from '../../lambdas/notifications/RecordingSenders.ts';
-import type {
-  Notification,
-  NotificationLedger,
-  SendResult,
-} from '../../lambdas/notifications/types.ts';
+import type { Notification } from '../../lambdas/notifications/types.ts';
 import { defineQueue } from '../../lambdas/outbox/defineQueue.ts';
 import { PayloadValidationError } from '../../lambdas/outbox/errors.ts';
+import type { ClaimAnswer, NotificationLedger, SendResult } from '../../lambdas/ports.ts';
 import {
   EVENT_ID,
   emailNotification,

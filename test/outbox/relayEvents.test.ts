@@ -2,15 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { parseCloudEvent } from '../../lambdas/events/envelope.ts';
 import { Header } from '../../lambdas/events/types.ts';
 import { chunkMessages, relayEvents, toOutgoingMessage } from '../../lambdas/outbox/relayEvents.ts';
+import type { OutgoingMessage, QueueSender, SendBatchResult } from '../../lambdas/ports.ts';
 import { BatchRequestTooLongError, QueueUnavailableError } from '../../lambdas/queue/errors.ts';
-import {
-  MAX_BATCH_ENTRIES,
-  MAX_MESSAGE_BYTES,
-  messageBytes,
-  type OutgoingMessage,
-  type QueueSender,
-  type SendBatchResult,
-} from '../../lambdas/queue/types.ts';
+import { MAX_BATCH_ENTRIES, MAX_MESSAGE_BYTES, messageBytes } from '../../lambdas/queue/types.ts';
 import { eventIds, makeStoredEvent } from '../helpers/events.ts';
 
 type EntryAnswer = { code: string; message?: string; senderFault: boolean } | 'ok';
