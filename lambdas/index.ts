@@ -151,7 +151,6 @@ export {
   PendingOutboxSweeper,
   type PendingOutboxSweeperOptions,
   type PendingOutboxSweeperReport,
-  type UnrelayableOutcome,
 } from './outbox/PendingOutboxSweeper.ts';
 export type {
   EventSchemas,

@@ -6,7 +6,6 @@ import { outboxItemDeadLetters } from './aws/deadLetter.ts';
 import { defaultSqsClient, SqsQueueSender } from './aws/SqsQueueSender.ts';
 import { Env, Metrics as MetricName, serviceName } from './constants.ts';
 import { describeError } from './errors.ts';
-import { isUuid } from './events/ids.ts';
 import {
   type NotificationsDefinition,
   requireNotifications,
@@ -26,11 +25,11 @@ export interface SweeperHandlerDeps {
    */
   readonly outboxes: readonly RelayedOutbox[];
   /**
-   * Where items that can never be relayed go (the relay DLQ, `outboxItemDeadLetters`); without
-   * it they are logged and stay pending. Its receipt decides an item's fate: deleted when the
-   * letter holds it whole, kept and set aside when it does not.
+   * Where items that can never be relayed go (the relay DLQ, `outboxItemDeadLetters`). Its
+   * receipt decides an item's fate: deleted when the letter holds it whole, kept and set aside
+   * when it does not; an item it could not take is logged and stays pending.
    */
-  readonly deadLetters?: DeadLetterSink<Readonly<Record<string, unknown>>>;
+  readonly deadLetters: DeadLetterSink<Readonly<Record<string, unknown>>>;
   /**
    * Only items at least this old are swept, leaving fresh ones to the stream relay.
    * @default 120_000
@@ -84,28 +83,8 @@ export function createSweeperHandler(deps: SweeperHandlerDeps): SweeperHandler {
     outbox: deps.outbox,
     queue: deps.queue,
     outboxes: deps.outboxes,
+    deadLetters: deps.deadLetters,
     ...(deps.clock ? { clock: deps.clock } : {}),
-    onUnrelayable: async (item, reason) => {
-      const eventId = typeof item.eventId === 'string' ? item.eventId : undefined;
-      try {
-        if (!deps.deadLetters) throw new Error('no dead-letter queue configured');
-        // Once this resolves the relay deletes the item, or, if the letter could not hold it
-        // whole (the receipt says so) or its key is not its event's, keeps it set aside: no
-        // later sweep finds it again either way.
-        return await deps.deadLetters.deadLetter(item, {
-          reason,
-          errorName: 'UnrelayableOutboxItem',
-          ...(isUuid(eventId) ? { eventId } : {}),
-        });
-      } catch (error) {
-        deps.logger?.error('could not dead-letter an unrelayable outbox item; it stays pending', {
-          pk: item.pk,
-          reason,
-          error: describeError(error),
-        });
-        throw error;
-      }
-    },
   });
 
   return async (_event, context) => {
@@ -122,6 +101,13 @@ export function createSweeperHandler(deps: SweeperHandlerDeps): SweeperHandler {
       unrelayable += report.unrelayable;
       for (const failure of report.failed) {
         deps.logger?.warn('swept event not relayed; it stays pending', { ...failure });
+      }
+      for (const { key, reason, error } of report.notDeadLettered) {
+        deps.logger?.error('could not dead-letter an unrelayable outbox item; it stays pending', {
+          pk: key.pk,
+          reason,
+          error: describeError(error),
+        });
       }
       for (const key of report.setAside) {
         deps.logger?.warn('dead-lettered outbox item kept in the table, set aside', { ...key });

@@ -16,6 +16,7 @@ import {
   maxReceiveCountFromEnv,
   type NotificationLedger,
   NotificationRouter,
+  outboxItemDeadLetters,
   outboxTransactItem,
   PendingOutboxSweeper,
   processNotificationMessage,
@@ -58,7 +59,12 @@ describe("the package's public API", () => {
     const senders = new RecordingSenders();
 
     // Act
-    await new PendingOutboxSweeper({ outbox: store, queue, outboxes: [outbox] }).relayPending();
+    await new PendingOutboxSweeper({
+      outbox: store,
+      queue,
+      outboxes: [outbox],
+      deadLetters: outboxItemDeadLetters(new MemoryQueue({ name: 'orders-dlq' })),
+    }).relayPending();
     const [received] = queue.receive();
     if (!received) throw new Error('the relay put nothing on the queue');
     const message = queueMessageFromReceived(received, queue.name);

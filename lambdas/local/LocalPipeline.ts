@@ -220,14 +220,12 @@ export function createMemoryPipeline(options: LocalPipelineOptions): LocalPipeli
   const store = new MemoryOutboxStore({ outboxTableName: TABLE_NAME });
   const { queue, relayDlq, consumerDlq } = queues(clock, options.queueFaults);
   const senders = new RecordingSenders();
-  const relayDeadLetters = outboxItemDeadLetters(relayDlq);
   const sweeper = new PendingOutboxSweeper({
     outbox: store,
     queue,
     outboxes: [notifications.outbox],
+    deadLetters: outboxItemDeadLetters(relayDlq),
     clock,
-    onUnrelayable: (item, reason) =>
-      relayDeadLetters.deadLetter(item, { reason, errorName: 'UnrelayableOutboxItem' }),
   });
   const pump = consumerPump(
     queue,

@@ -37,9 +37,11 @@ function setup(
     outboxes,
     clock,
     sleep: async () => {},
-    onUnrelayable: (item, reason) => {
-      unrelayable.push({ item, reason });
-      return { complete: true };
+    deadLetters: {
+      deadLetter: async (item, { reason }) => {
+        unrelayable.push({ item, reason });
+        return { complete: true };
+      },
     },
     ...options.sweeper,
   });
@@ -125,7 +127,7 @@ describe('PendingOutboxSweeper', () => {
     expect(store.get(outboxKey(id))).toBeDefined();
   });
 
-  it('hands corrupt items to onUnrelayable with the reason and relays the rest', async () => {
+  it('dead-letters corrupt items with the reason and relays the rest', async () => {
     // Arrange
     const { sweeper, stage, store, unrelayable, relayedIds } = setup();
     const [good] = eventIds(1) as [string];
@@ -149,7 +151,7 @@ describe('PendingOutboxSweeper', () => {
     expect(relayedIds()).toEqual([good]);
   });
 
-  it('removes a corrupt item once onUnrelayable took it, so the next run does not offer it again', async () => {
+  it('removes a corrupt item once the dead-letter sink took it, so the next run does not offer it again', async () => {
     // Arrange
     const { sweeper, store, unrelayable } = setup();
     const [id] = eventIds(1) as [string];
@@ -167,12 +169,14 @@ describe('PendingOutboxSweeper', () => {
     expect(store.get(outboxKey(id))).toBeUndefined();
   });
 
-  it('keeps a corrupt item pending when onUnrelayable throws', async () => {
+  it('keeps a corrupt item pending when the dead-letter sink throws', async () => {
     // Arrange
     const { sweeper, store } = setup({
       sweeper: {
-        onUnrelayable: () => {
-          throw new Error('dead-letter queue unavailable');
+        deadLetters: {
+          deadLetter: async () => {
+            throw new Error('dead-letter queue unavailable');
+          },
         },
       },
     });
@@ -227,9 +231,11 @@ describe('PendingOutboxSweeper', () => {
             : undefined,
       },
       sweeper: {
-        onUnrelayable: (item) => {
-          handed.push(String(item.pk));
-          return { complete: false };
+        deadLetters: {
+          deadLetter: async (item) => {
+            handed.push(String(item.pk));
+            return { complete: false };
+          },
         },
       },
     });
@@ -284,9 +290,11 @@ describe('PendingOutboxSweeper', () => {
       },
       queue: new MemoryQueue({ name: 'notifications' }),
       outboxes,
-      onUnrelayable: (item) => {
-        handed.push(item.pk);
-        return { complete: false };
+      deadLetters: {
+        deadLetter: async (item) => {
+          handed.push(item.pk);
+          return { complete: false };
+        },
       },
     });
     const [id] = eventIds(1) as [string];
@@ -361,12 +369,13 @@ describe('PendingOutboxSweeper', () => {
       relayed: [],
       failed: [],
       unrelayable: 0,
+      notDeadLettered: [],
       setAside: [],
       oldestPendingAgeSeconds: 0,
     });
   });
 
-  it('hands a committed item whose payload its outbox schema rejects to onUnrelayable, never sending it', async () => {
+  it('dead-letters a committed item whose payload its outbox schema rejects, never sending it', async () => {
     // Arrange
     const { sweeper, stage, store, unrelayable, relayedIds } = setup();
     const [bad, unknown, good] = eventIds(3) as [string, string, string];
