@@ -1,6 +1,6 @@
 import type { SESv2Client } from '@aws-sdk/client-sesv2';
 import type { SNSClient } from '@aws-sdk/client-sns';
-import type { NotificationSenders } from '../lambdas/notifications/types.ts';
+import type { NotificationSenders } from '../lambdas/ports.ts';
 import { composeSenders } from '../lambdas/senders/composeSenders.ts';
 import { SesEmailSender } from '../lambdas/senders/SesEmailSender.ts';
 import { SnsPushSender } from '../lambdas/senders/SnsPushSender.ts';

@@ -17,8 +17,8 @@ import { LOCAL_AWS_CONFIG, startDynamoDbLocal } from '../lambdas/local/DynamoDbL
 import { startSesLocal } from '../lambdas/local/SesLocal.ts';
 import { SqsEventPump } from '../lambdas/local/SqsEventPump.ts';
 import { StreamPoller } from '../lambdas/local/StreamPoller.ts';
-import type { NotificationSenders } from '../lambdas/notifications/types.ts';
 import { OUTBOX_STREAM_FILTER } from '../lambdas/outbox/tableDefinition.ts';
+import type { NotificationSenders } from '../lambdas/ports.ts';
 import { MemoryQueue } from '../lambdas/queue/MemoryQueue.ts';
 import { createRelayHandler } from '../lambdas/relay.ts';
 import { BenchMeasurementError } from './errors.ts';

@@ -12,8 +12,8 @@ import { type ConsumerHandler, createConsumerHandler } from '../lambdas/consumer
 import { DynamoDbLedger } from '../lambdas/ledger/DynamoDbLedger.ts';
 import { matchesAnyFilter } from '../lambdas/local/matchesFilter.ts';
 import { md5OfMessageAttributes, toSqsMessageAttributes } from '../lambdas/local/SqsEventPump.ts';
-import type { NotificationSenders } from '../lambdas/notifications/types.ts';
 import { OUTBOX_STREAM_FILTER } from '../lambdas/outbox/tableDefinition.ts';
+import type { NotificationSenders } from '../lambdas/ports.ts';
 import { createRelayHandler, type RelayHandler } from '../lambdas/relay.ts';
 import { BenchMeasurementError } from './errors.ts';
 import type { CallCounts, MockedAws, RelayedMessage } from './mockedAws.ts';

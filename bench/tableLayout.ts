@@ -34,7 +34,7 @@ import {
   transactWriteWithOutbox,
 } from '../lambdas/outbox/outboxTransactItem.ts';
 import { OUTBOX_STREAM_FILTER } from '../lambdas/outbox/tableDefinition.ts';
-import type { TransactItems } from '../lambdas/outbox/types.ts';
+import type { TransactItems } from '../lambdas/ports.ts';
 import { MemoryQueue } from '../lambdas/queue/MemoryQueue.ts';
 import { BenchMeasurementError } from './errors.ts';
 import { formatTable } from './formatTable.ts';

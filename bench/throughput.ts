@@ -12,10 +12,10 @@ import { queueNameFromArn } from '../lambdas/aws/sqsConsumer.ts';
 import { queueMessageFromEnvelope } from '../lambdas/events/queueMessageFromEnvelope.ts';
 import { DynamoDbLedger } from '../lambdas/ledger/DynamoDbLedger.ts';
 import { processNotificationMessage } from '../lambdas/notifications/processNotificationMessage.ts';
-import type { NotificationSenders } from '../lambdas/notifications/types.ts';
 import { fromOutboxItem, outboxKey } from '../lambdas/outbox/outboxItem.ts';
 import { validateEventPayload } from '../lambdas/outbox/payloadSchemas.ts';
 import { toOutgoingMessage } from '../lambdas/outbox/relayEvents.ts';
+import type { NotificationSenders } from '../lambdas/ports.ts';
 import type { MockedAws } from './mockedAws.ts';
 import {
   BENCH_RESOURCES,

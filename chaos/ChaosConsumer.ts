@@ -1,20 +1,20 @@
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import type { DeadLetterSink } from '../lambdas/aws/deadLetter.ts';
 import { createConsumerHandler } from '../lambdas/consumer.ts';
 import type { Clock } from '../lambdas/events/ids.ts';
 import type { MemoryLedger } from '../lambdas/ledger/MemoryLedger.ts';
-import type { LeaseReportingLedger } from '../lambdas/ledger/types.ts';
 import { SendError } from '../lambdas/notifications/errors.ts';
 import type { NotificationRouter } from '../lambdas/notifications/NotificationRouter.ts';
 import type { RecordingSenders } from '../lambdas/notifications/RecordingSenders.ts';
+import type { Notification } from '../lambdas/notifications/types.ts';
+import type { QueueSpec } from '../lambdas/outbox/defineQueue.ts';
 import type {
-  Notification,
+  DeadLetterSink,
+  NotificationLedger,
   NotificationSenders,
   SendContext,
   SendResult,
-} from '../lambdas/notifications/types.ts';
-import type { QueueSpec } from '../lambdas/outbox/defineQueue.ts';
-import type { VisibilityChanger } from '../lambdas/queue/types.ts';
+  VisibilityChanger,
+} from '../lambdas/ports.ts';
 import { CrashSwitch, never } from './CrashSwitch.ts';
 import { FaultSite, type Faults } from './faults.ts';
 import type { Random } from './random.ts';
@@ -108,7 +108,7 @@ function transientSendError(variant: number, address: string): SendError {
  */
 export class ChaosConsumer {
   readonly #options: ChaosConsumerOptions;
-  #worker: LeaseReportingLedger | undefined;
+  #worker: NotificationLedger | undefined;
   #invocations = 0;
   #crashes = 0;
   #coldStarts = 0;
@@ -199,12 +199,8 @@ export class ChaosConsumer {
       sendPush: (n, c) => send(n, c, (x, y) => provider.sendPush(x, y)),
       sendWebhook: (n, c) => send(n, c, (x, y) => provider.sendWebhook(x, y)),
     };
-    // Every call the real ledger has, `claimReportingLease` included: without it the consumer
-    // falls back to the plain claim and retries a held notification before its lease ends.
-    const ledger: LeaseReportingLedger | undefined = worker && {
+    const ledger: NotificationLedger | undefined = worker && {
       claim: (id, leaseUntil) => invocation.guard(() => worker.claim(id, leaseUntil)),
-      claimReportingLease: (id, leaseUntil) =>
-        invocation.guard(() => worker.claimReportingLease(id, leaseUntil)),
       complete: (id, result) =>
         invocation.guard(() => {
           uncompleted.delete(id);

@@ -1,10 +1,14 @@
 import type { DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
-import type { DeadLetterSink } from '../lambdas/aws/deadLetter.ts';
 import { OutboxDeleteError } from '../lambdas/aws/relayErrors.ts';
 import type { RelayedOutbox } from '../lambdas/outbox/checkCommitted.ts';
 import type { RelayEventsOptions } from '../lambdas/outbox/relayEvents.ts';
-import type { OutboxItemKey, PendingOutbox } from '../lambdas/outbox/types.ts';
-import { MAX_BATCH_ENTRIES, type QueueSender } from '../lambdas/queue/types.ts';
+import type {
+  DeadLetterSink,
+  OutboxItemKey,
+  PendingOutbox,
+  QueueSender,
+} from '../lambdas/ports.ts';
+import { MAX_BATCH_ENTRIES } from '../lambdas/queue/types.ts';
 import { createRelayHandler } from '../lambdas/relay.ts';
 import { CrashSwitch } from './CrashSwitch.ts';
 import { FaultSite, type Faults } from './faults.ts';
@@ -65,11 +69,8 @@ export class FlakyPendingOutbox implements PendingOutbox {
   }
 
   /** Passed through, so unrelayable items are set aside as the real table does it. */
-  async setAside(keys: readonly OutboxItemKey[]): Promise<void> {
-    if (!this.#outbox.setAside) {
-      throw new TypeError('the wrapped outbox cannot set items aside');
-    }
-    await this.#outbox.setAside(keys);
+  setAside(keys: readonly OutboxItemKey[]): Promise<void> {
+    return this.#outbox.setAside(keys);
   }
 }
 
@@ -143,6 +144,7 @@ export class ChaosRelay {
       outbox: {
         listPending: (options) => invocation.guard(() => this.#options.outbox.listPending(options)),
         deleteRelayed: (ids) => invocation.guard(() => this.#options.outbox.deleteRelayed(ids)),
+        setAside: (keys) => invocation.guard(() => this.#options.outbox.setAside(keys)),
       },
       outboxes: this.#options.outboxes,
       relay: this.#options.relay,

@@ -1,6 +1,6 @@
 import { DynamoDbRequestError, TransactionContentionError } from '../lambdas/aws/errors.ts';
 import { isPermanentError } from '../lambdas/errors.ts';
-import type { TransactItems, TransactWriter } from '../lambdas/outbox/types.ts';
+import type { TransactItems, TransactWriter } from '../lambdas/ports.ts';
 import { FaultSite, type Faults } from './faults.ts';
 
 /** Options of `ChaosTransactWriter`. */

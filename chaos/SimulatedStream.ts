@@ -3,7 +3,7 @@ import type { Clock } from '../lambdas/events/ids.ts';
 import { type FilterPattern, matchesAnyFilter } from '../lambdas/local/matchesFilter.ts';
 import { itemToLambdaImage } from '../lambdas/local/StreamPoller.ts';
 import { OUTBOX_STREAM_FILTER, TABLE_DEFINITION } from '../lambdas/outbox/tableDefinition.ts';
-import type { TransactItems } from '../lambdas/outbox/types.ts';
+import type { TransactItems } from '../lambdas/ports.ts';
 
 /** Options of `SimulatedStream`. */
 export interface SimulatedStreamOptions {

@@ -16,7 +16,7 @@ import { RecordingSenders } from '../lambdas/notifications/RecordingSenders.ts';
 import { defineOutbox } from '../lambdas/outbox/defineOutbox.ts';
 import { MemoryOutboxStore } from '../lambdas/outbox/MemoryOutboxStore.ts';
 import { OUTBOX_ITEM_KIND } from '../lambdas/outbox/tableDefinition.ts';
-import type { TransactItems } from '../lambdas/outbox/types.ts';
+import type { TransactItems } from '../lambdas/ports.ts';
 import { QueueUnavailableError } from '../lambdas/queue/errors.ts';
 import { MemoryQueue } from '../lambdas/queue/MemoryQueue.ts';
 import { createSweeperHandler } from '../lambdas/sweeper.ts';

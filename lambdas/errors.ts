@@ -29,3 +29,12 @@ export function describeError(error: unknown): string {
   if (error instanceof Error) return `${error.name}: ${error.message}`;
   return String(error);
 }
+
+/**
+ * An error's name, as a dead letter's `deadLetterError` carries it: the class name of a Tidings
+ * error, the code of an AWS SDK error (its `name`), or `UnknownError`.
+ */
+export function errorName(error: unknown): string {
+  const name = (error as { readonly name?: unknown } | null)?.name;
+  return typeof name === 'string' && name.length > 0 ? name : 'UnknownError';
+}

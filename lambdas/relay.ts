@@ -7,7 +7,7 @@ import type {
   DynamoDBStreamEvent,
 } from 'aws-lambda';
 import { DynamoDbPendingOutbox } from './aws/DynamoDbPendingOutbox.ts';
-import { type DeadLetterSink, streamRecordDeadLetters } from './aws/deadLetter.ts';
+import { streamRecordDeadLetters } from './aws/deadLetter.ts';
 import { defaultSqsClient, SqsQueueSender } from './aws/SqsQueueSender.ts';
 import { type RelayedOutbox, relayStreamRecords } from './aws/streamRelay.ts';
 import { Env, Metrics as MetricName, serviceName } from './constants.ts';
@@ -16,8 +16,7 @@ import {
   requireNotifications,
 } from './notifications/defineNotifications.ts';
 import type { RelayEventsOptions } from './outbox/relayEvents.ts';
-import type { PendingOutbox } from './outbox/types.ts';
-import type { QueueSender } from './queue/types.ts';
+import type { DeadLetterSink, PendingOutbox, QueueSender } from './ports.ts';
 
 /** What the relay handler runs with; tests and local runs pass their own. */
 export interface RelayHandlerDeps {

@@ -2,20 +2,18 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
 import { DynamoDbPendingOutbox } from './aws/DynamoDbPendingOutbox.ts';
-import { type DeadLetterSink, outboxItemDeadLetters } from './aws/deadLetter.ts';
+import { outboxItemDeadLetters } from './aws/deadLetter.ts';
 import { defaultSqsClient, SqsQueueSender } from './aws/SqsQueueSender.ts';
 import { Env, Metrics as MetricName, serviceName } from './constants.ts';
 import { describeError } from './errors.ts';
-import { isUuid } from './events/ids.ts';
 import {
   type NotificationsDefinition,
   requireNotifications,
 } from './notifications/defineNotifications.ts';
 import type { RelayedOutbox } from './outbox/checkCommitted.ts';
-import { OutboxRelay } from './outbox/OutboxRelay.ts';
+import { PendingOutboxSweeper } from './outbox/PendingOutboxSweeper.ts';
 import type { RelayEventsOptions } from './outbox/relayEvents.ts';
-import type { PendingOutbox } from './outbox/types.ts';
-import type { QueueSender } from './queue/types.ts';
+import type { DeadLetterSink, PendingOutbox, QueueSender } from './ports.ts';
 
 /** What the sweeper handler runs with; tests and local runs pass their own. */
 export interface SweeperHandlerDeps {
@@ -27,11 +25,11 @@ export interface SweeperHandlerDeps {
    */
   readonly outboxes: readonly RelayedOutbox[];
   /**
-   * Where items that can never be relayed go (the relay DLQ, `outboxItemDeadLetters`); without
-   * it they are logged and stay pending. Its receipt decides an item's fate: deleted when the
-   * letter holds it whole, kept and set aside when it does not.
+   * Where items that can never be relayed go (the relay DLQ, `outboxItemDeadLetters`). Its
+   * receipt decides an item's fate: deleted when the letter holds it whole, kept and set aside
+   * when it does not; an item it could not take is logged and stays pending.
    */
-  readonly deadLetters?: DeadLetterSink<Readonly<Record<string, unknown>>>;
+  readonly deadLetters: DeadLetterSink<Readonly<Record<string, unknown>>>;
   /**
    * Only items at least this old are swept, leaving fresh ones to the stream relay.
    * @default 120_000
@@ -69,8 +67,8 @@ export type SweeperHandler = (event: unknown, context?: Context) => Promise<Swee
 
 /**
  * Builds the backstop sweeper: relays outbox items the stream relay has not (an outage longer
- * than the stream's retention, a lost record), oldest first, through the same `OutboxRelay`
- * path, and reports how old the oldest waiting item is so an alarm can watch the relay.
+ * than the stream's retention, a lost record), oldest first, through `PendingOutboxSweeper`,
+ * and reports how old the oldest waiting item is so an alarm can watch the relay.
  * Items the queue refuses stay pending for the next sweep; the sweep itself succeeds. Items
  * that can never be relayed are dead-lettered once: then deleted, or, when the letter could
  * not hold them whole or their key is not their event's, kept in the table and set aside
@@ -80,33 +78,13 @@ export function createSweeperHandler(deps: SweeperHandlerDeps): SweeperHandler {
   const limit = deps.limit ?? 100;
   const maxRounds = deps.maxRounds ?? 5;
   const safetyMarginMs = deps.safetyMarginMs ?? 20_000;
-  const relay = new OutboxRelay({
+  const sweeper = new PendingOutboxSweeper({
     ...deps.relay,
     outbox: deps.outbox,
     queue: deps.queue,
     outboxes: deps.outboxes,
+    deadLetters: deps.deadLetters,
     ...(deps.clock ? { clock: deps.clock } : {}),
-    onUnrelayable: async (item, reason) => {
-      const eventId = typeof item.eventId === 'string' ? item.eventId : undefined;
-      try {
-        if (!deps.deadLetters) throw new Error('no dead-letter queue configured');
-        // Once this resolves the relay deletes the item, or, if the letter could not hold it
-        // whole (the receipt says so) or its key is not its event's, keeps it set aside: no
-        // later sweep finds it again either way.
-        return await deps.deadLetters.deadLetter(item, {
-          reason,
-          errorName: 'UnrelayableOutboxItem',
-          ...(isUuid(eventId) ? { eventId } : {}),
-        });
-      } catch (error) {
-        deps.logger?.error('could not dead-letter an unrelayable outbox item; it stays pending', {
-          pk: item.pk,
-          reason,
-          error: describeError(error),
-        });
-        throw error;
-      }
-    },
   });
 
   return async (_event, context) => {
@@ -116,13 +94,20 @@ export function createSweeperHandler(deps: SweeperHandlerDeps): SweeperHandler {
     let unrelayable = 0;
     let oldestPendingAgeSeconds = 0;
     for (let round = 0; round < maxRounds; round++) {
-      const report = await relay.relayPending({ minAgeMs: deps.minAgeMs ?? 120_000, limit });
+      const report = await sweeper.relayPending({ minAgeMs: deps.minAgeMs ?? 120_000, limit });
       if (round === 0) oldestPendingAgeSeconds = report.oldestPendingAgeSeconds;
       swept += report.relayed.length;
       failed += report.failed.length;
       unrelayable += report.unrelayable;
       for (const failure of report.failed) {
         deps.logger?.warn('swept event not relayed; it stays pending', { ...failure });
+      }
+      for (const { key, reason, error } of report.notDeadLettered) {
+        deps.logger?.error('could not dead-letter an unrelayable outbox item; it stays pending', {
+          pk: key.pk,
+          reason,
+          error: describeError(error),
+        });
       }
       for (const key of report.setAside) {
         deps.logger?.warn('dead-lettered outbox item kept in the table, set aside', { ...key });

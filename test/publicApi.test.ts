@@ -29,8 +29,8 @@ import {
   maxReceiveCountFromEnv,
   type UnmappedEventOptions,
 } from '../lambdas/aws/sqsConsumer.ts';
-import type { ClaimAnswer, LeaseReportingLedger } from '../lambdas/ledger/index.ts';
 import { toOutgoingMessage } from '../lambdas/outbox/relayEvents.ts';
+import type { ClaimAnswer, NotificationLedger } from '../lambdas/ports.ts';
 import { EVENT_ID, makeEvent, OTHER_EVENT_ID, T0 } from './helpers/events.ts';
 import { makeSqsEvent, makeSqsRecord } from './helpers/sqs.ts';
 
@@ -244,9 +244,8 @@ describe('the consumer core, as the Lambda runs it', () => {
   it("lets a service run the consumer with its queue's maxReceiveCount, a lease-reporting ledger and counted skips, using only 'tidings' imports", async () => {
     // Arrange: a ledger of the service's own, where another worker holds the notification.
     const held: ClaimAnswer = { outcome: 'in-progress', leaseUntil: T0 + 30_000 };
-    const ledger: LeaseReportingLedger = {
-      claim: async () => held.outcome,
-      claimReportingLease: async () => held,
+    const ledger: NotificationLedger = {
+      claim: async () => held,
       complete: async () => {},
       release: async () => {},
     };

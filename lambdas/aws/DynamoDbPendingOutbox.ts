@@ -9,14 +9,9 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { OutboxSetAsideError } from '../outbox/errors.ts';
-import {
-  eventIdOfOutboxKey,
-  isOutboxPartitionKey,
-  type OutboxItem,
-  outboxKey,
-} from '../outbox/outboxItem.ts';
+import { eventIdOfOutboxKey, isOutboxPartitionKey, outboxKey } from '../outbox/outboxItem.ts';
 import { OUTBOX_ITEM_KIND, TABLE_DEFINITION } from '../outbox/tableDefinition.ts';
-import type { OutboxItemKey, PendingOutbox } from '../outbox/types.ts';
+import type { OutboxItem, OutboxItemKey, PendingOutbox } from '../ports.ts';
 import { OutboxDeleteError, PendingOutboxReadError, sdkErrorCode } from './relayErrors.ts';
 
 /** Options of `DynamoDbPendingOutbox`. */

@@ -1,7 +1,7 @@
 import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { type CancellationReason, TransactionCanceledError } from '../outbox/errors.ts';
-import type { TransactItems, TransactWriter } from '../outbox/types.ts';
+import type { TransactItems, TransactWriter } from '../ports.ts';
 import {
   DynamoDbRequestError,
   isTransientCancellation,

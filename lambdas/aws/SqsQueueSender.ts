@@ -5,7 +5,7 @@ import {
   type SendMessageBatchRequestEntry,
   SQSClient,
 } from '@aws-sdk/client-sqs';
-import type { OutgoingMessage, QueueSender, SendBatchResult } from '../queue/types.ts';
+import type { OutgoingMessage, QueueSender, SendBatchResult } from '../ports.ts';
 import { SqsRequestError } from './relayErrors.ts';
 
 /** Options of `SqsQueueSender`. */

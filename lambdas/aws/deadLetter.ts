@@ -1,9 +1,18 @@
 import type { DynamoDBRecord, SQSRecord } from 'aws-lambda';
 import { describeError } from '../errors.ts';
 import { escapeRefusedCharacters } from '../outbox/messageCharacters.ts';
+import type {
+  DeadLetterInfo,
+  DeadLetterReceipt,
+  DeadLetterSink,
+  OutgoingMessage,
+  QueueSender,
+} from '../ports.ts';
 import { MAX_MESSAGE_ATTRIBUTES, MAX_MESSAGE_BYTES } from '../queue/sqsLimits.ts';
-import type { OutgoingMessage, QueueSender } from '../queue/types.ts';
 import { DeadLetterSendError, sdkErrorCode } from './relayErrors.ts';
+
+// Re-exported only while `sqsConsumer.ts` and `../consumer.ts` import it from here.
+export type { DeadLetterSink } from '../ports.ts';
 
 /** Message attributes a dead letter carries, besides the original message's own. */
 export const DeadLetterAttribute = {
@@ -22,44 +31,6 @@ export const DeadLetterAttribute = {
   /** Relay: the stream record's sequence number. */
   SEQUENCE_NUMBER: 'sequenceNumber',
 } as const;
-
-/** Why a record is dead-lettered, and where it came from. */
-export interface DeadLetterInfo {
-  /** One line: what was wrong, with the bad value. */
-  readonly reason: string;
-  /** The error's class name or SDK code. */
-  readonly errorName: string;
-  readonly eventId?: string;
-  readonly receiveCount?: number;
-  /** The queue the record was consumed from. */
-  readonly queue?: string;
-  readonly sequenceNumber?: string;
-}
-
-/** What a dead-letter sink says about a letter it stored. */
-export interface DeadLetterReceipt {
-  /**
-   * False when the letter had to leave part of the record out to fit the size limit: the
-   * record's source then holds the only whole copy, which must be kept.
-   */
-  readonly complete: boolean;
-}
-
-/**
- * Where records go that can never succeed, with the reason. On AWS an SQS queue
- * (`sqsRecordDeadLetters`, `streamRecordDeadLetters` over an `SqsQueueSender`); locally a
- * `MemoryQueue`, either as a plain `QueueSender` or through its own `deadLetter`.
- */
-export interface DeadLetterSink<R> {
-  /**
-   * Stores `record` with `info`; resolves only once the dead-letter queue has it, with a
-   * receipt saying whether the letter holds the whole record (a sink that resolves to nothing
-   * leaves that for the caller to judge).
-   * @throws when it could not be stored: the caller must then keep the record for a retry.
-   */
-  // biome-ignore lint/suspicious/noConfusingVoidType: sinks that predate receipts resolve to nothing, and stay valid.
-  deadLetter(record: R, info: DeadLetterInfo): Promise<DeadLetterReceipt | void>;
-}
 
 /** The content of a dead letter built from a record. */
 export interface LetterContent {

@@ -1,4 +1,4 @@
-import { TidingsError } from '../errors.ts';
+import { errorName, TidingsError } from '../errors.ts';
 import { OutboxError } from '../outbox/errors.ts';
 import { QueueError } from '../queue/errors.ts';
 
@@ -25,8 +25,7 @@ const THROTTLING_CODES = new Set([
 
 /** The error code of an AWS SDK error (its `name`), or `UnknownError`. */
 export function sdkErrorCode(error: unknown): string {
-  const name = (error as SdkErrorLike | null)?.name;
-  return typeof name === 'string' && name.length > 0 ? name : 'UnknownError';
+  return errorName(error);
 }
 
 /**
@@ -64,26 +63,6 @@ export class SqsRequestError extends QueueError {
     super(queue, `${action} on queue "${queue}" failed: ${code}${detail}`, { cause });
     this.code = code;
     this.permanent = isPermanentSdkError(cause);
-  }
-}
-
-/**
- * A whole `sendBatch` call failed while relaying. Always transient for the relay, whatever
- * the cause: a refused call (access denied, a missing queue, throttling) says nothing about
- * any one event, so the events are retried and never dead-lettered for it.
- */
-export class RelayQueueCallError extends TidingsError {
-  readonly permanent = false;
-
-  constructor(
-    /** How many messages the failed call carried. */
-    readonly entries: number,
-    cause: unknown,
-  ) {
-    super(
-      `sending a batch of ${entries} to the queue failed: ${cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause)}`,
-      { cause },
-    );
   }
 }
 

@@ -3,15 +3,12 @@ import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { describeError } from '../errors.ts';
-import { isUuid } from '../events/ids.ts';
-import { committedPayloadCheck, type RelayedOutbox } from '../outbox/checkCommitted.ts';
-import { fromOutboxItem, outboxKey, type StoredEvent } from '../outbox/outboxItem.ts';
-import { type RelayEventsOptions, relayEvents } from '../outbox/relayEvents.ts';
+import type { RelayedOutbox } from '../outbox/checkCommitted.ts';
+import { type RelayBatchReport, type RelayItem, relayBatch } from '../outbox/relayBatch.ts';
+import type { RelayEventsOptions } from '../outbox/relayEvents.ts';
 import { OUTBOX_ITEM_KIND } from '../outbox/tableDefinition.ts';
-import type { OutboxItemKey, PendingOutbox } from '../outbox/types.ts';
-import type { QueueSender } from '../queue/types.ts';
-import { type DeadLetterSink, describeForDeadLetter, streamRecordLetter } from './deadLetter.ts';
-import { MissingSequenceNumberError, RelayQueueCallError } from './relayErrors.ts';
+import type { DeadLetterSink, OutboxItemKey, PendingOutbox, QueueSender } from '../ports.ts';
+import { MissingSequenceNumberError } from './relayErrors.ts';
 
 /** The logging the relay does: Powertools' `Logger` fits, and so does anything shaped like it. */
 export type RelayLogger = Pick<Logger, 'info' | 'warn' | 'error'>;
@@ -61,30 +58,18 @@ export interface StreamRelayReport {
 
 const silent: RelayLogger = { info() {}, warn() {}, error() {} };
 
-interface Unrelayable {
-  readonly record: DynamoDBRecord;
-  readonly reason: string;
-  readonly errorName: string;
-  readonly eventId: string | undefined;
-}
-
 /**
- * Relays the outbox INSERTs of one DynamoDB stream batch to the queue, and answers Lambda
- * with the sequence numbers of the records that did not make it.
+ * Relays the outbox INSERTs of one DynamoDB stream batch to the queue with `relayBatch`, the
+ * engine the sweeper shares, and answers Lambda with the sequence numbers of the records that
+ * did not make it.
  *
  * - Other records (MODIFY, REMOVE, non-outbox items) are done: nothing to relay.
- * - Records that can never be relayed (a corrupt item, a payload its outbox schema rejects,
- *   an event type its outbox has no schema for, a message over the size limit, an entry SQS
- *   refuses as malformed) go to the dead-letter sink with the reason, and the rest of the
- *   batch proceeds. If that send fails, the record is reported as failed instead.
- * - Sending reuses `relayEvents`: batches of 10 within the byte limit, per-entry retries
- *   with backoff. Entries still refused are reported as failed, never as relayed. A call
- *   SQS refuses as a whole is retried, never dead-lettered: it says nothing about any event.
- * - Relayed items are deleted from the outbox, and so are dead-lettered items whose letter
- *   holds the whole image and whose key is their event's; other dead-lettered items are kept
- *   and set aside (out of the pending index), so the sweeper does not dead-letter them again.
- *   A failed delete or set-aside is logged, not reported (the sweeper may then relay the
- *   event, or dead-letter the item, once more; consumers deduplicate by event id).
+ * - Records that can never be relayed go to the dead-letter sink with the reason, and the rest
+ *   of the batch proceeds; relayed and dead-lettered items are deleted from the outbox, or set
+ *   aside (see `relayBatch`).
+ * - Records to retry (the queue did not take the event, or its dead letter was not stored) are
+ *   reported as failed. A failed delete or set-aside is logged, not reported: the sweeper may
+ *   then relay the event, or dead-letter the item, once more; consumers deduplicate by event id.
  *
  * Lambda retries a stream batch from the lowest reported sequence number, so records after
  * it are sent again; that is safe for the same reason.
@@ -97,169 +82,95 @@ export async function relayStreamRecords(
   options: StreamRelayOptions,
 ): Promise<StreamRelayReport> {
   const logger = options.logger ?? silent;
-  const checkCommitted = committedPayloadCheck(options.outboxes);
   const records = event.Records ?? [];
-
-  const toRelay: { record: DynamoDBRecord; stored: StoredEvent }[] = [];
-  const unrelayable: Unrelayable[] = [];
-  let ignored = 0;
-  for (const record of records) {
-    const image = record.dynamodb?.NewImage;
-    if (record.eventName !== 'INSERT' || image?.kind?.S !== OUTBOX_ITEM_KIND) {
-      ignored++;
-      continue;
-    }
-    try {
-      const stored = fromOutboxItem(unmarshall(image as Record<string, AttributeValue>));
-      checkCommitted(stored);
-      toRelay.push({ record, stored });
-    } catch (error) {
-      const eventId = image.eventId?.S;
-      unrelayable.push({
-        record,
-        ...describeForDeadLetter(error),
-        eventId: isUuid(eventId) ? eventId.toLowerCase() : undefined,
-      });
-    }
-  }
-
-  const failures = new Set<DynamoDBRecord>();
-  const relayed = new Set<string>();
-  if (toRelay.length > 0) {
-    const report = await relayEvents(
-      toRelay.map((entry) => entry.stored),
-      guarded(options.queue),
-      options.relay,
-    );
-    for (const eventId of report.sent) relayed.add(eventId);
-    const failedById = new Map(report.failed.map((failure) => [failure.eventId, failure]));
-    for (const { record, stored } of toRelay) {
-      const { eventId } = stored.event;
-      const failure = failedById.get(eventId);
-      if (relayed.has(eventId)) continue;
-      if (failure?.permanent) {
-        unrelayable.push({ record, reason: failure.reason, errorName: 'MessageRefused', eventId });
-      } else {
-        logger.error('event not relayed; reporting it for retry', {
-          eventId,
-          reason: failure?.reason ?? 'not reported sent',
-          sequenceNumber: record.dynamodb?.SequenceNumber,
-        });
-        failures.add(record);
-      }
-    }
-  }
-
-  const toDelete = new Set(relayed);
-  const toSetAside: OutboxItemKey[] = [];
-  let deadLettered = 0;
-  for (const entry of unrelayable) {
-    const { record } = entry;
-    const sequenceNumber = record.dynamodb?.SequenceNumber;
-    try {
-      const receipt = await options.deadLetters.deadLetter(record, {
-        reason: entry.reason,
-        errorName: entry.errorName,
-        ...(entry.eventId ? { eventId: entry.eventId } : {}),
-        ...(sequenceNumber ? { sequenceNumber } : {}),
-      });
-      deadLettered++;
-      logger.warn('record can never be relayed; sent to the dead-letter queue', {
-        eventId: entry.eventId,
-        sequenceNumber,
-        reason: entry.reason,
-      });
-      // A sink that says nothing of its letter is taken to write `streamRecordLetter`'s.
-      const complete = receipt ? receipt.complete : streamRecordLetter(record).complete;
-      if (complete && entry.eventId && ownsOutboxKey(record, entry.eventId)) {
-        toDelete.add(entry.eventId);
-      } else {
-        const key = tableKeyOf(record);
-        if (key) toSetAside.push(key);
-      }
-    } catch (error) {
-      logger.error('dead-lettering an unrelayable record failed; reporting it for retry', {
-        eventId: entry.eventId,
-        sequenceNumber,
-        reason: entry.reason,
-        error: describeError(error),
-      });
-      failures.add(record);
-    }
-  }
-
-  if (options.outbox && toDelete.size > 0) {
-    try {
-      await options.outbox.deleteRelayed([...toDelete]);
-    } catch (error) {
-      // The queue has these events; leaving the items only lets the sweeper relay them again.
-      logger.warn('deleting relayed outbox items failed', {
-        count: toDelete.size,
-        error: describeError(error),
-      });
-    }
-  }
-
-  if (options.outbox?.setAside && toSetAside.length > 0) {
-    try {
-      await options.outbox.setAside(toSetAside);
-    } catch (error) {
-      // The DLQ has these items; left pending, the sweeper only dead-letters them once more.
-      logger.warn('setting aside dead-lettered outbox items failed', {
-        keys: toSetAside.map((key) => key.pk),
-        error: describeError(error),
-      });
-    }
-  }
-
+  const inserts = records.filter(isOutboxInsert);
+  const report = await relayBatch(inserts.map(relayItemOf), options);
+  logOutcomes(report, logger);
+  const retry = new Set(report.retry.map((entry) => entry.handle));
   const batchItemFailures = records
-    .filter((record) => failures.has(record))
+    .filter((record) => retry.has(record))
     .map((record) => {
       const itemIdentifier = record.dynamodb?.SequenceNumber;
       if (!itemIdentifier) throw new MissingSequenceNumberError(record.eventID);
       return { itemIdentifier };
     });
+  const deadLettered = report.deadLettered.length;
+  const ignored = records.length - inserts.length;
+  const failed = batchItemFailures.length;
   logger.info('stream batch relayed', {
     records: records.length,
-    relayed: relayed.size,
+    relayed: report.relayed.length,
     deadLettered,
     ignored,
-    failed: batchItemFailures.length,
+    failed,
   });
   return {
     response: { batchItemFailures },
-    relayed: [...relayed],
+    relayed: report.relayed,
     deadLettered,
     ignored,
-    failed: batchItemFailures.length,
+    failed,
   };
 }
 
-/**
- * The queue with whole-call errors made transient: a refused call is retried and reported,
- * whatever its cause, so configuration errors never send good events to the dead-letter queue.
- */
-function guarded(queue: QueueSender): QueueSender {
+/** Whether a stream record is the INSERT of an outbox item: only those are relayed. */
+function isOutboxInsert(record: DynamoDBRecord): boolean {
+  return record.eventName === 'INSERT' && record.dynamodb?.NewImage?.kind?.S === OUTBOX_ITEM_KIND;
+}
+
+/** A stream record as `relayBatch` takes it: its keys and image, unmarshalled when read. */
+function relayItemOf(record: DynamoDBRecord): RelayItem<DynamoDBRecord> {
+  const image = record.dynamodb?.NewImage ?? {};
+  const sequenceNumber = record.dynamodb?.SequenceNumber;
   return {
-    fifo: queue.fifo,
-    sendBatch: async (messages) => {
-      try {
-        return await queue.sendBatch(messages);
-      } catch (error) {
-        throw new RelayQueueCallError(messages.length, error);
-      }
-    },
+    handle: record,
+    key: tableKeyOf(record),
+    eventId: image.eventId?.S,
+    read: () => unmarshall(image as Record<string, AttributeValue>),
+    ...(sequenceNumber ? { sequenceNumber } : {}),
   };
 }
 
-/**
- * Whether deleting the outbox item of `eventId` removes this record's item: only then may a
- * dead-lettered item be deleted (by event id), and only if its letter holds it whole.
- */
-function ownsOutboxKey(record: DynamoDBRecord, eventId: string): boolean {
-  const key = outboxKey(eventId);
-  const keys = record.dynamodb?.Keys;
-  return keys?.pk?.S === key.pk && keys?.sk?.S === key.sk;
+function logOutcomes(report: RelayBatchReport<DynamoDBRecord>, logger: RelayLogger): void {
+  for (const { handle, eventId, reason } of report.deadLettered) {
+    logger.warn('record can never be relayed; sent to the dead-letter queue', {
+      eventId,
+      sequenceNumber: handle.dynamodb?.SequenceNumber,
+      reason,
+    });
+  }
+  for (const retry of report.retry) {
+    const sequenceNumber = retry.handle.dynamodb?.SequenceNumber;
+    const { eventId, reason } = retry;
+    if (retry.failedAt === 'send') {
+      logger.error('event not relayed; reporting it for retry', {
+        eventId,
+        reason,
+        sequenceNumber,
+      });
+    } else {
+      logger.error('dead-lettering an unrelayable record failed; reporting it for retry', {
+        eventId,
+        sequenceNumber,
+        reason,
+        error: describeError(retry.error),
+      });
+    }
+  }
+  for (const { operation, items, error } of report.outboxWriteFailures) {
+    // The queue (or the DLQ) has these; left pending, the sweeper only meets them once more.
+    if (operation === 'delete') {
+      logger.warn('deleting relayed outbox items failed', {
+        count: items.length,
+        error: describeError(error),
+      });
+    } else {
+      logger.warn('setting aside dead-lettered outbox items failed', {
+        keys: items,
+        error: describeError(error),
+      });
+    }
+  }
 }
 
 /** The table key of a stream record's item, when it has string `pk` and `sk`. */

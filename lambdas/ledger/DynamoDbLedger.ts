@@ -10,7 +10,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { Env } from '../constants.ts';
 import type { Clock } from '../events/ids.ts';
-import type { ClaimOutcome, SendResult } from '../notifications/types.ts';
+import type { ClaimAnswer, ClaimOutcome, SendResult } from '../ports.ts';
 import { classifyDynamoDbError } from './classifyDynamoDbError.ts';
 import { LedgerAttribute as A, DEFAULT_LEDGER_TTL_SECONDS } from './constants.ts';
 import {
@@ -24,9 +24,7 @@ import {
 import { LedgerCounters } from './LedgerCounters.ts';
 import { checkLease, checkNotificationId, checkTtlSeconds } from './ledgerArguments.ts';
 import {
-  type ClaimAnswer,
   type InspectableLedger,
-  type LeaseReportingLedger,
   type LedgerOperation,
   type LedgerRecord,
   type LedgerStats,
@@ -98,7 +96,7 @@ export type DynamoDbLedgerEnvOptions = DynamoDbLedgerOptions extends infer O
  * const ledger = new DynamoDbLedger({ tableName: process.env.TIDINGS_LEDGER_TABLE_NAME ?? '' });
  * await processNotificationMessage(message, { router, senders, ledger, leaseMs });
  */
-export class DynamoDbLedger implements InspectableLedger, LeaseReportingLedger {
+export class DynamoDbLedger implements InspectableLedger {
   /** The table this ledger writes to. */
   readonly tableName: string;
   /** How long records live, in seconds. */
@@ -144,16 +142,12 @@ export class DynamoDbLedger implements InspectableLedger, LeaseReportingLedger {
     return new DynamoDbLedger({ ...options, tableName });
   }
 
-  /** Claims `notificationId` with a lease until `leaseUntil` (epoch ms). */
-  async claim(notificationId: string, leaseUntil: number): Promise<ClaimOutcome> {
-    return (await this.claimReportingLease(notificationId, leaseUntil)).outcome;
-  }
-
   /**
-   * `claim`, with the holder's `leaseUntil` when another worker holds the notification: the
-   * refusal's stored item carries it, so this costs no extra request.
+   * Claims `notificationId` with a lease until `leaseUntil` (epoch ms); the answer carries the
+   * holder's `leaseUntil` when another worker holds the notification: the refusal's stored item
+   * has it, so this costs no extra request.
    */
-  async claimReportingLease(notificationId: string, leaseUntil: number): Promise<ClaimAnswer> {
+  async claim(notificationId: string, leaseUntil: number): Promise<ClaimAnswer> {
     return this.#counted(async () => {
       checkNotificationId('claim', notificationId);
       const now = this.#clock();

@@ -1,4 +1,4 @@
-import type { ClaimOutcome } from '../notifications/types.ts';
+import type { ClaimOutcome } from '../ports.ts';
 import type { LedgerOperation, LedgerStats } from './types.ts';
 
 /** Mutable counters behind a ledger's `stats()`. Internal to the ledger area. */

@@ -1,14 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '../events/ids.ts';
-import type { ClaimOutcome, SendResult } from '../notifications/types.ts';
+import type { ClaimAnswer, NotificationLedger, SendResult } from '../ports.ts';
 import { DEFAULT_LEDGER_TTL_SECONDS } from './constants.ts';
 import { ClaimLostError, ClaimNotHeldError } from './errors.ts';
 import { LedgerCounters } from './LedgerCounters.ts';
 import { checkLease, checkNotificationId, checkTtlSeconds } from './ledgerArguments.ts';
 import {
-  type ClaimAnswer,
   type InspectableLedger,
-  type LeaseReportingLedger,
   type LedgerFault,
   type LedgerOperation,
   type LedgerRecord,
@@ -51,7 +49,7 @@ export interface MemoryLedgerOptions {
  * await processNotificationMessage(message, { router, senders, ledger });
  * ledger.status(`${eventId}:0`); // 'completed'
  */
-export class MemoryLedger implements InspectableLedger, LeaseReportingLedger {
+export class MemoryLedger implements InspectableLedger {
   readonly #records = new Map<string, LedgerRecord>();
   readonly #counters = new LedgerCounters();
   readonly #tokens = new Map<string, string>();
@@ -69,13 +67,11 @@ export class MemoryLedger implements InspectableLedger, LeaseReportingLedger {
     this.#newToken = options.newToken ?? randomUUID;
   }
 
-  /** Claims `notificationId` with a lease until `leaseUntil` (epoch ms). */
-  async claim(notificationId: string, leaseUntil: number): Promise<ClaimOutcome> {
-    return (await this.claimReportingLease(notificationId, leaseUntil)).outcome;
-  }
-
-  /** `claim`, with the holder's `leaseUntil` when another worker holds the notification. */
-  claimReportingLease(notificationId: string, leaseUntil: number): Promise<ClaimAnswer> {
+  /**
+   * Claims `notificationId` with a lease until `leaseUntil` (epoch ms); the answer carries the
+   * holder's `leaseUntil` when another worker holds the notification.
+   */
+  claim(notificationId: string, leaseUntil: number): Promise<ClaimAnswer> {
     return this.#run(() => this.#claim(this.#tokens, notificationId, leaseUntil));
   }
 
@@ -93,13 +89,10 @@ export class MemoryLedger implements InspectableLedger, LeaseReportingLedger {
    * Another worker over the same records, with its own claims: what a second Lambda instance
    * is to a shared table. Its calls count in this ledger's `stats()`.
    */
-  worker(): LeaseReportingLedger {
+  worker(): NotificationLedger {
     const tokens = new Map<string, string>();
-    const claimReportingLease = (id: string, leaseUntil: number) =>
-      this.#run(() => this.#claim(tokens, id, leaseUntil));
     return {
-      claim: async (id, leaseUntil) => (await claimReportingLease(id, leaseUntil)).outcome,
-      claimReportingLease,
+      claim: (id, leaseUntil) => this.#run(() => this.#claim(tokens, id, leaseUntil)),
       complete: (id, result) => this.#run(() => this.#complete(tokens, id, result)),
       release: (id) => this.#run(() => this.#release(tokens, id)),
     };

@@ -18,9 +18,7 @@ export {
 export { dynamoDbItemBytes, writeRequestUnits } from './itemSize.ts';
 export { MemoryLedger, type MemoryLedgerOptions } from './MemoryLedger.ts';
 export {
-  type ClaimAnswer,
   type InspectableLedger,
-  type LeaseReportingLedger,
   type LedgerFault,
   type LedgerOperation,
   type LedgerRecord,

@@ -1,4 +1,4 @@
-import type { ClaimOutcome, NotificationLedger } from '../notifications/types.ts';
+import type { ClaimOutcome, NotificationLedger } from '../ports.ts';
 
 /** The states a ledger record can be in. A released claim leaves no record. */
 export const LedgerStatus = {
@@ -57,24 +57,6 @@ export interface LedgerStats {
  * or `undefined` to let the call proceed.
  */
 export type LedgerFault = (operation: LedgerOperation, notificationId: string) => Error | undefined;
-
-/**
- * How a claim was answered. When another worker holds the notification, `leaseUntil` says
- * when its lease ends (epoch ms), so the caller can retry once it has, not before.
- */
-export type ClaimAnswer =
-  | { readonly outcome: 'claimed' | 'completed' }
-  | { readonly outcome: 'in-progress'; readonly leaseUntil?: number };
-
-/**
- * A `NotificationLedger` whose refused claims say when the holder's lease ends.
- * `processNotificationMessage` uses it when a ledger has it, so `NotificationInProgressError`
- * carries the lease's remaining time; `MemoryLedger` and `DynamoDbLedger` are such ledgers.
- */
-export interface LeaseReportingLedger extends NotificationLedger {
-  /** `claim`, answered with the holder's `leaseUntil` when another worker holds it. */
-  claimReportingLease(notificationId: string, leaseUntil: number): Promise<ClaimAnswer>;
-}
 
 /** A `NotificationLedger` that can also report what it did. */
 export interface InspectableLedger extends NotificationLedger {

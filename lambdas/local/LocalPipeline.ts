@@ -23,11 +23,10 @@ import { DynamoDbLedger } from '../ledger/DynamoDbLedger.ts';
 import { MemoryLedger } from '../ledger/MemoryLedger.ts';
 import type { NotificationsDefinition } from '../notifications/defineNotifications.ts';
 import { type RecordedSend, RecordingSenders } from '../notifications/RecordingSenders.ts';
-import type { NotificationLedger, NotificationSenders } from '../notifications/types.ts';
 import type { StageOptions } from '../outbox/defineOutbox.ts';
 import { MemoryOutboxStore } from '../outbox/MemoryOutboxStore.ts';
-import { OutboxRelay } from '../outbox/OutboxRelay.ts';
 import { outboxTransactItem, transactWriteWithOutbox } from '../outbox/outboxTransactItem.ts';
+import { PendingOutboxSweeper } from '../outbox/PendingOutboxSweeper.ts';
 import type {
   EventSchemas,
   EventTypeOf,
@@ -35,7 +34,7 @@ import type {
   PayloadOutput,
 } from '../outbox/payloadSchemas.ts';
 import { OUTBOX_STREAM_FILTER } from '../outbox/tableDefinition.ts';
-import type { TransactWriter } from '../outbox/types.ts';
+import type { NotificationLedger, NotificationSenders, TransactWriter } from '../ports.ts';
 import { type DeadLetter, MemoryQueue, type MemoryQueueFaults } from '../queue/MemoryQueue.ts';
 import { createRelayHandler, type RelayHandler } from '../relay.ts';
 import { composeSenders } from '../senders/composeSenders.ts';
@@ -220,9 +219,9 @@ function messagesOf(queue: MemoryQueue): DeadLetter[] {
 }
 
 /**
- * The pipeline on the in-memory defaults: `MemoryOutboxStore` for the table, `OutboxRelay`
- * for the stream relay, `MemoryQueue` for SQS, `RecordingSenders` for the providers. Needs
- * nothing installed.
+ * The pipeline on the in-memory defaults: `MemoryOutboxStore` for the table,
+ * `PendingOutboxSweeper` in place of the stream relay, `MemoryQueue` for SQS,
+ * `RecordingSenders` for the providers. Needs nothing installed.
  */
 export function createMemoryPipeline<E extends EventSchemas>(
   options: LocalPipelineOptions<E>,
@@ -233,14 +232,12 @@ export function createMemoryPipeline<E extends EventSchemas>(
   const store = new MemoryOutboxStore({ outboxTableName: TABLE_NAME });
   const { queue, relayDlq, consumerDlq } = queues(clock, options.queueFaults);
   const senders = new RecordingSenders();
-  const relayDeadLetters = outboxItemDeadLetters(relayDlq);
-  const relay = new OutboxRelay({
+  const sweeper = new PendingOutboxSweeper({
     outbox: store,
     queue,
     outboxes: [notifications.outbox],
+    deadLetters: outboxItemDeadLetters(relayDlq),
     clock,
-    onUnrelayable: (item, reason) =>
-      relayDeadLetters.deadLetter(item, { reason, errorName: 'UnrelayableOutboxItem' }),
   });
   const pump = consumerPump(
     queue,
@@ -261,7 +258,7 @@ export function createMemoryPipeline<E extends EventSchemas>(
     async deliver({ maxRounds = 100 } = {}) {
       let relayed = 0;
       for (;;) {
-        const report = await relay.relayPending({ limit: 100 });
+        const report = await sweeper.relayPending({ limit: 100 });
         relayed += report.relayed.length;
         if (report.relayed.length === 0) break;
       }

@@ -1,12 +1,12 @@
 import type {
   EmailNotification,
-  Notification,
   NotificationSenders,
   PushNotification,
   SendContext,
   SendResult,
   WebhookNotification,
-} from './types.ts';
+} from '../ports.ts';
+import type { Notification } from './types.ts';
 
 /** One notification a `RecordingSenders` accepted. */
 export interface RecordedSend<N extends Notification = Notification> {

@@ -1,11 +1,6 @@
+import type { NotificationSenders, SendContext, SendResult } from '../ports.ts';
 import { UnknownNotificationKindError } from './errors.ts';
-import type {
-  Notification,
-  NotificationOrigin,
-  NotificationSenders,
-  SendContext,
-  SendResult,
-} from './types.ts';
+import type { Notification, NotificationOrigin } from './types.ts';
 
 /**
  * Sends one notification through the sender for its `kind`. The sender's context is given

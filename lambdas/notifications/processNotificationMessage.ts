@@ -1,7 +1,6 @@
 import type { Clock } from '../events/ids.ts';
 import { integrationEventFromQueueMessage } from '../events/integrationEventFromQueueMessage.ts';
 import type { IntegrationEvent, QueueMessage } from '../events/types.ts';
-import type { ClaimAnswer, LeaseReportingLedger } from '../ledger/types.ts';
 import type { QueueSpec } from '../outbox/defineQueue.ts';
 import { dispatchNotification, sendContextFor } from './dispatchNotification.ts';
 import {
@@ -122,8 +121,7 @@ export async function processNotificationMessage(
       try {
         const valid = validateNotification(notification, options.validation);
         if (options.ledger) {
-          const claim = await claimOf(
-            options.ledger,
+          const claim = await options.ledger.claim(
             notificationId,
             clock() + (options.leaseMs ?? 60_000),
           );
@@ -172,19 +170,6 @@ export async function processNotificationMessage(
     skipped: outcomes.filter((o) => o.status === 'skipped').length,
     outcomes,
   };
-}
-
-/** Claims through `claimReportingLease` when the ledger has it, to learn the holder's lease. */
-function claimOf(
-  ledger: NotificationLedger,
-  notificationId: string,
-  leaseUntil: number,
-): Promise<ClaimAnswer> {
-  const reporting = (ledger as Partial<LeaseReportingLedger>).claimReportingLease;
-  if (typeof reporting === 'function') {
-    return reporting.call(ledger, notificationId, leaseUntil);
-  }
-  return ledger.claim(notificationId, leaseUntil).then((outcome) => ({ outcome }));
 }
 
 /**

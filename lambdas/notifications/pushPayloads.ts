@@ -1,5 +1,5 @@
+import type { PushNotification } from '../ports.ts';
 import type { FieldIssue } from './errors.ts';
-import type { PushNotification } from './types.ts';
 
 /** The most bytes APNs and FCM accept in one push payload (4 KB each). */
 export const MAX_PUSH_PAYLOAD_BYTES = 4096;

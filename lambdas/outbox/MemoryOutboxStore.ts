@@ -1,7 +1,13 @@
+import type {
+  OutboxItem,
+  OutboxItemKey,
+  PendingOutbox,
+  TransactItems,
+  TransactWriter,
+} from '../ports.ts';
 import { TransactionCanceledError } from './errors.ts';
-import { type OutboxItem, outboxKey } from './outboxItem.ts';
+import { outboxKey } from './outboxItem.ts';
 import { OUTBOX_ITEM_KIND, TABLE_DEFINITION } from './tableDefinition.ts';
-import type { OutboxItemKey, PendingOutbox, TransactItems, TransactWriter } from './types.ts';
 
 type Item = Record<string, unknown>;
 type Operation = TransactItems[number];

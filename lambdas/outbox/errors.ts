@@ -110,3 +110,23 @@ export class UnknownEventTypeError extends OutboxError {
     );
   }
 }
+
+/**
+ * A whole `sendBatch` call failed while relaying. Always transient for the relay, whatever
+ * the cause: a refused call (access denied, a missing queue, throttling) says nothing about
+ * any one event, so the events are retried and never dead-lettered for it.
+ */
+export class RelayQueueCallError extends OutboxError {
+  readonly permanent = false;
+
+  constructor(
+    /** How many messages the failed call carried. */
+    readonly entries: number,
+    cause: unknown,
+  ) {
+    super(
+      `sending a batch of ${entries} to the queue failed: ${cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause)}`,
+      { cause },
+    );
+  }
+}

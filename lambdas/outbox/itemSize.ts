@@ -1,4 +1,4 @@
-import type { TransactItems } from './types.ts';
+import type { TransactItems } from '../ports.ts';
 
 /** The most actions DynamoDB accepts in one `TransactWriteItems` call. */
 export const MAX_TRANSACT_ITEMS = 100;

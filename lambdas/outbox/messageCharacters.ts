@@ -1,5 +1,5 @@
+import type { OutgoingMessage } from '../ports.ts';
 import { REFUSED_CHARACTER } from '../queue/sqsLimits.ts';
-import type { OutgoingMessage } from '../queue/types.ts';
 
 const REFUSED = REFUSED_CHARACTER;
 const REFUSED_ALL = new RegExp(REFUSED.source, 'gu');

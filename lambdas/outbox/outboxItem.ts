@@ -1,34 +1,12 @@
 import { isUuid } from '../events/ids.ts';
 import type { IntegrationEvent } from '../events/types.ts';
+import type { OutboxItem } from '../ports.ts';
 import type { OutboxSpec } from './defineOutbox.ts';
 import { CorruptOutboxItemError } from './errors.ts';
 import { OUTBOX_ITEM_KIND, TABLE_DEFINITION } from './tableDefinition.ts';
 
 /** How long an outbox item lives before TTL removes it, if the relay never deleted it. */
 export const DEFAULT_OUTBOX_RETENTION_SECONDS = 14 * 24 * 60 * 60;
-
-/** An outbox item as stored in the table (the DynamoDB document form, before marshalling). */
-export interface OutboxItem {
-  readonly pk: string;
-  readonly sk: string;
-  readonly kind: typeof OUTBOX_ITEM_KIND;
-  readonly outbox: string;
-  readonly eventId: string;
-  readonly eventType: string;
-  readonly occurredAt: string;
-  readonly payload: unknown;
-  readonly correlationId?: string;
-  readonly causationId?: string;
-  readonly orderingKey?: string;
-  readonly traceparent?: string;
-  /**
-   * Present while the item waits for the relay: the sparse pending index's partition key.
-   * Removed when a dead-lettered item is kept in the table (`PendingOutbox.setAside`).
-   */
-  readonly pendingShard: string;
-  /** TTL, epoch seconds. */
-  readonly expiresAt: number;
-}
 
 /** What every outbox item's partition key starts with, before the event id. */
 const OUTBOX_KEY_PREFIX = 'OUTBOX#';

@@ -1,4 +1,5 @@
 import type { IntegrationEvent } from '../events/types.ts';
+import type { OutboxItem, TransactItems, TransactWriter } from '../ports.ts';
 import { MAX_MESSAGE_BYTES, messageBytes } from '../queue/types.ts';
 import type { OutboxSpec, StageOptions } from './defineOutbox.ts';
 import {
@@ -10,10 +11,9 @@ import {
 } from './itemSize.ts';
 import { MessageCharacterError, TransactionLimit, TransactionLimitError } from './limitErrors.ts';
 import { refusedCharacterIn } from './messageCharacters.ts';
-import { type OutboxItem, toOutboxItem } from './outboxItem.ts';
+import { toOutboxItem } from './outboxItem.ts';
 import type { EventTypeOf, PayloadInput, PayloadOutput, PayloadSchemas } from './payloadSchemas.ts';
 import { toOutgoingMessage } from './relayEvents.ts';
-import type { TransactItems, TransactWriter } from './types.ts';
 
 /**
  * Options of `outboxTransactItem`. With an outbox that has a schema per event type,

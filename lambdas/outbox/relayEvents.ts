@@ -1,13 +1,8 @@
 import { describeError, isPermanentError } from '../errors.ts';
 import { toCloudEvent } from '../events/envelope.ts';
 import { headersForEvent } from '../events/integrationEventFromQueueMessage.ts';
-import {
-  MAX_BATCH_ENTRIES,
-  MAX_MESSAGE_BYTES,
-  messageBytes,
-  type OutgoingMessage,
-  type QueueSender,
-} from '../queue/types.ts';
+import type { OutgoingMessage, QueueSender } from '../ports.ts';
+import { MAX_BATCH_ENTRIES, MAX_MESSAGE_BYTES, messageBytes } from '../queue/types.ts';
 import type { StoredEvent } from './outboxItem.ts';
 
 /** Options of `relayEvents`. */

@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import type { Clock } from '../events/ids.ts';
+import type { OutgoingMessage, QueueSender, SendBatchResult, VisibilityChanger } from '../ports.ts';
 import {
   BatchEntryIdsNotDistinctError,
   BatchRequestTooLongError,
@@ -17,15 +17,7 @@ import {
   MAX_VISIBILITY_TIMEOUT_SECONDS,
   REFUSED_CHARACTER,
 } from './sqsLimits.ts';
-import {
-  MAX_BATCH_ENTRIES,
-  MAX_MESSAGE_BYTES,
-  messageBytes,
-  type OutgoingMessage,
-  type QueueSender,
-  type SendBatchResult,
-  type VisibilityChanger,
-} from './types.ts';
+import { MAX_BATCH_ENTRIES, MAX_MESSAGE_BYTES, messageBytes } from './types.ts';
 
 const FIFO_SUFFIX = '.fifo';
 const ENTRY_ID = /^[A-Za-z0-9_-]{1,80}$/;
@@ -80,8 +72,11 @@ export interface MemoryQueueOptions {
   readonly maxReceiveCount?: number;
   /** How long a received message stays invisible (0-43200 seconds). @default 30 */
   readonly visibilityTimeoutSeconds?: number;
-  /** @default Date.now */
-  readonly clock?: Clock;
+  /**
+   * Epoch ms, as a `Clock` gives them (written out: `events/` reads this queue's messages, so
+   * the queue takes nothing from `events/`). @default Date.now
+   */
+  readonly clock?: () => number;
   /** Message ids. @default crypto.randomUUID */
   readonly newId?: () => string;
   readonly faults?: MemoryQueueFaults;
@@ -175,7 +170,7 @@ export class MemoryQueue implements QueueSender {
   readonly maxReceiveCount: number;
   readonly visibilityTimeoutSeconds: number;
   readonly contentBasedDeduplication: boolean;
-  readonly #clock: Clock;
+  readonly #clock: () => number;
   readonly #newId: () => string;
   readonly #faults: MemoryQueueFaults;
   /** In send order (redriven messages go to the back), which is FIFO delivery order. */

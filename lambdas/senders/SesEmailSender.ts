@@ -1,5 +1,5 @@
 import type { MessageTag, SESv2Client, SendEmailCommandInput } from '@aws-sdk/client-sesv2';
-import type { EmailNotification, SendContext, SendResult } from '../notifications/types.ts';
+import type { EmailNotification, SendContext, SendResult } from '../ports.ts';
 import { classifySesError } from './classifySesError.ts';
 import { EmailTagName } from './constants.ts';
 import { memoizeAsync } from './memoizeAsync.ts';

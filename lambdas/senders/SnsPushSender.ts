@@ -1,7 +1,7 @@
 import type { PublishCommandInput, SNSClient } from '@aws-sdk/client-sns';
 import { InvalidNotificationError, SendError } from '../notifications/errors.ts';
 import { pushPayloadIssues, pushPayloads } from '../notifications/pushPayloads.ts';
-import type { PushNotification, SendContext, SendResult } from '../notifications/types.ts';
+import type { PushNotification, SendContext, SendResult } from '../ports.ts';
 import { classifySnsError } from './classifySnsError.ts';
 import { memoizeAsync } from './memoizeAsync.ts';
 import type { ChannelSender, ClientSource } from './types.ts';

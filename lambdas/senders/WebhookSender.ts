@@ -11,7 +11,7 @@ import { isIP, type LookupFunction } from 'node:net';
 import { Webhook } from 'standardwebhooks';
 import type { Clock } from '../events/ids.ts';
 import { SendError } from '../notifications/errors.ts';
-import type { SendContext, SendResult, WebhookNotification } from '../notifications/types.ts';
+import type { SendContext, SendResult, WebhookNotification } from '../ports.ts';
 import { classifyWebhookError, classifyWebhookResponse } from './classifyWebhookResponse.ts';
 import { WebhookDefaults, WebhookHeader } from './constants.ts';
 import { SenderConfigurationError } from './errors.ts';

@@ -1,12 +1,12 @@
 import { SendError } from '../notifications/errors.ts';
+import type { NotificationKind } from '../notifications/types.ts';
 import type {
   EmailNotification,
-  NotificationKind,
   NotificationSenders,
   PushNotification,
   SendResult,
   WebhookNotification,
-} from '../notifications/types.ts';
+} from '../ports.ts';
 import type { ChannelSender } from './types.ts';
 
 /** The channel senders `composeSenders` joins; any may be left out. */

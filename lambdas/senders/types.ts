@@ -1,6 +1,6 @@
 import type { ClientRequest, IncomingMessage } from 'node:http';
 import type { RequestOptions } from 'node:https';
-import type { SendContext, SendResult } from '../notifications/types.ts';
+import type { SendContext, SendResult } from '../ports.ts';
 
 /** Sends the notifications of one channel; `composeSenders` joins three into `NotificationSenders`. */
 export interface ChannelSender<N> {

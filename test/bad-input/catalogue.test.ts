@@ -36,9 +36,9 @@ import {
   transactWriteWithOutbox,
 } from '../../lambdas/outbox/outboxTransactItem.ts';
 import { toOutgoingMessage } from '../../lambdas/outbox/relayEvents.ts';
-import type { TransactItems } from '../../lambdas/outbox/types.ts';
+import type { QueueSender, TransactItems } from '../../lambdas/ports.ts';
 import { MemoryQueue } from '../../lambdas/queue/MemoryQueue.ts';
-import { MAX_MESSAGE_BYTES, messageBytes, type QueueSender } from '../../lambdas/queue/types.ts';
+import { MAX_MESSAGE_BYTES, messageBytes } from '../../lambdas/queue/types.ts';
 import { createRelayHandler } from '../../lambdas/relay.ts';
 import { composeSenders } from '../../lambdas/senders/composeSenders.ts';
 import { SenderConfigurationError } from '../../lambdas/senders/errors.ts';

@@ -263,7 +263,9 @@ describe('a kit function built around a team’s notifications module', () => {
     expect((notModule as Error).message).toMatch(
       /notifications\.entry \(built into the consumer\) must be a \.ts, \.mts, \.js, \.mjs file/,
     );
-    expect((badExport as Error).message).toMatch(/the export name of notifications\.entry must be an identifier: "not-an-identifier"/);
+    expect((badExport as Error).message).toMatch(
+      /the export name of notifications\.entry must be an identifier: "not-an-identifier"/,
+    );
   });
 });
 

@@ -8,6 +8,7 @@ import { Topic } from 'aws-cdk-lib/aws-sns';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { EXAMPLE_NOTIFICATIONS, EXAMPLE_PRODUCER } from '../../bench/entries.ts';
 import { emailKey, userKey } from '../../examples/signup/registerUser.ts';
+import { outboxItemDeadLetters } from '../../lambdas/aws/deadLetter.ts';
 import { Env, Metrics } from '../../lambdas/constants.ts';
 import { MemoryOutboxStore } from '../../lambdas/outbox/MemoryOutboxStore.ts';
 import { outboxKey } from '../../lambdas/outbox/outboxItem.ts';
@@ -567,6 +568,7 @@ describe('TransactionalNotifications (standard queue)', () => {
         outbox: new MemoryOutboxStore(),
         queue: new MemoryQueue({ name: 'tidings-events' }),
         outboxes: [],
+        deadLetters: outboxItemDeadLetters(new MemoryQueue({ name: 'tidings-relay-dlq' })),
         metrics,
       });
 

@@ -4,11 +4,11 @@ import { ChaosConsumer } from '../../chaos/ChaosConsumer.ts';
 import { Faults } from '../../chaos/faults.ts';
 import { WindowCounter } from '../../chaos/WindowCounter.ts';
 import { notifications } from '../../examples/signup/notifications.ts';
-import type { DeadLetterInfo, DeadLetterSink } from '../../lambdas/aws/deadLetter.ts';
 import { MemoryLedger } from '../../lambdas/ledger/MemoryLedger.ts';
 import { SqsEventPump } from '../../lambdas/local/SqsEventPump.ts';
 import { RecordingSenders } from '../../lambdas/notifications/RecordingSenders.ts';
 import { toOutgoingMessage } from '../../lambdas/outbox/relayEvents.ts';
+import type { DeadLetterInfo, DeadLetterSink } from '../../lambdas/ports.ts';
 import { MemoryQueue } from '../../lambdas/queue/MemoryQueue.ts';
 import { EVENT_ID, fakeClock, makeEvent } from '../helpers/events.ts';
 
@@ -34,6 +34,7 @@ async function heldByAnotherWorker(maxReceiveCount: number) {
   const sink: DeadLetterSink<SQSRecord> = {
     deadLetter: async (_record, info) => {
       deadLetters.push(info);
+      return { complete: true };
     },
   };
   const provider = new RecordingSenders();

@@ -4,7 +4,7 @@ import { FaultSite, Faults } from '../../chaos/faults.ts';
 import { TransactionContentionError } from '../../lambdas/aws/errors.ts';
 import { TransactionCanceledError } from '../../lambdas/outbox/errors.ts';
 import { MemoryOutboxStore } from '../../lambdas/outbox/MemoryOutboxStore.ts';
-import type { TransactItems } from '../../lambdas/outbox/types.ts';
+import type { TransactItems } from '../../lambdas/ports.ts';
 
 const items: TransactItems = [
   {

@@ -2,7 +2,7 @@ import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { chaosClock } from '../../chaos/clock.ts';
 import { SimulatedStream } from '../../chaos/SimulatedStream.ts';
-import type { TransactItems } from '../../lambdas/outbox/types.ts';
+import type { TransactItems } from '../../lambdas/ports.ts';
 
 function outboxPut(n: number): TransactItems[number] {
   return {

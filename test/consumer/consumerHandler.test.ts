@@ -2,7 +2,6 @@ import { Metrics } from '@aws-lambda-powertools/metrics';
 import type { Context, SQSRecord } from 'aws-lambda';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { notifications } from '../../examples/signup/notifications.ts';
-import type { DeadLetterSink } from '../../lambdas/aws/deadLetter.ts';
 import { Env, Metrics as MetricName } from '../../lambdas/constants.ts';
 import {
   consumerDepsFromEnv,
@@ -13,8 +12,8 @@ import {
 import { SqsEventPump } from '../../lambdas/local/SqsEventPump.ts';
 import { SendError } from '../../lambdas/notifications/errors.ts';
 import { RecordingSenders } from '../../lambdas/notifications/RecordingSenders.ts';
-import type { NotificationLedger } from '../../lambdas/notifications/types.ts';
 import { toOutgoingMessage } from '../../lambdas/outbox/relayEvents.ts';
+import type { DeadLetterSink, NotificationLedger } from '../../lambdas/ports.ts';
 import { MemoryQueue } from '../../lambdas/queue/MemoryQueue.ts';
 import { eventIds, fakeClock, makeEvent } from '../helpers/events.ts';
 import { makeSqsEvent, makeSqsRecord } from '../helpers/sqs.ts';
@@ -72,7 +71,10 @@ describe('createConsumerHandler', () => {
       senders,
       visibility: queue.visibilityChanger(),
       deadLetters: {
-        deadLetter: async (record, info) => queue.deadLetter(record.receiptHandle, info.reason),
+        deadLetter: async (record, info) => {
+          queue.deadLetter(record.receiptHandle, info.reason);
+          return { complete: true };
+        },
       },
       random: () => 0.5,
       clock,
@@ -94,7 +96,7 @@ describe('createConsumerHandler', () => {
   it('claims notifications with a lease bounded by the invocation time left', async () => {
     // Arrange
     const clock = fakeClock();
-    const claim = vi.fn<NotificationLedger['claim']>(async () => 'claimed');
+    const claim = vi.fn<NotificationLedger['claim']>(async () => ({ outcome: 'claimed' }));
     const ledger: NotificationLedger = { claim, complete: async () => {}, release: async () => {} };
     const message = relayed(eventIds(1)[0] as string, 'ada@example.com');
     const handler = createConsumerHandler({

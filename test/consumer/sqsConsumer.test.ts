@@ -29,8 +29,8 @@ import { MemoryLedger } from '../../lambdas/ledger/MemoryLedger.ts';
 import { SendError } from '../../lambdas/notifications/errors.ts';
 import { NotificationRouter } from '../../lambdas/notifications/NotificationRouter.ts';
 import { RecordingSenders } from '../../lambdas/notifications/RecordingSenders.ts';
-import type { EmailNotification, NotificationLedger } from '../../lambdas/notifications/types.ts';
 import { toOutgoingMessage } from '../../lambdas/outbox/relayEvents.ts';
+import type { EmailNotification, NotificationLedger } from '../../lambdas/ports.ts';
 import { eventIds, fakeClock, makeEvent, thrownBy } from '../helpers/events.ts';
 import { makeSqsEvent, makeSqsRecord, type SqsRecordOverrides } from '../helpers/sqs.ts';
 
@@ -581,7 +581,7 @@ describe('consumeSqsRecords', () => {
   it('passes the ledger through, so notifications a ledger saw completed are skipped', async () => {
     // Arrange
     const ledger: NotificationLedger = {
-      claim: async () => 'completed',
+      claim: async () => ({ outcome: 'completed' }),
       complete: async () => {},
       release: async () => {},
     };

@@ -14,7 +14,7 @@ import {
   type LocalPipeline,
 } from '../../lambdas/local/LocalPipeline.ts';
 import { defineNotifications } from '../../lambdas/notifications/defineNotifications.ts';
-import type { OutgoingMessage } from '../../lambdas/queue/types.ts';
+import type { OutgoingMessage } from '../../lambdas/ports.ts';
 import { uniqueTableName, useLocalAws } from '../helpers/dynamodbLocal.ts';
 import {
   countByRecipient,

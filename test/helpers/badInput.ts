@@ -9,9 +9,8 @@ import type { IntegrationEvent } from '../../lambdas/events/types.ts';
 import { RecordingSenders } from '../../lambdas/notifications/RecordingSenders.ts';
 import { MemoryOutboxStore } from '../../lambdas/outbox/MemoryOutboxStore.ts';
 import { toOutgoingMessage } from '../../lambdas/outbox/relayEvents.ts';
-import type { PendingOutbox } from '../../lambdas/outbox/types.ts';
+import type { OutboxItemKey, PendingOutbox, QueueSender } from '../../lambdas/ports.ts';
 import { MemoryQueue, type QueuedMessage } from '../../lambdas/queue/MemoryQueue.ts';
-import type { QueueSender } from '../../lambdas/queue/types.ts';
 import { createRelayHandler, type RelayHandlerDeps } from '../../lambdas/relay.ts';
 import { makeSqsRecord, type SqsRecordOverrides } from './sqs.ts';
 
@@ -21,7 +20,8 @@ export function signupPayload(i = 1, email = `user${i}@example.com`) {
 }
 
 /**
- * The relay handler over in-memory queues: the events queue, the relay DLQ, and deleted ids.
+ * The relay handler over in-memory queues: the events queue, the relay DLQ, and the ids it
+ * deleted and keys it set aside.
  * It validates committed payloads against `outboxes`, by default the signup example's outbox.
  */
 export function relayRig(
@@ -32,10 +32,14 @@ export function relayRig(
   const queue = options.queue ?? new MemoryQueue({ name: 'tidings-events' });
   const dlq = new MemoryQueue({ name: 'tidings-relay-dlq' });
   const deleted: string[] = [];
+  const setAside: OutboxItemKey[] = [];
   const outbox: PendingOutbox = {
     listPending: async () => [],
     deleteRelayed: async (ids) => {
       deleted.push(...ids);
+    },
+    setAside: async (keys) => {
+      setAside.push(...keys);
     },
   };
   const relay = createRelayHandler({
@@ -45,7 +49,7 @@ export function relayRig(
     relay: { sleep: async () => {}, random: () => 0.5 },
     outboxes: options.outboxes ?? [notifications.outbox],
   });
-  return { relay, queue, dlq, deleted };
+  return { relay, queue, dlq, deleted, setAside };
 }
 
 /**

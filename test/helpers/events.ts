@@ -1,12 +1,12 @@
 import type { Clock, RandomBytes } from '../../lambdas/events/ids.ts';
 import { headersForEvent } from '../../lambdas/events/integrationEventFromQueueMessage.ts';
 import type { IntegrationEvent, QueueMessage } from '../../lambdas/events/types.ts';
+import type { StoredEvent } from '../../lambdas/outbox/outboxItem.ts';
 import type {
   EmailNotification,
   PushNotification,
   WebhookNotification,
-} from '../../lambdas/notifications/types.ts';
-import type { StoredEvent } from '../../lambdas/outbox/outboxItem.ts';
+} from '../../lambdas/ports.ts';
 
 /** A fixed instant tests start from: 2025-01-01T00:00:00.000Z. */
 export const T0 = Date.UTC(2025, 0, 1);

@@ -27,7 +27,8 @@ describe('DynamoDbLedger on DynamoDB Local', () => {
     const id = `${EVENT_ID}:race`;
     const workers = Array.from({ length: 8 }, () => instance());
 
-    const outcomes = await Promise.all(workers.map((w) => w.claim(id, Date.now() + 30_000)));
+    const answers = await Promise.all(workers.map((w) => w.claim(id, Date.now() + 30_000)));
+    const outcomes = answers.map((answer) => answer.outcome);
 
     expect(outcomes.filter((o) => o === 'claimed')).toHaveLength(1);
     expect(outcomes.filter((o) => o === 'in-progress')).toHaveLength(7);
@@ -39,9 +40,8 @@ describe('DynamoDbLedger on DynamoDB Local', () => {
     await a.claim(id, Date.now() + 30_000);
     await a.complete(id, { providerMessageId: 'ses-42' });
 
-    const outcomes = await Promise.all(
-      [a, instance()].map((w) => w.claim(id, Date.now() + 30_000)),
-    );
+    const answers = await Promise.all([a, instance()].map((w) => w.claim(id, Date.now() + 30_000)));
+    const outcomes = answers.map((answer) => answer.outcome);
     const stored = await client.send(
       new GetItemCommand({ TableName: TABLE, Key: { pk: { S: id } } }),
     );
@@ -62,7 +62,7 @@ describe('DynamoDbLedger on DynamoDB Local', () => {
     await stale.claim(id, now + 1_000);
 
     now += 1_001;
-    const takeover = await fresh.claim(id, now + 30_000);
+    const { outcome: takeover } = await fresh.claim(id, now + 30_000);
     const staleComplete = await stale.complete(id, {}).catch((error: unknown) => error);
 
     expect(takeover).toBe('claimed');
@@ -77,7 +77,7 @@ describe('DynamoDbLedger on DynamoDB Local', () => {
 
     await a.release(id);
 
-    expect(await instance().claim(id, Date.now() + 30_000)).toBe('claimed');
+    expect((await instance().claim(id, Date.now() + 30_000)).outcome).toBe('claimed');
   });
 
   it('consumes one write unit per successful call', async () => {

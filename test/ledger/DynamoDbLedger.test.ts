@@ -69,7 +69,7 @@ describe('DynamoDbLedger', () => {
       ddb.on(PutItemCommand).resolves({});
       const ledger = makeLedger();
 
-      const outcome = await ledger.claim(ID, LEASE);
+      const { outcome } = await ledger.claim(ID, LEASE);
 
       expect(outcome).toBe('claimed');
       expect(ddb).toHaveReceivedCommandTimes(PutItemCommand, 1);
@@ -99,7 +99,7 @@ describe('DynamoDbLedger', () => {
       ddb.on(PutItemCommand).rejects(refused(storedItem('completed', 'other')));
       const ledger = makeLedger();
 
-      const outcome = await ledger.claim(ID, LEASE);
+      const { outcome } = await ledger.claim(ID, LEASE);
 
       expect(outcome).toBe('completed');
       expect(ddb.calls()).toHaveLength(1);
@@ -111,7 +111,7 @@ describe('DynamoDbLedger', () => {
         .rejects(refused(storedItem('in-progress', 'other', { leaseUntil: { N: String(LEASE) } })));
       const ledger = makeLedger();
 
-      const outcome = await ledger.claim(ID, LEASE);
+      const { outcome } = await ledger.claim(ID, LEASE);
 
       expect(outcome).toBe('in-progress');
       await expect(ledger.release(ID)).rejects.toBeInstanceOf(ClaimNotHeldError);
@@ -123,7 +123,7 @@ describe('DynamoDbLedger', () => {
         .rejects(refused(storedItem('in-progress', 'other', { leaseUntil: { N: String(LEASE) } })));
       const ledger = makeLedger();
 
-      const answer = await ledger.claimReportingLease(ID, T0 + 10_000);
+      const answer = await ledger.claim(ID, T0 + 10_000);
 
       expect(answer).toEqual({ outcome: 'in-progress', leaseUntil: LEASE });
       expect(ddb.calls()).toHaveLength(1);
@@ -136,10 +136,7 @@ describe('DynamoDbLedger', () => {
         .rejectsOnce(refused(storedItem('completed', 'other')));
       const ledger = makeLedger();
 
-      const answers = [
-        await ledger.claimReportingLease(ID, LEASE),
-        await ledger.claimReportingLease(`${EVENT_ID}:2`, LEASE),
-      ];
+      const answers = [await ledger.claim(ID, LEASE), await ledger.claim(`${EVENT_ID}:2`, LEASE)];
 
       expect(answers).toEqual([{ outcome: 'claimed' }, { outcome: 'completed' }]);
     });
@@ -148,7 +145,7 @@ describe('DynamoDbLedger', () => {
       ddb.on(PutItemCommand).rejects(refused(storedItem('in-progress', 'token-1')));
       const ledger = makeLedger();
 
-      const outcome = await ledger.claim(ID, LEASE);
+      const { outcome } = await ledger.claim(ID, LEASE);
 
       expect(outcome).toBe('claimed');
     });

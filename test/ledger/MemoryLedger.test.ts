@@ -15,9 +15,9 @@ describe('MemoryLedger', () => {
     const clock = fakeClock();
     const ledger = new MemoryLedger({ clock });
 
-    const first = await ledger.claim(ID, T0 + 60_000);
+    const { outcome: first } = await ledger.claim(ID, T0 + 60_000);
     await ledger.complete(ID, { providerMessageId: 'ses-1' });
-    const redelivery = await ledger.claim(ID, T0 + 60_000);
+    const { outcome: redelivery } = await ledger.claim(ID, T0 + 60_000);
 
     expect(first).toBe('claimed');
     expect(redelivery).toBe('completed');
@@ -36,7 +36,7 @@ describe('MemoryLedger', () => {
     await ledger.claim(ID, T0 + 60_000);
 
     clock.advance(59_999);
-    const outcome = await other.claim(ID, clock() + 60_000);
+    const { outcome } = await other.claim(ID, clock() + 60_000);
 
     expect(outcome).toBe('in-progress');
     expect(ledger.record(ID)?.leaseUntil).toBe(T0 + 60_000);
@@ -47,11 +47,11 @@ describe('MemoryLedger', () => {
     const ledger = new MemoryLedger({ clock });
     const other = ledger.worker();
 
-    const first = await ledger.claimReportingLease(ID, T0 + 60_000);
+    const first = await ledger.claim(ID, T0 + 60_000);
     clock.advance(20_000);
-    const refused = await other.claimReportingLease(ID, clock() + 60_000);
+    const refused = await other.claim(ID, clock() + 60_000);
     await ledger.complete(ID, {});
-    const completed = await other.claimReportingLease(ID, clock() + 60_000);
+    const completed = await other.claim(ID, clock() + 60_000);
 
     expect(first).toEqual({ outcome: 'claimed' });
     expect(refused).toEqual({ outcome: 'in-progress', leaseUntil: T0 + 60_000 });
@@ -66,7 +66,7 @@ describe('MemoryLedger', () => {
     await ledger.claim(ID, T0 + 60_000);
 
     clock.advance(60_001);
-    const outcome = await other.claim(ID, clock() + 60_000);
+    const { outcome } = await other.claim(ID, clock() + 60_000);
 
     expect(outcome).toBe('claimed');
     expect(ledger.record(ID)?.leaseUntil).toBe(T0 + 60_001 + 60_000);
@@ -101,7 +101,7 @@ describe('MemoryLedger', () => {
     const staleRelease = stale.release(ID);
 
     await expect(staleRelease).rejects.toBeInstanceOf(ClaimLostError);
-    expect(await ledger.worker().claim(ID, clock() + 60_000)).toBe('in-progress');
+    expect((await ledger.worker().claim(ID, clock() + 60_000)).outcome).toBe('in-progress');
   });
 
   it('lets a worker complete after its lease ran out when nobody took it over', async () => {
@@ -122,7 +122,7 @@ describe('MemoryLedger', () => {
     await ledger.release(ID);
 
     expect(ledger.status(ID)).toBeUndefined();
-    expect(await ledger.worker().claim(ID, T0 + 60_000)).toBe('claimed');
+    expect((await ledger.worker().claim(ID, T0 + 60_000)).outcome).toBe('claimed');
   });
 
   it('refuses to complete or release a notification this worker never claimed', async () => {
@@ -144,7 +144,7 @@ describe('MemoryLedger', () => {
 
     expect(ledger.status(ID)).toBeUndefined();
     expect(ledger.size).toBe(0);
-    expect(await ledger.claim(ID, clock() + 60_000)).toBe('claimed');
+    expect((await ledger.claim(ID, clock() + 60_000)).outcome).toBe('claimed');
   });
 
   it('counts calls, claim outcomes and errors', async () => {
@@ -206,9 +206,9 @@ describe('MemoryLedger', () => {
 
       expect(ledger.status(ID)).toBe('in-progress');
       await expect(ledger.release(ID)).rejects.toBeInstanceOf(ClaimNotHeldError);
-      expect(await ledger.worker().claim(ID, T0 + 60_000)).toBe('in-progress');
+      expect((await ledger.worker().claim(ID, T0 + 60_000)).outcome).toBe('in-progress');
       clock.advance(60_001);
-      expect(await ledger.worker().claim(ID, clock() + 60_000)).toBe('claimed');
+      expect((await ledger.worker().claim(ID, clock() + 60_000)).outcome).toBe('claimed');
     });
 
     it('passes the operation and notification id to the hook', async () => {

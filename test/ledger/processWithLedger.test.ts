@@ -5,7 +5,7 @@ import { NotificationDeliveryError, SendError } from '../../lambdas/notification
 import { NotificationRouter } from '../../lambdas/notifications/NotificationRouter.ts';
 import { processNotificationMessage } from '../../lambdas/notifications/processNotificationMessage.ts';
 import { RecordingSenders } from '../../lambdas/notifications/RecordingSenders.ts';
-import type { NotificationSenders } from '../../lambdas/notifications/types.ts';
+import type { NotificationSenders } from '../../lambdas/ports.ts';
 import {
   EVENT_ID,
   emailNotification,

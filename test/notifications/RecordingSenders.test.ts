@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { RecordingSenders } from '../../lambdas/notifications/RecordingSenders.ts';
-import type { SendContext } from '../../lambdas/notifications/types.ts';
+import type { SendContext } from '../../lambdas/ports.ts';
 import {
   EVENT_ID,
   emailNotification,

@@ -4,11 +4,8 @@ import {
   sendContextFor,
 } from '../../lambdas/notifications/dispatchNotification.ts';
 import { UnknownNotificationKindError } from '../../lambdas/notifications/errors.ts';
-import type {
-  Notification,
-  NotificationSenders,
-  SendContext,
-} from '../../lambdas/notifications/types.ts';
+import type { Notification } from '../../lambdas/notifications/types.ts';
+import type { NotificationSenders, SendContext } from '../../lambdas/ports.ts';
 import {
   EVENT_ID,
   emailNotification,

@@ -15,14 +15,10 @@ import {
 import { NotificationRouter } from '../../lambdas/notifications/NotificationRouter.ts';
 import { processNotificationMessage } from '../../lambdas/notifications/processNotificationMessage.ts';
 import { RecordingSenders } from '../../lambdas/notifications/RecordingSenders.ts';
-import type {
-  ClaimOutcome,
-  Notification,
-  NotificationLedger,
-  SendResult,
-} from '../../lambdas/notifications/types.ts';
+import type { Notification } from '../../lambdas/notifications/types.ts';
 import { defineQueue } from '../../lambdas/outbox/defineQueue.ts';
 import { PayloadValidationError } from '../../lambdas/outbox/errors.ts';
+import type { ClaimAnswer, NotificationLedger, SendResult } from '../../lambdas/ports.ts';
 import {
   EVENT_ID,
   emailNotification,
@@ -48,13 +44,16 @@ class MapLedger implements NotificationLedger {
 
   constructor(private readonly now: () => number) {}
 
-  async claim(notificationId: string, leaseUntil: number): Promise<ClaimOutcome> {
+  /** Answers a refused claim without the holder's lease, as a ledger that does not know it. */
+  async claim(notificationId: string, leaseUntil: number): Promise<ClaimAnswer> {
     this.calls.push(`claim ${notificationId}`);
     const record = this.records.get(notificationId);
-    if (record?.status === 'completed') return 'completed';
-    if (record?.status === 'in-progress' && record.leaseUntil > this.now()) return 'in-progress';
+    if (record?.status === 'completed') return { outcome: 'completed' };
+    if (record?.status === 'in-progress' && record.leaseUntil > this.now()) {
+      return { outcome: 'in-progress' };
+    }
     this.records.set(notificationId, { status: 'in-progress', leaseUntil });
-    return 'claimed';
+    return { outcome: 'claimed' };
   }
 
   async complete(notificationId: string, result: SendResult): Promise<void> {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { TransactionCanceledError } from '../../lambdas/outbox/errors.ts';
 import { MemoryOutboxStore } from '../../lambdas/outbox/MemoryOutboxStore.ts';
 import { outboxKey, toOutboxItem } from '../../lambdas/outbox/outboxItem.ts';
-import type { TransactItems } from '../../lambdas/outbox/types.ts';
+import type { TransactItems } from '../../lambdas/ports.ts';
 import { eventIds, makeEvent, rejectionOf, T0 } from '../helpers/events.ts';
 
 const outbox = { name: 'users' };

@@ -5,8 +5,8 @@ import {
   refusedCharacterIn,
 } from '../../lambdas/outbox/messageCharacters.ts';
 import { toOutgoingMessage } from '../../lambdas/outbox/relayEvents.ts';
+import type { OutgoingMessage } from '../../lambdas/ports.ts';
 import { MemoryQueue } from '../../lambdas/queue/MemoryQueue.ts';
-import type { OutgoingMessage } from '../../lambdas/queue/types.ts';
 import { makeEvent } from '../helpers/events.ts';
 
 /** The message the relay sends for `event`: the real envelope serialisation. */

@@ -7,15 +7,9 @@ import {
   relayEvents,
   toOutgoingMessage,
 } from '../../lambdas/outbox/relayEvents.ts';
+import type { OutgoingMessage, QueueSender, SendBatchResult } from '../../lambdas/ports.ts';
 import { BatchRequestTooLongError, QueueUnavailableError } from '../../lambdas/queue/errors.ts';
-import {
-  MAX_BATCH_ENTRIES,
-  MAX_MESSAGE_BYTES,
-  messageBytes,
-  type OutgoingMessage,
-  type QueueSender,
-  type SendBatchResult,
-} from '../../lambdas/queue/types.ts';
+import { MAX_BATCH_ENTRIES, MAX_MESSAGE_BYTES, messageBytes } from '../../lambdas/queue/types.ts';
 import { eventIds, makeStoredEvent } from '../helpers/events.ts';
 import { RELATIVE_PATH_REFERENCE } from '../helpers/uriReference.ts';
 

@@ -14,7 +14,7 @@ import {
   TransactionContentionError,
 } from '../../lambdas/aws/errors.ts';
 import { TransactionCanceledError } from '../../lambdas/outbox/errors.ts';
-import type { TransactItems } from '../../lambdas/outbox/types.ts';
+import type { TransactItems } from '../../lambdas/ports.ts';
 import { rejectionOf } from '../helpers/events.ts';
 
 const TABLE = 'tidings';

@@ -22,7 +22,7 @@ import {
   transactWriteWithOutbox,
 } from '../../lambdas/outbox/outboxTransactItem.ts';
 import { OUTBOX_STREAM_FILTER } from '../../lambdas/outbox/tableDefinition.ts';
-import type { TransactItems, TransactWriter } from '../../lambdas/outbox/types.ts';
+import type { TransactItems, TransactWriter } from '../../lambdas/ports.ts';
 import { uniqueTableName, useLocalAws } from '../helpers/dynamodbLocal.ts';
 import { rejectionOf } from '../helpers/events.ts';
 

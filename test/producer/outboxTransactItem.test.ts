@@ -19,7 +19,7 @@ import {
   validateTransactItems,
 } from '../../lambdas/outbox/outboxTransactItem.ts';
 import { toOutgoingMessage } from '../../lambdas/outbox/relayEvents.ts';
-import type { TransactItems, TransactWriter } from '../../lambdas/outbox/types.ts';
+import type { TransactItems, TransactWriter } from '../../lambdas/ports.ts';
 import { MemoryQueue } from '../../lambdas/queue/MemoryQueue.ts';
 import { MAX_MESSAGE_BYTES } from '../../lambdas/queue/types.ts';
 import { EVENT_ID, fakeClock, rejectionOf, T0, thrownBy } from '../helpers/events.ts';

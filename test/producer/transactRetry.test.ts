@@ -8,7 +8,7 @@ import {
 } from '../../lambdas/aws/DynamoDbTransactWriter.ts';
 import { TransactionContentionError } from '../../lambdas/aws/errors.ts';
 import { TransactionCanceledError } from '../../lambdas/outbox/errors.ts';
-import type { TransactItems } from '../../lambdas/outbox/types.ts';
+import type { TransactItems } from '../../lambdas/ports.ts';
 import { rejectionOf } from '../helpers/events.ts';
 
 // No aws-sdk-client-mock here: these tests run the SDK's real middleware stack and retry

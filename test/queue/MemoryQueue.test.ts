@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { isPermanentError } from '../../lambdas/errors.ts';
+import type { OutgoingMessage } from '../../lambdas/ports.ts';
 import {
   BatchEntryIdsNotDistinctError,
   BatchRequestTooLongError,
@@ -11,7 +12,7 @@ import {
   TooManyEntriesInBatchRequestError,
 } from '../../lambdas/queue/errors.ts';
 import { MemoryQueue, type MemoryQueueOptions } from '../../lambdas/queue/MemoryQueue.ts';
-import { MAX_MESSAGE_BYTES, type OutgoingMessage } from '../../lambdas/queue/types.ts';
+import { MAX_MESSAGE_BYTES } from '../../lambdas/queue/types.ts';
 
 const START = Date.UTC(2025, 5, 1);
 

@@ -3,7 +3,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SqsRequestError } from '../../lambdas/aws/relayErrors.ts';
 import { SqsQueueSender } from '../../lambdas/aws/SqsQueueSender.ts';
-import type { OutgoingMessage } from '../../lambdas/queue/types.ts';
+import type { OutgoingMessage } from '../../lambdas/ports.ts';
 import { rejectionOf } from '../helpers/events.ts';
 
 const QUEUE_URL = 'https://sqs.us-east-1.amazonaws.com/000000000000/tidings-events';

@@ -15,7 +15,7 @@ import { SqsQueueSender } from '../../lambdas/aws/SqsQueueSender.ts';
 import { relayStreamRecords } from '../../lambdas/aws/streamRelay.ts';
 import { defineOutbox } from '../../lambdas/outbox/defineOutbox.ts';
 import { toOutboxItem } from '../../lambdas/outbox/outboxItem.ts';
-import type { OutboxItemKey, PendingOutbox } from '../../lambdas/outbox/types.ts';
+import type { OutboxItemKey, PendingOutbox } from '../../lambdas/ports.ts';
 import { eventIds, makeEvent, rejectionOf } from '../helpers/events.ts';
 import { makeStreamEvent, outboxInsertRecord, streamRecordOf } from '../helpers/relayRecords.ts';
 
@@ -474,6 +474,7 @@ describe('relayStreamRecords', () => {
       deleteRelayed: vi.fn(async () => {
         throw new Error('ProvisionedThroughputExceeded');
       }),
+      setAside: async () => {},
     };
     const records = [outboxInsertRecord(userEvent(eventIds(1)[0] as string, 1))];
 

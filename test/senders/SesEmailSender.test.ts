@@ -13,7 +13,7 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { SendError } from '../../lambdas/notifications/errors.ts';
-import type { SendContext } from '../../lambdas/notifications/types.ts';
+import type { SendContext } from '../../lambdas/ports.ts';
 import { classifySesError } from '../../lambdas/senders/classifySesError.ts';
 import { SenderConfigurationError } from '../../lambdas/senders/errors.ts';
 import { SesEmailSender, sesTagValue } from '../../lambdas/senders/SesEmailSender.ts';

@@ -13,8 +13,8 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { InvalidNotificationError, SendError } from '../../lambdas/notifications/errors.ts';
-import type { SendContext } from '../../lambdas/notifications/types.ts';
 import { validateNotification } from '../../lambdas/notifications/validateNotification.ts';
+import type { SendContext } from '../../lambdas/ports.ts';
 import { classifySnsError } from '../../lambdas/senders/classifySnsError.ts';
 import { isSnsEndpointArn, SnsPushSender } from '../../lambdas/senders/SnsPushSender.ts';
 import { EVENT_ID, pushNotification, rejectionOf } from '../helpers/events.ts';

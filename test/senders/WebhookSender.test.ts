@@ -2,7 +2,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { SendError } from '../../lambdas/notifications/errors.ts';
-import type { SendContext } from '../../lambdas/notifications/types.ts';
+import type { SendContext } from '../../lambdas/ports.ts';
 import { SenderConfigurationError, WebhookHttpError } from '../../lambdas/senders/errors.ts';
 import type { HostLookup } from '../../lambdas/senders/types.ts';
 import { WebhookSender, type WebhookSenderOptions } from '../../lambdas/senders/WebhookSender.ts';

@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { SendError } from '../../lambdas/notifications/errors.ts';
-import type { SendContext } from '../../lambdas/notifications/types.ts';
+import type { SendContext } from '../../lambdas/ports.ts';
 import { composeSenders } from '../../lambdas/senders/composeSenders.ts';
 import {
   EVENT_ID,

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { SendContext } from '../../lambdas/notifications/types.ts';
+import type { SendContext } from '../../lambdas/ports.ts';
 import { SsrfBlockedError } from '../../lambdas/senders/errors.ts';
 import { blockedRange, embeddedIpv4 } from '../../lambdas/senders/ssrfGuard.ts';
 import type { HostLookup, HttpRequestFunction } from '../../lambdas/senders/types.ts';

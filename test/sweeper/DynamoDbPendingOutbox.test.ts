@@ -13,7 +13,7 @@ import { OutboxDeleteError } from '../../lambdas/aws/relayErrors.ts';
 import { OutboxSetAsideError } from '../../lambdas/outbox/errors.ts';
 import { outboxKey, toOutboxItem } from '../../lambdas/outbox/outboxItem.ts';
 import { TABLE_DEFINITION } from '../../lambdas/outbox/tableDefinition.ts';
-import type { OutboxItemKey } from '../../lambdas/outbox/types.ts';
+import type { OutboxItemKey } from '../../lambdas/ports.ts';
 import { eventIds, makeEvent, rejectionOf } from '../helpers/events.ts';
 
 const TABLE = 'tidings';

@@ -73,6 +73,7 @@ describe('createSweeperHandler', () => {
       outbox: store,
       queue,
       outboxes,
+      deadLetters: outboxItemDeadLetters(new MemoryQueue({ name: 'tidings-relay-dlq', clock })),
       clock,
       minAgeMs: 2 * MINUTE,
       metrics,
@@ -96,7 +97,14 @@ describe('createSweeperHandler', () => {
     const ids = eventIds(5);
     const store = await storeWith(ids.map((id, i) => itemAt(id, T0 + i * 1000)));
     const queue = new MemoryQueue({ name: 'tidings-events', clock });
-    const sweep = createSweeperHandler({ outbox: store, queue, outboxes, clock, limit: 2 });
+    const sweep = createSweeperHandler({
+      outbox: store,
+      queue,
+      outboxes,
+      deadLetters: outboxItemDeadLetters(new MemoryQueue({ name: 'tidings-relay-dlq', clock })),
+      clock,
+      limit: 2,
+    });
 
     // Act
     const report = await sweep({});
@@ -120,6 +128,7 @@ describe('createSweeperHandler', () => {
       outbox: store,
       queue,
       outboxes,
+      deadLetters: outboxItemDeadLetters(new MemoryQueue({ name: 'tidings-relay-dlq', clock })),
       clock,
       relay: { sleep: async () => {} },
     });
@@ -188,7 +197,7 @@ describe('createSweeperHandler', () => {
     expect(queue.messages().map((m) => m.attributes.eventId)).toEqual([good]);
     const [letter, ...more] = dlq.messages();
     expect(more).toEqual([]);
-    expect(letter?.attributes[DeadLetterAttribute.ERROR]).toBe('UnrelayableOutboxItem');
+    expect(letter?.attributes[DeadLetterAttribute.ERROR]).toBe('PayloadValidationError');
     expect(letter?.attributes[DeadLetterAttribute.REASON]).toMatch(
       /^PayloadValidationError: "user\.registered" payload rejected by outbox "users": email: /,
     );

@@ -8,8 +8,8 @@ import {
 } from '../../../examples/signup/notifications.ts';
 import { isNotificationsDefinition } from '../../../lambdas/notifications/defineNotifications.ts';
 import { FrozenRouterError } from '../../../lambdas/notifications/errors.ts';
-import type { EmailNotification } from '../../../lambdas/notifications/types.ts';
 import { validateNotification } from '../../../lambdas/notifications/validateNotification.ts';
+import type { EmailNotification } from '../../../lambdas/ports.ts';
 import { makeEvent } from '../../helpers/events.ts';
 
 function registered(payload: UserRegistered) {

@@ -9,7 +9,7 @@ import { defineOutbox } from '../../../lambdas/outbox/defineOutbox.ts';
 import { TransactionCanceledError } from '../../../lambdas/outbox/errors.ts';
 import { MemoryOutboxStore } from '../../../lambdas/outbox/MemoryOutboxStore.ts';
 import { fromOutboxItem, outboxKey } from '../../../lambdas/outbox/outboxItem.ts';
-import type { TransactItems } from '../../../lambdas/outbox/types.ts';
+import type { TransactItems } from '../../../lambdas/ports.ts';
 import { eventIds, fakeClock, rejectionOf, T0 } from '../../helpers/events.ts';
 
 const TABLE = 'tidings';

@@ -3,8 +3,11 @@ import { z } from 'zod';
 import { parseCloudEvent } from '../../lambdas/events/envelope.ts';
 import type { IntegrationEvent } from '../../lambdas/events/types.ts';
 import { MemoryOutboxStore } from '../../lambdas/outbox/MemoryOutboxStore.ts';
-import { OutboxRelay, type OutboxRelayOptions } from '../../lambdas/outbox/OutboxRelay.ts';
 import { outboxKey, toOutboxItem } from '../../lambdas/outbox/outboxItem.ts';
+import {
+  PendingOutboxSweeper,
+  type PendingOutboxSweeperOptions,
+} from '../../lambdas/outbox/PendingOutboxSweeper.ts';
 import { MemoryQueue, type MemoryQueueFaults } from '../../lambdas/queue/MemoryQueue.ts';
 import { eventIds, fakeClock, makeEvent, T0 } from '../helpers/events.ts';
 
@@ -15,7 +18,9 @@ const outboxes = [
   { name: outbox.name, schema: { 'user.registered': z.object({ userId: z.string() }) } },
 ];
 
-function setup(options: { faults?: MemoryQueueFaults; relay?: Partial<OutboxRelayOptions> } = {}) {
+function setup(
+  options: { faults?: MemoryQueueFaults; sweeper?: Partial<PendingOutboxSweeperOptions> } = {},
+) {
   const clock = fakeClock(T0 + 60_000);
   const store = new MemoryOutboxStore();
   let ids = 0;
@@ -26,16 +31,19 @@ function setup(options: { faults?: MemoryQueueFaults; relay?: Partial<OutboxRela
     ...(options.faults ? { faults: options.faults } : {}),
   });
   const unrelayable: { item: Readonly<Record<string, unknown>>; reason: string }[] = [];
-  const relay = new OutboxRelay({
+  const sweeper = new PendingOutboxSweeper({
     outbox: store,
     queue,
     outboxes,
     clock,
     sleep: async () => {},
-    onUnrelayable: (item, reason) => {
-      unrelayable.push({ item, reason });
+    deadLetters: {
+      deadLetter: async (item, { reason }) => {
+        unrelayable.push({ item, reason });
+        return { complete: true };
+      },
     },
-    ...options.relay,
+    ...options.sweeper,
   });
   /** Commits an outbox item the way a producer's transaction does. */
   const stage = async (event: IntegrationEvent) => {
@@ -50,22 +58,22 @@ function setup(options: { faults?: MemoryQueueFaults; relay?: Partial<OutboxRela
     ]);
   };
   const relayedIds = () => queue.messages().map((m) => parseCloudEvent(m.body).eventId);
-  return { clock, store, queue, relay, unrelayable, stage, relayedIds };
+  return { clock, store, queue, sweeper, unrelayable, stage, relayedIds };
 }
 
 const at = (ms: number) => new Date(ms).toISOString();
 
-describe('OutboxRelay', () => {
+describe('PendingOutboxSweeper', () => {
   it('publishes each pending event once however often it runs', async () => {
     // Arrange
-    const { relay, stage, relayedIds, store } = setup();
+    const { sweeper, stage, relayedIds, store } = setup();
     const [a, b] = eventIds(2) as [string, string];
     await stage(makeEvent({ eventId: a, occurredAt: at(T0) }));
     await stage(makeEvent({ eventId: b, occurredAt: at(T0 + 1) }));
 
     // Act
-    const first = await relay.relayPending();
-    const second = await relay.relayPending();
+    const first = await sweeper.relayPending();
+    const second = await sweeper.relayPending();
 
     // Assert
     expect(first.relayed).toEqual([a, b]);
@@ -77,7 +85,7 @@ describe('OutboxRelay', () => {
   it('keeps events the queue did not take pending and relays them on the next run', async () => {
     // Arrange
     let queueDown = true;
-    const { relay, stage, relayedIds, store } = setup({
+    const { sweeper, stage, relayedIds, store } = setup({
       faults: {
         sendBatch: () =>
           queueDown
@@ -89,10 +97,10 @@ describe('OutboxRelay', () => {
     await stage(makeEvent({ eventId: id, occurredAt: at(T0) }));
 
     // Act
-    const during = await relay.relayPending();
+    const during = await sweeper.relayPending();
     const pendingBetween = await store.listPending({ olderThan: at(T0 + 60_000), limit: 10 });
     queueDown = false;
-    const after = await relay.relayPending();
+    const after = await sweeper.relayPending();
 
     // Assert
     expect(during.relayed).toEqual([]);
@@ -104,24 +112,24 @@ describe('OutboxRelay', () => {
 
   it('keeps events pending while the queue throws for the whole call', async () => {
     // Arrange
-    const { relay, stage, store } = setup({
+    const { sweeper, stage, store } = setup({
       faults: { sendBatchError: () => new Error('connection reset') },
-      relay: { maxAttempts: 2 },
+      sweeper: { maxAttempts: 2 },
     });
     const [id] = eventIds(1) as [string];
     await stage(makeEvent({ eventId: id, occurredAt: at(T0) }));
 
     // Act
-    const report = await relay.relayPending();
+    const report = await sweeper.relayPending();
 
     // Assert
     expect(report.relayed).toEqual([]);
     expect(store.get(outboxKey(id))).toBeDefined();
   });
 
-  it('hands corrupt items to onUnrelayable with the reason and relays the rest', async () => {
+  it('dead-letters corrupt items with the reason and relays the rest', async () => {
     // Arrange
-    const { relay, stage, store, unrelayable, relayedIds } = setup();
+    const { sweeper, stage, store, unrelayable, relayedIds } = setup();
     const [good] = eventIds(1) as [string];
     await stage(makeEvent({ eventId: good, occurredAt: at(T0 + 1) }));
     const corrupt = {
@@ -132,7 +140,7 @@ describe('OutboxRelay', () => {
     await store.transactWrite([{ Put: { TableName: 't', Item: corrupt } }]);
 
     // Act
-    const report = await relay.relayPending();
+    const report = await sweeper.relayPending();
 
     // Assert
     expect(report.unrelayable).toBe(1);
@@ -143,17 +151,17 @@ describe('OutboxRelay', () => {
     expect(relayedIds()).toEqual([good]);
   });
 
-  it('removes a corrupt item once onUnrelayable took it, so the next run does not offer it again', async () => {
+  it('removes a corrupt item once the dead-letter sink took it, so the next run does not offer it again', async () => {
     // Arrange
-    const { relay, store, unrelayable } = setup();
+    const { sweeper, store, unrelayable } = setup();
     const [id] = eventIds(1) as [string];
     const corrupt = { ...toOutboxItem(makeEvent({ eventId: id, occurredAt: at(T0) }), outbox) };
     delete (corrupt as { payload?: unknown }).payload;
     await store.transactWrite([{ Put: { TableName: 't', Item: corrupt } }]);
 
     // Act
-    await relay.relayPending();
-    const second = await relay.relayPending();
+    await sweeper.relayPending();
+    const second = await sweeper.relayPending();
 
     // Assert
     expect(unrelayable).toHaveLength(1);
@@ -161,12 +169,14 @@ describe('OutboxRelay', () => {
     expect(store.get(outboxKey(id))).toBeUndefined();
   });
 
-  it('keeps a corrupt item pending when onUnrelayable throws', async () => {
+  it('keeps a corrupt item pending when the dead-letter sink throws', async () => {
     // Arrange
-    const { relay, store } = setup({
-      relay: {
-        onUnrelayable: () => {
-          throw new Error('dead-letter queue unavailable');
+    const { sweeper, store } = setup({
+      sweeper: {
+        deadLetters: {
+          deadLetter: async () => {
+            throw new Error('dead-letter queue unavailable');
+          },
         },
       },
     });
@@ -176,7 +186,7 @@ describe('OutboxRelay', () => {
     await store.transactWrite([{ Put: { TableName: 't', Item: corrupt } }]);
 
     // Act
-    const report = await relay.relayPending();
+    const report = await sweeper.relayPending();
 
     // Assert
     expect(report.unrelayable).toBe(1);
@@ -186,7 +196,7 @@ describe('OutboxRelay', () => {
   it('sets aside an event the queue refuses for good instead of retrying it every run', async () => {
     // Arrange
     const [refused, fine] = eventIds(2) as [string, string];
-    const { relay, stage, store, unrelayable, relayedIds } = setup({
+    const { sweeper, stage, store, unrelayable, relayedIds } = setup({
       faults: {
         sendBatch: (message) =>
           message.id === refused
@@ -198,7 +208,7 @@ describe('OutboxRelay', () => {
     await stage(makeEvent({ eventId: fine, occurredAt: at(T0 + 1) }));
 
     // Act
-    const report = await relay.relayPending();
+    const report = await sweeper.relayPending();
 
     // Assert
     expect(report.relayed).toEqual([fine]);
@@ -213,25 +223,27 @@ describe('OutboxRelay', () => {
     // Arrange
     const [refused] = eventIds(1) as [string];
     const handed: string[] = [];
-    const { relay, stage, store } = setup({
+    const { sweeper, stage, store } = setup({
       faults: {
         sendBatch: (message) =>
           message.id === refused
             ? { code: 'InvalidMessageContents', senderFault: true }
             : undefined,
       },
-      relay: {
-        onUnrelayable: (item) => {
-          handed.push(String(item.pk));
-          return { complete: false };
+      sweeper: {
+        deadLetters: {
+          deadLetter: async (item) => {
+            handed.push(String(item.pk));
+            return { complete: false };
+          },
         },
       },
     });
     await stage(makeEvent({ eventId: refused, occurredAt: at(T0) }));
 
     // Act
-    const first = await relay.relayPending();
-    const second = await relay.relayPending();
+    const first = await sweeper.relayPending();
+    const second = await sweeper.relayPending();
 
     // Assert
     expect(first.unrelayable).toBe(1);
@@ -245,7 +257,7 @@ describe('OutboxRelay', () => {
 
   it("sets aside a corrupt item whose key is not its event's, since removing by event id cannot reach it", async () => {
     // Arrange
-    const { relay, store, unrelayable } = setup();
+    const { sweeper, store, unrelayable } = setup();
     const corrupt = {
       ...toOutboxItem(makeEvent({ eventId: eventIds(1)[0], occurredAt: at(T0) }), outbox),
       pk: 'OUTBOX#42',
@@ -254,8 +266,8 @@ describe('OutboxRelay', () => {
     await store.transactWrite([{ Put: { TableName: 't', Item: corrupt } }]);
 
     // Act
-    const first = await relay.relayPending();
-    const second = await relay.relayPending();
+    const first = await sweeper.relayPending();
+    const second = await sweeper.relayPending();
 
     // Assert
     expect(first.setAside).toEqual([{ pk: 'OUTBOX#42', sk: 'OUTBOX' }]);
@@ -264,20 +276,25 @@ describe('OutboxRelay', () => {
     expect(store.get({ pk: 'OUTBOX#42', sk: 'OUTBOX' })).toMatchObject({ eventId: '42' });
   });
 
-  it('leaves such an item pending, offered again, when the outbox cannot set items aside', async () => {
-    // Arrange: a PendingOutbox without setAside.
+  it('leaves such an item pending, offered again, when setting it aside fails', async () => {
+    // Arrange: an outbox whose set-aside write is refused.
     const store = new MemoryOutboxStore();
     const handed: unknown[] = [];
-    const relay = new OutboxRelay({
+    const sweeper = new PendingOutboxSweeper({
       outbox: {
         listPending: (options) => store.listPending(options),
         deleteRelayed: (ids) => store.deleteRelayed(ids),
+        setAside: async () => {
+          throw new Error('AccessDeniedException');
+        },
       },
       queue: new MemoryQueue({ name: 'notifications' }),
       outboxes,
-      onUnrelayable: (item) => {
-        handed.push(item.pk);
-        return { complete: false };
+      deadLetters: {
+        deadLetter: async (item) => {
+          handed.push(item.pk);
+          return { complete: false };
+        },
       },
     });
     const [id] = eventIds(1) as [string];
@@ -286,24 +303,25 @@ describe('OutboxRelay', () => {
     await store.transactWrite([{ Put: { TableName: 't', Item: corrupt } }]);
 
     // Act
-    const first = await relay.relayPending();
-    await relay.relayPending();
+    const first = await sweeper.relayPending().catch((error: unknown) => error);
+    const second = await sweeper.relayPending().catch((error: unknown) => error);
 
-    // Assert: kept (never deleted after an incomplete letter), and not reported set aside.
-    expect(first.setAside).toEqual([]);
+    // Assert: kept (never deleted after an incomplete letter), and the failure not hidden.
+    expect(first).toMatchObject({ message: 'AccessDeniedException' });
+    expect(second).toMatchObject({ message: 'AccessDeniedException' });
     expect(handed).toEqual([`OUTBOX#${id}`, `OUTBOX#${id}`]);
     expect(store.get(outboxKey(id))).toHaveProperty('pendingShard');
   });
 
   it('leaves items younger than minAgeMs alone', async () => {
     // Arrange
-    const { relay, stage, clock, store } = setup();
+    const { sweeper, stage, clock, store } = setup();
     const [old, fresh] = eventIds(2) as [string, string];
     await stage(makeEvent({ eventId: old, occurredAt: at(clock() - 10_000) }));
     await stage(makeEvent({ eventId: fresh, occurredAt: at(clock() - 1_000) }));
 
     // Act
-    const report = await relay.relayPending({ minAgeMs: 5_000 });
+    const report = await sweeper.relayPending({ minAgeMs: 5_000 });
 
     // Assert
     expect(report.relayed).toEqual([old]);
@@ -312,14 +330,14 @@ describe('OutboxRelay', () => {
 
   it('relays at most limit items, oldest first', async () => {
     // Arrange
-    const { relay, stage } = setup();
+    const { sweeper, stage } = setup();
     const ids = eventIds(3);
     for (const [i, eventId] of ids.entries()) {
       await stage(makeEvent({ eventId, occurredAt: at(T0 + (3 - i) * 1_000) }));
     }
 
     // Act
-    const report = await relay.relayPending({ limit: 2 });
+    const report = await sweeper.relayPending({ limit: 2 });
 
     // Assert
     expect(report.relayed).toEqual([ids[2], ids[1]]);
@@ -327,13 +345,13 @@ describe('OutboxRelay', () => {
 
   it('reports the age of the oldest pending item in whole seconds', async () => {
     // Arrange
-    const { relay, stage, clock } = setup();
+    const { sweeper, stage, clock } = setup();
     const [a, b] = eventIds(2) as [string, string];
     await stage(makeEvent({ eventId: a, occurredAt: at(clock() - 42_500) }));
     await stage(makeEvent({ eventId: b, occurredAt: at(clock() - 1_000) }));
 
     // Act
-    const report = await relay.relayPending();
+    const report = await sweeper.relayPending();
 
     // Assert
     expect(report.oldestPendingAgeSeconds).toBe(42);
@@ -341,31 +359,32 @@ describe('OutboxRelay', () => {
 
   it('reports an oldest pending age of 0 when nothing is pending', async () => {
     // Arrange
-    const { relay } = setup();
+    const { sweeper } = setup();
 
     // Act
-    const report = await relay.relayPending();
+    const report = await sweeper.relayPending();
 
     // Assert
     expect(report).toEqual({
       relayed: [],
       failed: [],
       unrelayable: 0,
+      notDeadLettered: [],
       setAside: [],
       oldestPendingAgeSeconds: 0,
     });
   });
 
-  it('hands a committed item whose payload its outbox schema rejects to onUnrelayable, never sending it', async () => {
+  it('dead-letters a committed item whose payload its outbox schema rejects, never sending it', async () => {
     // Arrange
-    const { relay, stage, store, unrelayable, relayedIds } = setup();
+    const { sweeper, stage, store, unrelayable, relayedIds } = setup();
     const [bad, unknown, good] = eventIds(3) as [string, string, string];
     await stage(makeEvent<unknown>({ eventId: bad, occurredAt: at(T0), payload: { userId: 42 } }));
     await stage(makeEvent({ eventId: unknown, eventType: 'user.deleted', occurredAt: at(T0 + 1) }));
     await stage(makeEvent({ eventId: good, occurredAt: at(T0 + 2) }));
 
     // Act
-    const report = await relay.relayPending();
+    const report = await sweeper.relayPending();
 
     // Assert
     expect(report).toMatchObject({ relayed: [good], failed: [], unrelayable: 2 });
@@ -383,7 +402,7 @@ describe('OutboxRelay', () => {
 
   it('relays items of an outbox it has no schema for unchecked', async () => {
     // Arrange: the relay knows only the "users" outbox.
-    const { relay, store, relayedIds } = setup();
+    const { sweeper, store, relayedIds } = setup();
     const [id] = eventIds(1) as [string];
     const item = toOutboxItem(
       makeEvent<unknown>({ eventId: id, occurredAt: at(T0), payload: 'anything' }),
@@ -392,7 +411,7 @@ describe('OutboxRelay', () => {
     await store.transactWrite([{ Put: { TableName: 't', Item: { ...item } } }]);
 
     // Act
-    const report = await relay.relayPending();
+    const report = await sweeper.relayPending();
 
     // Assert
     expect(report).toMatchObject({ relayed: [id], unrelayable: 0 });
@@ -401,12 +420,12 @@ describe('OutboxRelay', () => {
 
   it('publishes a message the consumer can read back as the staged event', async () => {
     // Arrange
-    const { relay, stage, queue } = setup();
+    const { sweeper, stage, queue } = setup();
     const event = makeEvent({ eventId: eventIds(1)[0], occurredAt: at(T0) });
     await stage(event);
 
     // Act
-    await relay.relayPending();
+    await sweeper.relayPending();
 
     // Assert
     const [message] = queue.messages();
