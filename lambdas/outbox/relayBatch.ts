@@ -116,7 +116,7 @@ interface Unrelayable<H> {
  *
  * @example
  * ```ts
- * const report = await relayBatch(items, { queue, deadLetters, outbox, outboxes: [usersOutbox] });
+ * const report = await relayBatch(items, { queue, deadLetters, outbox, outboxes: [orders] });
  * for (const retry of report.retry) console.warn('offered again later', retry.reason);
  * ```
  */
