@@ -2,8 +2,8 @@
  * `npx tsx scripts/pathFigures.ts [entry ...]`: how much code one email crosses in a Lambda.
  * For each entry (default `lambdas/consumer.ts`) it bundles what the entry imports at run time
  * with esbuild's metafile, keeps the files under `lambdas/`, and prints their count, their lines
- * and the functions among them over 60 lines, or the longest three when none is (a function's
- * lines include the functions it contains).
+ * and their longest functions, marking those over 60 lines (a function's lines include the
+ * functions it contains).
  * Dynamic `import()`s are followed too: they are on the path of the email that needs them.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -110,15 +110,15 @@ async function main(): Promise<void> {
     const files = await reachableFiles(relative(ROOT, entry));
     const lines = files.reduce((sum, file) => sum + lineCount(file), 0);
     const spans = functionSpans(files).sort((a, b) => b.lines - a.lines);
-    const long = spans.filter((span) => span.lines > LONG_FUNCTION_LINES);
-    const longest = long.length > 0 ? long : spans.slice(0, 3);
+    const long = spans.filter((span) => span.lines > LONG_FUNCTION_LINES).length;
     console.log(`${entry}: ${files.length} files, ${lines} lines under lambdas/`);
     for (const file of files) console.log(`  ${String(lineCount(file)).padStart(5)}  ${file}`);
-    console.log(
-      long.length > 0 ? `functions over ${LONG_FUNCTION_LINES} lines:` : 'longest functions:',
-    );
-    for (const span of longest) {
-      console.log(`  ${String(span.lines).padStart(5)}  ${span.name} (${span.file}:${span.line})`);
+    console.log(`longest functions (${long} over ${LONG_FUNCTION_LINES} lines, marked *):`);
+    for (const span of spans.slice(0, Math.max(long, 8))) {
+      const mark = span.lines > LONG_FUNCTION_LINES ? '*' : ' ';
+      console.log(
+        `  ${String(span.lines).padStart(5)}${mark} ${span.name} (${span.file}:${span.line})`,
+      );
     }
   }
 }
