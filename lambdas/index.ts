@@ -111,6 +111,7 @@ export {
   type NotificationOutcome,
   type ProcessNotificationOptions,
   type ProcessResult,
+  processNotificationEvent,
   processNotificationMessage,
 } from './notifications/processNotificationMessage.ts';
 export {

@@ -13,7 +13,10 @@ import {
   UnmappedEventTypeError,
 } from '../../lambdas/notifications/errors.ts';
 import { NotificationRouter } from '../../lambdas/notifications/NotificationRouter.ts';
-import { processNotificationMessage } from '../../lambdas/notifications/processNotificationMessage.ts';
+import {
+  processNotificationEvent,
+  processNotificationMessage,
+} from '../../lambdas/notifications/processNotificationMessage.ts';
 import { RecordingSenders } from '../../lambdas/notifications/RecordingSenders.ts';
 import type {
   ClaimOutcome,
@@ -680,5 +683,46 @@ describe('processNotificationMessage', () => {
       expect(result.dispatched).toBe(1);
       expect(senders.emails).toHaveLength(1);
     });
+  });
+});
+
+describe('processNotificationEvent', () => {
+  it('routes the event it is given as it is, without rebuilding it, and returns it', async () => {
+    // Arrange
+    const event = makeEvent();
+    const seen: IntegrationEvent[] = [];
+    const router = new NotificationRouter().register('user.registered', (e) => {
+      seen.push(e);
+      return [emailNotification()];
+    });
+    const senders = new RecordingSenders();
+
+    // Act
+    const result = await processNotificationEvent(event, { router, senders });
+
+    // Assert
+    expect(seen).toHaveLength(1);
+    expect(seen[0]).toBe(event);
+    expect(result.event).toBe(event);
+    expect(senders.emails.map((s) => s.context.notificationId)).toEqual([`${EVENT_ID}:0`]);
+  });
+
+  it('sends what processNotificationMessage sends for the message carrying the same event', async () => {
+    // Arrange
+    const event = makeEvent();
+    const router = routerFor(threeNotifications);
+    const fromEvent = new RecordingSenders();
+    const fromMessage = new RecordingSenders();
+
+    // Act
+    const direct = await processNotificationEvent(event, { router, senders: fromEvent });
+    const rebuilt = await processNotificationMessage(queueMessageFor(event), {
+      router,
+      senders: fromMessage,
+    });
+
+    // Assert
+    expect(direct).toEqual(rebuilt);
+    expect(fromEvent.sent).toEqual(fromMessage.sent);
   });
 });
