@@ -14,7 +14,12 @@ import {
   type UserRegistered,
   userNotificationsQueue,
 } from '../../examples/signup/notifications.ts';
-import { DeadLetterAttribute, sqsRecordDeadLetters } from '../../lambdas/aws/deadLetter.ts';
+import {
+  DeadLetterAttribute,
+  type DeadLetterInfo,
+  type DeadLetterSink,
+  sqsRecordDeadLetters,
+} from '../../lambdas/aws/deadLetter.ts';
 import { SqsQueueSender } from '../../lambdas/aws/SqsQueueSender.ts';
 import {
   consumeSqsRecords,
@@ -358,6 +363,33 @@ describe('consumeSqsRecords', () => {
     const attributes = deadLetterEntries()[0]?.MessageAttributes ?? {};
     expect(attributes[DeadLetterAttribute.EVENT_ID]?.StringValue).toBe(id);
     expect(attributes.eventType?.StringValue).toBe('user.registered');
+  });
+
+  it.each([
+    ['names the event by its eventId attribute, lower-cased, when a UUID', 'upper', 'lower'],
+    ['names no event when the eventId attribute is not a UUID', 'not-a-uuid', undefined],
+  ] as const)('dead-letters a body that does not parse and %s', async (_, attribute, expected) => {
+    // Arrange
+    const [id] = eventIds(1) as [string];
+    const eventId = attribute === 'upper' ? id.toUpperCase() : attribute;
+    const record = makeSqsRecord({ body: 'not an envelope', stringAttributes: { eventId } });
+    const letters: DeadLetterInfo[] = [];
+    const deadLetters: DeadLetterSink<SQSRecord> = {
+      deadLetter: async (_record, info) => {
+        letters.push(info);
+      },
+    };
+
+    // Act
+    await consumeSqsRecords(makeSqsEvent([record]), {
+      ...options(new RecordingSenders()),
+      deadLetters,
+    });
+
+    // Assert
+    expect(letters.map((letter) => [letter.errorName, letter.eventId])).toEqual([
+      ['InvalidEnvelopeError', expected === 'lower' ? id : undefined],
+    ]);
   });
 
   it('keeps a permanent failure in batchItemFailures when the dead-letter send fails', async () => {
