@@ -165,8 +165,8 @@ export function naiveConsumerRun(
       await processNotificationEvent(parseCloudEvent(record.body), {
         router,
         senders,
-        queue: userNotificationsQueue,
-        ledger,
+        queueSpec: userNotificationsQueue,
+        ledger: { store: ledger },
       });
     }
   };

@@ -26,6 +26,7 @@ export {
   type ConsumeReport,
   type ConsumerLogger,
   type ConsumerMetrics,
+  type ConsumerRetryOptions,
   consumeSqsRecords,
   maxReceiveCountFromEnv,
   type SqsConsumerBaseOptions,
@@ -44,6 +45,7 @@ export { Env, Metrics } from './constants.ts';
 export {
   type ConsumerHandler,
   type ConsumerHandlerDeps,
+  type ConsumerLedgerOptions,
   consumerLambdaHandler,
   createConsumerHandler,
 } from './consumer.ts';
@@ -108,6 +110,7 @@ export {
 } from './notifications/errors.ts';
 export { NotificationRouter } from './notifications/NotificationRouter.ts';
 export {
+  type LedgerOptions,
   type NotificationOutcome,
   type ProcessNotificationOptions,
   type ProcessResult,

@@ -62,7 +62,7 @@ describe("the package's public API", () => {
     const [received] = queue.receive();
     if (!received) throw new Error('the relay put nothing on the queue');
     const message = queueMessageFromReceived(received, queue.name);
-    const result = await processNotificationMessage(message, { router, senders, queue: spec });
+    const result = await processNotificationMessage(message, { router, senders, queueSpec: spec });
 
     // Assert
     expect(result.dispatched).toBe(1);
@@ -166,10 +166,10 @@ describe("the package's consumer API", () => {
         router,
         queueSpec: queue,
         senders: new RecordingSenders(),
-        ledger,
+        ledger: { store: ledger },
         visibility: { changeVisibility: async () => {} },
         deadLetters: sqsRecordDeadLetters(dlq),
-        maxReceiveCount: maxReceiveCountFromEnv({ TIDINGS_MAX_RECEIVE_COUNT: '3' }),
+        retry: { maxReceiveCount: maxReceiveCountFromEnv({ TIDINGS_MAX_RECEIVE_COUNT: '3' }) },
         clock: () => T0,
         ...skipping,
       },

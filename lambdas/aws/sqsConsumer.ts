@@ -10,20 +10,18 @@ import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda'
 import { Env, Metrics as MetricName } from '../constants.ts';
 import { describeError, isPermanentError, type TidingsError } from '../errors.ts';
 import { parseCloudEvent } from '../events/envelope.ts';
-import { type Clock, isUuid } from '../events/ids.ts';
+import { isUuid } from '../events/ids.ts';
 import { Header, type IntegrationEvent } from '../events/types.ts';
 import {
   NotificationDeliveryError,
   type NotificationOutcomeLike,
 } from '../notifications/errors.ts';
-import type { NotificationRouter } from '../notifications/NotificationRouter.ts';
 import {
+  type LedgerOptions,
   type ProcessNotificationOptions,
   type ProcessResult,
   processNotificationEvent,
 } from '../notifications/processNotificationMessage.ts';
-import type { NotificationLedger, NotificationSenders } from '../notifications/types.ts';
-import type { ValidateNotificationOptions } from '../notifications/validateNotification.ts';
 import type { QueueSpec } from '../outbox/defineQueue.ts';
 import type { VisibilityChanger } from '../queue/types.ts';
 import { type DeadLetterInfo, type DeadLetterSink, describeForDeadLetter } from './deadLetter.ts';
@@ -77,28 +75,9 @@ export type UnmappedEventOptions =
   | { readonly skipUnmapped?: false; readonly metrics?: never }
   | { readonly skipUnmapped: true; readonly metrics: ConsumerMetrics };
 
-/** Options of `consumeSqsRecords`. */
-export type SqsConsumerOptions = SqsConsumerBaseOptions & UnmappedEventOptions;
-
-/** The options of `consumeSqsRecords` other than `UnmappedEventOptions`. */
-export interface SqsConsumerBaseOptions {
-  /** The routing table (`notifications.router`). */
-  readonly router: NotificationRouter;
-  readonly senders: NotificationSenders;
-  /**
-   * Validates payloads per event type before routing (`notifications.queue`); a rejected
-   * payload, or a type the spec lacks, is permanent.
-   */
-  readonly queueSpec: QueueSpec;
-  /** Claims each notification before sending, so redeliveries do not send twice. */
-  readonly ledger?: NotificationLedger;
-  /** How long a ledger claim holds. @default 60_000 */
-  readonly leaseMs?: number;
-  readonly validation?: ValidateNotificationOptions;
-  /** Backs a failed message off (SQS `ChangeMessageVisibility`, or a `MemoryQueue`). */
-  readonly visibility: VisibilityChanger;
-  /** Where permanent failures go, with the reason (the consumer DLQ). */
-  readonly deadLetters: DeadLetterSink<SQSRecord>;
+/** How a message that failed transiently is retried. */
+export interface ConsumerRetryOptions {
+  /** How long it stays invisible before its next attempt. */
   readonly backoff?: VisibilityBackoffOptions;
   /**
    * The `maxReceiveCount` of the queue's redrive policy. A transient failure on that receive,
@@ -109,7 +88,32 @@ export interface SqsConsumerBaseOptions {
   readonly maxReceiveCount?: number;
   /** Jitter source in [0, 1). @default Math.random */
   readonly random?: () => number;
-  readonly clock?: Clock;
+}
+
+/** Options of `consumeSqsRecords`. */
+export type SqsConsumerOptions = SqsConsumerBaseOptions & UnmappedEventOptions;
+
+/**
+ * The options of `consumeSqsRecords` other than `UnmappedEventOptions`: those of
+ * `processNotificationEvent`, which each record is handed on with, and the queue's own.
+ */
+export interface SqsConsumerBaseOptions extends Omit<ProcessNotificationOptions, 'skipUnmapped'> {
+  /**
+   * Validates payloads per event type before routing (`notifications.queue`); a rejected
+   * payload, or a type the spec lacks, is permanent.
+   */
+  readonly queueSpec: QueueSpec;
+  /**
+   * Claims each notification before sending, so redeliveries do not send twice.
+   * `onError` defaults to a warning on `logger`.
+   */
+  readonly ledger?: LedgerOptions;
+  /** Backs a failed message off (SQS `ChangeMessageVisibility`, or a `MemoryQueue`). */
+  readonly visibility: VisibilityChanger;
+  /** Where permanent failures go, with the reason (the consumer DLQ). */
+  readonly deadLetters: DeadLetterSink<SQSRecord>;
+  /** @default backoff from 10 s to 900 s, `maxReceiveCount` unknown, `Math.random` jitter */
+  readonly retry?: ConsumerRetryOptions;
   /** Handed to the record handlers. */
   readonly context?: Context;
   /** @default silent */
@@ -152,7 +156,7 @@ const silent: ConsumerLogger = { info() {}, warn() {}, error() {} };
  * - transient failure (or an unknown error): its visibility is set to a backoff that grows
  *   with `ApproximateReceiveCount` (or to the provider's `retryAfterSeconds`, if longer) and
  *   it is reported failed, so only it is retried; on the queue's last receive
- *   (`maxReceiveCount`, when given) it is dead-lettered with its reason instead.
+ *   (`retry.maxReceiveCount`, when given) it is dead-lettered with its reason instead.
  *
  * Records of a standard queue run in parallel (Powertools' `BatchProcessor`); on a FIFO
  * queue (`.fifo` source) they run in order, and after a failure the rest of that message
@@ -219,27 +223,24 @@ class BatchTally {
 
 /**
  * The consumer's options as `processNotificationEvent` takes them: an unmapped type is a
- * failure unless `skipUnmapped` says otherwise, and a failed ledger write is logged.
+ * failure unless `skipUnmapped` says otherwise, and a failed ledger write is logged unless
+ * the ledger's `onError` is given.
  */
 function processingOptions(
   options: SqsConsumerOptions,
   logger: ConsumerLogger,
 ): ProcessNotificationOptions {
+  const { ledger } = options;
+  const warn: LedgerOptions['onError'] = (error, notificationId, operation) =>
+    logger.warn('ledger write failed after the send; a redelivery may send again', {
+      notificationId,
+      operation,
+      error: describeError(error),
+    });
   return {
-    router: options.router,
-    senders: options.senders,
-    queue: options.queueSpec,
-    ...(options.ledger ? { ledger: options.ledger } : {}),
-    ...(options.leaseMs !== undefined ? { leaseMs: options.leaseMs } : {}),
+    ...options,
     skipUnmapped: options.skipUnmapped === true,
-    ...(options.validation ? { validation: options.validation } : {}),
-    ...(options.clock ? { clock: options.clock } : {}),
-    onLedgerError: (error, notificationId, operation) =>
-      logger.warn('ledger write failed after the send; a redelivery may send again', {
-        notificationId,
-        operation,
-        error: describeError(error),
-      }),
+    ledger: ledger && { ...ledger, onError: ledger.onError ?? warn },
   };
 }
 
@@ -345,7 +346,7 @@ async function settleFailure(
     error: describeError(error),
   };
   const permanent = isPermanentError(error);
-  const { maxReceiveCount } = batch.options;
+  const maxReceiveCount = batch.options.retry?.maxReceiveCount;
   const lastReceive = maxReceiveCount !== undefined && receiveCount >= maxReceiveCount;
   if (permanent || lastReceive) {
     try {
@@ -384,7 +385,7 @@ function deadLetterInfo(record: SQSRecord, failure: RecordFailure, batch: Batch)
   const described = describeForDeadLetter(error);
   const reason = isPermanentError(error)
     ? described.reason
-    : `${described.reason} (transient, retries exhausted: receive ${receiveCount} of maxReceiveCount ${batch.options.maxReceiveCount})`;
+    : `${described.reason} (transient, retries exhausted: receive ${receiveCount} of maxReceiveCount ${batch.options.retry?.maxReceiveCount})`;
   return {
     ...described,
     reason,
@@ -405,10 +406,10 @@ async function backOff(
   error: unknown,
   batch: Batch,
 ): Promise<number> {
-  const { backoff, random } = batch.options;
+  const { retry } = batch.options;
   const seconds = visibilityBackoffSeconds(receiveCount, {
-    ...backoff,
-    random,
+    ...retry?.backoff,
+    random: retry?.random,
     retryAfterSeconds: retryAfterOf(error),
   });
   try {

@@ -13,12 +13,34 @@ import type { NotificationRouter } from './NotificationRouter.ts';
 import type { Notification, NotificationLedger, NotificationSenders, SendResult } from './types.ts';
 import { type ValidateNotificationOptions, validateNotification } from './validateNotification.ts';
 
+/** The idempotency ledger notifications are claimed in, and how. */
+export interface LedgerOptions {
+  /** Claims each notification before sending, so redeliveries do not send twice. */
+  readonly store: NotificationLedger;
+  /**
+   * How long a claim holds before another worker may take it over. Keep it at or under the
+   * time the caller has left (a Lambda's remaining time).
+   * @default 60_000
+   */
+  readonly leaseMs?: number;
+  /**
+   * Told when the ledger fails to mark a sent notification completed, or to release a failed
+   * one. The send's outcome stands either way; a missed completion opens the documented
+   * window in which a redelivery may send again, so callers should log and count it.
+   */
+  readonly onError?: (
+    error: unknown,
+    notificationId: string,
+    operation: 'complete' | 'release',
+  ) => void;
+}
+
 /** Options of `processNotificationEvent` and `processNotificationMessage`. */
 export interface ProcessNotificationOptions {
   readonly router: NotificationRouter;
   readonly senders: NotificationSenders;
-  /** Validates the payload with the queue's schema before routing. */
-  readonly queue?: QueueSpec;
+  /** Validates the payload with the queue's schema before routing (`notifications.queue`). */
+  readonly queueSpec?: QueueSpec;
   /**
    * Treat an event type with no mapper as done: nothing sent, and the result says
    * `unmapped: true` so the caller sees it. With `false`, throw `UnmappedEventTypeError`
@@ -28,30 +50,14 @@ export interface ProcessNotificationOptions {
    * @default true
    */
   readonly skipUnmapped?: boolean;
-  /** Claim each notification before sending, so redeliveries do not send twice. */
-  readonly ledger?: NotificationLedger;
-  /**
-   * How long a ledger claim holds before another worker may take it over. Keep it at or
-   * under the time the caller has left (a Lambda's remaining time).
-   * @default 60_000
-   */
-  readonly leaseMs?: number;
+  /** Claim each notification in a ledger before sending. @default no ledger */
+  readonly ledger?: LedgerOptions;
   readonly validation?: ValidateNotificationOptions;
   /**
-   * Now: for ledger leases, and the `occurredAt` of a message that carries neither an
+   * Now: for ledger leases, and the `occurredAt` of a queue message that carries neither an
    * `occurredAt` header nor a `sentAt`. @default Date.now
    */
   readonly clock?: Clock;
-  /**
-   * Told when the ledger fails to mark a sent notification completed, or to release a failed
-   * one. The send's outcome stands either way; a missed completion opens the documented
-   * window in which a redelivery may send again, so callers should log and count it.
-   */
-  readonly onLedgerError?: (
-    error: unknown,
-    notificationId: string,
-    operation: 'complete' | 'release',
-  ) => void;
 }
 
 /** What happened to one notification of an event. */
@@ -91,7 +97,7 @@ export interface ProcessResult {
  * @example
  * ```ts
  * const message = queueMessageFromReceived(received, queue.name);
- * const result = await processNotificationMessage(message, { router, senders, queue });
+ * const result = await processNotificationMessage(message, { router, senders, queueSpec });
  * ```
  *
  * @throws MissingEventTypeError, MissingMessageIdError for a message no event can be rebuilt
@@ -130,8 +136,8 @@ export async function processNotificationEvent(
     }
     throw new UnmappedEventTypeError(received.eventType, received.eventId);
   }
-  const event = options.queue
-    ? { ...received, payload: options.queue.parse(received.payload, received.eventType) }
+  const event = options.queueSpec
+    ? { ...received, payload: options.queueSpec.parse(received.payload, received.eventType) }
     : received;
   const notifications = options.router.resolve(event);
   const outcomes = await Promise.all(
@@ -169,7 +175,11 @@ async function sendNotification(
   try {
     const valid = validateNotification(notification, options.validation);
     if (ledger) {
-      const claim = await claimOf(ledger, notificationId, clock() + (options.leaseMs ?? 60_000));
+      const claim = await claimOf(
+        ledger.store,
+        notificationId,
+        clock() + (ledger.leaseMs ?? 60_000),
+      );
       if (claim.outcome === 'completed') return { ...base, status: 'skipped' };
       if (claim.outcome === 'in-progress') {
         throw new NotificationInProgressError(
@@ -180,16 +190,14 @@ async function sendNotification(
       claimed = true;
     }
     const result = await dispatchNotification(valid, options.senders, context);
-    if (ledger) await settleClaim(ledger, notificationId, result, options.onLedgerError);
+    if (ledger) await settleClaim(ledger, notificationId, result);
     return {
       ...base,
       status: 'sent',
       ...(result.providerMessageId ? { providerMessageId: result.providerMessageId } : {}),
     };
   } catch (error) {
-    if (ledger && claimed) {
-      await settleClaim(ledger, notificationId, undefined, options.onLedgerError);
-    }
+    if (ledger && claimed) await settleClaim(ledger, notificationId, undefined);
     return {
       ...base,
       status: 'failed',
@@ -204,22 +212,21 @@ async function sendNotification(
  * write changes the send's outcome; a failed one goes to `onError`.
  */
 async function settleClaim(
-  ledger: NotificationLedger,
+  ledger: LedgerOptions,
   notificationId: string,
   result: SendResult | undefined,
-  onError: ProcessNotificationOptions['onLedgerError'],
 ): Promise<void> {
   if (result) {
     // Completing is best-effort: the provider already accepted the send. If this write
     // fails, the lease expires and a redelivery may send again (the documented window).
-    await ledger
+    await ledger.store
       .complete(notificationId, result)
-      .catch((error) => onError?.(error, notificationId, 'complete'));
+      .catch((error) => ledger.onError?.(error, notificationId, 'complete'));
     return;
   }
-  await ledger
+  await ledger.store
     .release(notificationId)
-    .catch((error) => onError?.(error, notificationId, 'release'));
+    .catch((error) => ledger.onError?.(error, notificationId, 'release'));
 }
 
 /** Claims through `claimReportingLease` when the ledger has it, to learn the holder's lease. */

@@ -94,8 +94,8 @@ function options(
     queueSpec: userNotificationsQueue,
     visibility: new SqsVisibilityChanger({ queueUrl: QUEUE_URL, client }),
     deadLetters: sqsRecordDeadLetters(new SqsQueueSender({ queueUrl: DLQ_URL, client })),
-    random: () => 0.5,
-    ...extra,
+    ledger: extra.ledger && { store: extra.ledger },
+    retry: { random: () => 0.5, maxReceiveCount: extra.maxReceiveCount },
   };
 }
 

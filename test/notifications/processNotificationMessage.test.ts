@@ -145,7 +145,7 @@ describe('processNotificationMessage', () => {
       const result = await processNotificationMessage(queueMessageFor(event), {
         router: routerFor(threeNotifications),
         senders: new RecordingSenders(),
-        queue,
+        queueSpec: queue,
         skipUnmapped: true,
       });
 
@@ -167,7 +167,7 @@ describe('processNotificationMessage', () => {
         processNotificationMessage(queueMessageFor(event), {
           router: routerFor(threeNotifications),
           senders: new RecordingSenders(),
-          queue,
+          queueSpec: queue,
           skipUnmapped: false,
         }),
       );
@@ -373,7 +373,7 @@ describe('processNotificationMessage', () => {
       processNotificationMessage(message, {
         router: routerFor(threeNotifications),
         senders,
-        queue,
+        queueSpec: queue,
       }),
     );
 
@@ -397,7 +397,11 @@ describe('processNotificationMessage', () => {
     const message = queueMessageFor(makeEvent({ payload: { userId: 'u-1', email: 'ADA@X.IO' } }));
 
     // Act
-    await processNotificationMessage(message, { router, senders: new RecordingSenders(), queue });
+    await processNotificationMessage(message, {
+      router,
+      senders: new RecordingSenders(),
+      queueSpec: queue,
+    });
 
     // Assert
     expect(seenPayload).toEqual({ userId: 'u-1', email: 'ada@x.io' });
@@ -435,7 +439,7 @@ describe('processNotificationMessage', () => {
   });
 
   describe('with a ledger', () => {
-    it('reports a failed completion to onLedgerError and still counts the send as sent', async () => {
+    it('reports a failed completion to ledger.onError and still counts the send as sent', async () => {
       // Arrange
       const senders = new RecordingSenders();
       const ledger = new MapLedger(() => 0);
@@ -448,10 +452,12 @@ describe('processNotificationMessage', () => {
       const result = await processNotificationMessage(queueMessageFor(makeEvent()), {
         router: routerFor(() => [emailNotification()]),
         senders,
-        ledger,
+        ledger: {
+          store: ledger,
+          onError: (error, id, operation) =>
+            reported.push([(error as Error).message, id, operation]),
+        },
         clock: () => 0,
-        onLedgerError: (error, id, operation) =>
-          reported.push([(error as Error).message, id, operation]),
       });
 
       // Assert
@@ -468,7 +474,12 @@ describe('processNotificationMessage', () => {
         fault: (n) => (n.kind === 'push' && pushFails ? transientFault() : undefined),
       });
       const message = queueMessageFor(makeEvent());
-      const options = { router: routerFor(threeNotifications), senders, ledger, clock };
+      const options = {
+        router: routerFor(threeNotifications),
+        senders,
+        ledger: { store: ledger },
+        clock,
+      };
       const firstError = await rejectionOf(processNotificationMessage(message, options));
       pushFails = false;
       senders.clear();
@@ -490,7 +501,12 @@ describe('processNotificationMessage', () => {
       const ledger = new MapLedger(clock);
       const senders = new RecordingSenders();
       const message = queueMessageFor(makeEvent());
-      const options = { router: routerFor(threeNotifications), senders, ledger, clock };
+      const options = {
+        router: routerFor(threeNotifications),
+        senders,
+        ledger: { store: ledger },
+        clock,
+      };
       await processNotificationMessage(message, options);
       senders.clear();
 
@@ -511,7 +527,7 @@ describe('processNotificationMessage', () => {
       await processNotificationMessage(queueMessageFor(makeEvent()), {
         router: routerFor(() => [emailNotification()]),
         senders: new RecordingSenders(),
-        ledger,
+        ledger: { store: ledger },
         clock,
       });
 
@@ -537,9 +553,8 @@ describe('processNotificationMessage', () => {
       await processNotificationMessage(queueMessageFor(makeEvent()), {
         router: routerFor(() => [emailNotification()]),
         senders: new RecordingSenders(),
-        ledger,
+        ledger: { store: ledger, leaseMs: 5_000 },
         clock,
-        leaseMs: 5_000,
       });
 
       // Assert
@@ -558,7 +573,7 @@ describe('processNotificationMessage', () => {
         processNotificationMessage(queueMessageFor(makeEvent()), {
           router: routerFor(() => [emailNotification()]),
           senders,
-          ledger,
+          ledger: { store: ledger },
           clock,
         }),
       );
@@ -585,7 +600,7 @@ describe('processNotificationMessage', () => {
         processNotificationMessage(queueMessageFor(makeEvent()), {
           router: routerFor(() => [emailNotification()]),
           senders: new RecordingSenders(),
-          ledger,
+          ledger: { store: ledger },
           clock,
         }),
       );
@@ -610,7 +625,7 @@ describe('processNotificationMessage', () => {
         processNotificationMessage(queueMessageFor(makeEvent()), {
           router: routerFor(() => [emailNotification()]),
           senders: new RecordingSenders(),
-          ledger,
+          ledger: { store: ledger },
           clock,
         }),
       );
@@ -633,7 +648,7 @@ describe('processNotificationMessage', () => {
         processNotificationMessage(queueMessageFor(makeEvent()), {
           router: routerFor(() => [emailNotification()]),
           senders,
-          ledger,
+          ledger: { store: ledger },
           clock,
         }),
       );
@@ -653,7 +668,7 @@ describe('processNotificationMessage', () => {
         processNotificationMessage(queueMessageFor(makeEvent()), {
           router: routerFor(() => [emailNotification({ subject: '' })]),
           senders: new RecordingSenders(),
-          ledger,
+          ledger: { store: ledger },
           clock,
         }),
       );
@@ -675,7 +690,7 @@ describe('processNotificationMessage', () => {
       const result = await processNotificationMessage(queueMessageFor(makeEvent()), {
         router: routerFor(() => [emailNotification()]),
         senders,
-        ledger,
+        ledger: { store: ledger },
         clock,
       });
 
