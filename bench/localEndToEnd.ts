@@ -115,7 +115,9 @@ export async function runLocalEndToEnd(
       senders,
       deadLetters: sqsRecordDeadLetters(consumerDlq),
       visibility: queue.visibilityChanger(),
-      ledger: new DynamoDbLedger({ tableName: BENCH_RESOURCES.ledgerTableName, client: dynamodb }),
+      ledger: {
+        store: new DynamoDbLedger({ tableName: BENCH_RESOURCES.ledgerTableName, client: dynamodb }),
+      },
     });
     const poller = new StreamPoller({
       streamArn: table.streamArn,

@@ -169,10 +169,12 @@ export function benchConsumerHandler(
       queueUrl: queueUrl(BENCH_RESOURCES.queueName),
       client: aws.consumerSqs,
     }),
-    ledger: new DynamoDbLedger({
-      tableName: BENCH_RESOURCES.ledgerTableName,
-      client: aws.ledgerDynamoDb,
-    }),
+    ledger: {
+      store: new DynamoDbLedger({
+        tableName: BENCH_RESOURCES.ledgerTableName,
+        client: aws.ledgerDynamoDb,
+      }),
+    },
   });
 }
 

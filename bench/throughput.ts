@@ -8,10 +8,9 @@ import {
   userNotificationsQueue,
   usersOutbox,
 } from '../examples/signup/notifications.ts';
-import { queueNameFromArn } from '../lambdas/aws/sqsConsumer.ts';
-import { queueMessageFromEnvelope } from '../lambdas/events/queueMessageFromEnvelope.ts';
+import { parseCloudEvent } from '../lambdas/events/envelope.ts';
 import { DynamoDbLedger } from '../lambdas/ledger/DynamoDbLedger.ts';
-import { processNotificationMessage } from '../lambdas/notifications/processNotificationMessage.ts';
+import { processNotificationEvent } from '../lambdas/notifications/processNotificationMessage.ts';
 import { fromOutboxItem, outboxKey } from '../lambdas/outbox/outboxItem.ts';
 import { validateEventPayload } from '../lambdas/outbox/payloadSchemas.ts';
 import { toOutgoingMessage } from '../lambdas/outbox/relayEvents.ts';
@@ -163,22 +162,11 @@ export function naiveConsumerRun(
   return async () => {
     aws.resetHistory();
     for (const record of records) {
-      const attributes: Record<string, string> = {};
-      for (const [name, value] of Object.entries(record.messageAttributes)) {
-        if (value.stringValue !== undefined) attributes[name] = value.stringValue;
-      }
-      const message = queueMessageFromEnvelope({
-        id: record.messageId,
-        queue: queueNameFromArn(record.eventSourceARN),
-        body: record.body,
-        attributes,
-        receiveCount: 1,
-      });
-      await processNotificationMessage(message, {
+      await processNotificationEvent(parseCloudEvent(record.body), {
         router,
         senders,
-        queue: userNotificationsQueue,
-        ledger,
+        queueSpec: userNotificationsQueue,
+        ledger: { store: ledger },
       });
     }
   };

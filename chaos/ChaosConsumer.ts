@@ -210,7 +210,7 @@ export class ChaosConsumer {
     };
     const handler = createConsumerHandler({
       senders,
-      ...(ledger ? { ledger } : {}),
+      ledger: ledger && { store: ledger },
       router: this.#options.router,
       queueSpec: this.#options.queueSpec,
       deadLetters: {
@@ -222,10 +222,7 @@ export class ChaosConsumer {
           invocation.guard(() => this.#options.visibility.changeVisibility(handle, seconds)),
       },
       clock: this.#options.clock,
-      random: this.#options.random,
-      ...(this.#options.maxReceiveCount !== undefined
-        ? { maxReceiveCount: this.#options.maxReceiveCount }
-        : {}),
+      retry: { random: this.#options.random, maxReceiveCount: this.#options.maxReceiveCount },
     });
 
     const response = await invocation.run(

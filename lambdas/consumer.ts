@@ -1,26 +1,24 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { type DeadLetterSink, sqsRecordDeadLetters } from './aws/deadLetter.ts';
+import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { sqsRecordDeadLetters } from './aws/deadLetter.ts';
 import { SqsQueueSender } from './aws/SqsQueueSender.ts';
 import {
   type ConsumeReport,
   consumeSqsRecords,
   maxReceiveCountFromEnv,
   queueUrlFromArn,
+  type SqsConsumerBaseOptions,
   SqsVisibilityChanger,
-  type VisibilityBackoffOptions,
 } from './aws/sqsConsumer.ts';
 import { Env, Metrics as MetricName, serviceName } from './constants.ts';
-import type { Clock } from './events/ids.ts';
 import { DynamoDbLedger } from './ledger/DynamoDbLedger.ts';
 import {
   type NotificationsDefinition,
   requireNotifications,
 } from './notifications/defineNotifications.ts';
-import type { NotificationRouter } from './notifications/NotificationRouter.ts';
-import type { NotificationLedger, NotificationSenders } from './notifications/types.ts';
-import type { QueueSpec } from './outbox/defineQueue.ts';
+import type { LedgerOptions } from './notifications/processNotificationMessage.ts';
+import type { NotificationSenders } from './notifications/types.ts';
 import type { VisibilityChanger } from './queue/types.ts';
 import { composeSenders } from './senders/composeSenders.ts';
 import { memoizeAsync } from './senders/memoizeAsync.ts';
@@ -28,34 +26,34 @@ import { SesEmailSender } from './senders/SesEmailSender.ts';
 import { SnsPushSender } from './senders/SnsPushSender.ts';
 import { WebhookSender } from './senders/WebhookSender.ts';
 
-/** What the consumer handler runs with; tests and local runs pass their own. */
-export interface ConsumerHandlerDeps {
-  readonly senders: NotificationSenders;
-  /** Where permanent failures go, with the reason. */
-  readonly deadLetters: DeadLetterSink<SQSRecord>;
+/** The idempotency ledger of the consumer handler, whose leases each invocation bounds. */
+export interface ConsumerLedgerOptions extends LedgerOptions {
+  /**
+   * The longest ledger lease; each invocation's is at most its remaining time less
+   * `leaseSafetyMarginMs` (see `leaseMsFor`). @default 60_000
+   */
+  readonly leaseMs?: number;
+  /** Time kept back from the invocation's remaining time for the lease. @default 5_000 */
+  readonly leaseSafetyMarginMs?: number;
+}
+
+/**
+ * What the consumer handler runs with; tests and local runs pass their own. These are the
+ * options of `consumeSqsRecords`, which each invocation hands on whole, but for a default
+ * `visibility`, a ledger lease the invocation's time left bounds, and `metrics` of its own.
+ */
+export interface ConsumerHandlerDeps
+  extends Omit<SqsConsumerBaseOptions, 'visibility' | 'context'> {
   /**
    * Backs failed messages off. @default SQS `ChangeMessageVisibility` on the queue the
    * records came from (its URL built from their ARN)
    */
   readonly visibility?: VisibilityChanger;
-  /** The routing table (`notifications.router`). */
-  readonly router: NotificationRouter;
-  /** Validates payloads per event type before routing (`notifications.queue`). */
-  readonly queueSpec: QueueSpec;
-  /** The idempotency ledger notifications are claimed in before sending. */
-  readonly ledger?: NotificationLedger;
-  /** Accept http webhooks to loopback hosts: local runs only. @default false */
-  readonly allowLoopbackWebhooks?: boolean;
-  /** The longest ledger lease. @default 60_000 */
-  readonly maxLeaseMs?: number;
-  /** Time kept back from the invocation's remaining time for the lease. @default 5_000 */
-  readonly leaseSafetyMarginMs?: number;
-  readonly backoff?: VisibilityBackoffOptions;
-  /** The queue's redrive `maxReceiveCount`: see `SqsConsumerOptions`. @default unknown */
-  readonly maxReceiveCount?: number;
-  /** Jitter source in [0, 1). @default Math.random */
-  readonly random?: () => number;
-  readonly clock?: Clock;
+  /**
+   * The idempotency ledger notifications are claimed in before sending. Without one a
+   * redelivery may send a notification again.
+   */
+  readonly ledger?: ConsumerLedgerOptions;
   /** @default silent */
   readonly logger?: Logger;
   /** `NotificationsSent` / `NotificationsFailed` per channel are emitted when given. */
@@ -85,27 +83,20 @@ export function leaseMsFor(
  * consumer DLQ with their reason (see `consumeSqsRecords`).
  */
 export function createConsumerHandler(deps: ConsumerHandlerDeps): ConsumerHandler {
-  const { router, queueSpec } = deps;
+  const { metrics, ...options } = deps;
   return async (event, context) => {
     if (context) deps.logger?.addContext(context);
-    const visibility = deps.visibility ?? visibilityFor(event.Records?.[0]?.eventSourceARN);
+    const { ledger } = deps;
     const report = await consumeSqsRecords(event, {
-      router,
-      queueSpec,
-      senders: deps.senders,
-      deadLetters: deps.deadLetters,
-      visibility,
-      leaseMs: leaseMsFor(context, deps.maxLeaseMs, deps.leaseSafetyMarginMs),
-      ...(deps.ledger ? { ledger: deps.ledger } : {}),
-      ...(deps.allowLoopbackWebhooks ? { validation: { allowLoopbackHttp: true } } : {}),
-      ...(deps.backoff ? { backoff: deps.backoff } : {}),
-      ...(deps.maxReceiveCount ? { maxReceiveCount: deps.maxReceiveCount } : {}),
-      ...(deps.random ? { random: deps.random } : {}),
-      ...(deps.clock ? { clock: deps.clock } : {}),
-      ...(context ? { context } : {}),
-      ...(deps.logger ? { logger: deps.logger } : {}),
+      ...options,
+      visibility: deps.visibility ?? visibilityFor(event.Records?.[0]?.eventSourceARN),
+      ledger: ledger && {
+        ...ledger,
+        leaseMs: leaseMsFor(context, ledger.leaseMs, ledger.leaseSafetyMarginMs),
+      },
+      context,
     });
-    if (deps.metrics) emitMetrics(deps.metrics, report);
+    if (metrics) emitMetrics(metrics, report);
     return report.response;
   };
 }
@@ -191,22 +182,19 @@ function webhookSecretLoader(secretArn: string): () => Promise<string> {
 
 /** The SES, SNS and webhook senders, configured from the environment. */
 export function sendersFromEnv(): NotificationSenders {
-  const configurationSetName = process.env[Env.SES_CONFIGURATION_SET];
   const secretArn = process.env[Env.WEBHOOK_SECRET_ARN];
   return composeSenders({
     email: new SesEmailSender({
       fromAddress: requireEnv(Env.FROM_ADDRESS),
-      ...(configurationSetName ? { configurationSetName } : {}),
+      configurationSetName: process.env[Env.SES_CONFIGURATION_SET],
     }),
     push: new SnsPushSender({}),
-    ...(secretArn
-      ? {
-          webhook: new WebhookSender({
-            secret: webhookSecretLoader(secretArn),
-            allowLoopback: process.env[Env.ALLOW_LOOPBACK_WEBHOOKS] === 'true',
-          }),
-        }
-      : {}),
+    webhook: secretArn
+      ? new WebhookSender({
+          secret: webhookSecretLoader(secretArn),
+          allowLoopback: process.env[Env.ALLOW_LOOPBACK_WEBHOOKS] === 'true',
+        })
+      : undefined,
   });
 }
 
@@ -221,11 +209,11 @@ export function consumerDepsFromEnv(): Omit<ConsumerHandlerDeps, 'router' | 'que
     deadLetters: sqsRecordDeadLetters(
       new SqsQueueSender({ queueUrl: requireEnv(Env.CONSUMER_DLQ_URL) }),
     ),
-    ...(queueUrl ? { visibility: new SqsVisibilityChanger({ queueUrl }) } : {}),
+    visibility: queueUrl ? new SqsVisibilityChanger({ queueUrl }) : undefined,
     // Without a ledger table a redelivery may send a notification again; the stack sets one.
-    ...(process.env[Env.LEDGER_TABLE_NAME] ? { ledger: DynamoDbLedger.fromEnv() } : {}),
-    allowLoopbackWebhooks: process.env[Env.ALLOW_LOOPBACK_WEBHOOKS] === 'true',
-    maxReceiveCount: maxReceiveCountFromEnv(),
+    ledger: process.env[Env.LEDGER_TABLE_NAME] ? { store: DynamoDbLedger.fromEnv() } : undefined,
+    validation: { allowLoopbackHttp: process.env[Env.ALLOW_LOOPBACK_WEBHOOKS] === 'true' },
+    retry: { maxReceiveCount: maxReceiveCountFromEnv() },
     logger: new Logger({ serviceName: serviceName('consumer') }),
     metrics: new Metrics({ namespace: MetricName.NAMESPACE, serviceName: serviceName('consumer') }),
   };

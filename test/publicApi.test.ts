@@ -175,7 +175,7 @@ describe("the package's public API", () => {
 
     // Act
     const message: QueueMessage = queueMessageFromReceived(received, 'shop');
-    const result = await processNotificationMessage(message, { router, senders, queue: spec });
+    const result = await processNotificationMessage(message, { router, senders, queueSpec: spec });
 
     // Assert
     expect(result.dispatched).toBe(1);
@@ -274,10 +274,10 @@ describe('the consumer core, as the Lambda runs it', () => {
         router,
         queueSpec: queue,
         senders: new RecordingSenders(),
-        ledger,
+        ledger: { store: ledger },
         visibility: { changeVisibility: async () => {} },
         deadLetters: sqsRecordDeadLetters(dlq),
-        maxReceiveCount: maxReceiveCountFromEnv({ TIDINGS_MAX_RECEIVE_COUNT: '3' }),
+        retry: { maxReceiveCount: maxReceiveCountFromEnv({ TIDINGS_MAX_RECEIVE_COUNT: '3' }) },
         clock: () => T0,
         ...skipping,
       },

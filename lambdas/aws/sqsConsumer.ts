@@ -9,20 +9,23 @@ import { ChangeMessageVisibilityCommand, type SQSClient } from '@aws-sdk/client-
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { Env, Metrics as MetricName } from '../constants.ts';
 import { describeError, isPermanentError, type TidingsError } from '../errors.ts';
-import { type Clock, isUuid } from '../events/ids.ts';
-import { queueMessageFromEnvelope } from '../events/queueMessageFromEnvelope.ts';
-import { Header } from '../events/types.ts';
+import { parseCloudEvent } from '../events/envelope.ts';
+import { isUuid } from '../events/ids.ts';
+import { Header, type IntegrationEvent } from '../events/types.ts';
 import {
   NotificationDeliveryError,
   type NotificationOutcomeLike,
 } from '../notifications/errors.ts';
-import type { NotificationRouter } from '../notifications/NotificationRouter.ts';
-import { processNotificationMessage } from '../notifications/processNotificationMessage.ts';
-import type { NotificationLedger, NotificationSenders } from '../notifications/types.ts';
-import type { ValidateNotificationOptions } from '../notifications/validateNotification.ts';
+import {
+  type LedgerOptions,
+  type ProcessNotificationOptions,
+  type ProcessResult,
+  processNotificationEvent,
+} from '../notifications/processNotificationMessage.ts';
 import type { QueueSpec } from '../outbox/defineQueue.ts';
+import type { DeadLetterInfo, DeadLetterSink } from '../ports.ts';
 import type { VisibilityChanger } from '../queue/types.ts';
-import { type DeadLetterSink, describeForDeadLetter, stringAttributesOf } from './deadLetter.ts';
+import { describeForDeadLetter } from './deadLetter.ts';
 import { SqsRequestError } from './relayErrors.ts';
 import { defaultSqsClient, queueNameFromUrl } from './SqsQueueSender.ts';
 
@@ -73,28 +76,9 @@ export type UnmappedEventOptions =
   | { readonly skipUnmapped?: false; readonly metrics?: never }
   | { readonly skipUnmapped: true; readonly metrics: ConsumerMetrics };
 
-/** Options of `consumeSqsRecords`. */
-export type SqsConsumerOptions = SqsConsumerBaseOptions & UnmappedEventOptions;
-
-/** The options of `consumeSqsRecords` other than `UnmappedEventOptions`. */
-export interface SqsConsumerBaseOptions {
-  /** The routing table (`notifications.router`). */
-  readonly router: NotificationRouter;
-  readonly senders: NotificationSenders;
-  /**
-   * Validates payloads per event type before routing (`notifications.queue`); a rejected
-   * payload, or a type the spec lacks, is permanent.
-   */
-  readonly queueSpec: QueueSpec;
-  /** Claims each notification before sending, so redeliveries do not send twice. */
-  readonly ledger?: NotificationLedger;
-  /** How long a ledger claim holds. @default 60_000 */
-  readonly leaseMs?: number;
-  readonly validation?: ValidateNotificationOptions;
-  /** Backs a failed message off (SQS `ChangeMessageVisibility`, or a `MemoryQueue`). */
-  readonly visibility: VisibilityChanger;
-  /** Where permanent failures go, with the reason (the consumer DLQ). */
-  readonly deadLetters: DeadLetterSink<SQSRecord>;
+/** How a message that failed transiently is retried. */
+export interface ConsumerRetryOptions {
+  /** How long it stays invisible before its next attempt. */
   readonly backoff?: VisibilityBackoffOptions;
   /**
    * The `maxReceiveCount` of the queue's redrive policy. A transient failure on that receive,
@@ -105,7 +89,32 @@ export interface SqsConsumerBaseOptions {
   readonly maxReceiveCount?: number;
   /** Jitter source in [0, 1). @default Math.random */
   readonly random?: () => number;
-  readonly clock?: Clock;
+}
+
+/** Options of `consumeSqsRecords`. */
+export type SqsConsumerOptions = SqsConsumerBaseOptions & UnmappedEventOptions;
+
+/**
+ * The options of `consumeSqsRecords` other than `UnmappedEventOptions`: those of
+ * `processNotificationEvent`, which each record is handed on with, and the queue's own.
+ */
+export interface SqsConsumerBaseOptions extends Omit<ProcessNotificationOptions, 'skipUnmapped'> {
+  /**
+   * Validates payloads per event type before routing (`notifications.queue`); a rejected
+   * payload, or a type the spec lacks, is permanent.
+   */
+  readonly queueSpec: QueueSpec;
+  /**
+   * Claims each notification before sending, so redeliveries do not send twice.
+   * `onError` defaults to a warning on `logger`.
+   */
+  readonly ledger?: LedgerOptions;
+  /** Backs a failed message off (SQS `ChangeMessageVisibility`, or a `MemoryQueue`). */
+  readonly visibility: VisibilityChanger;
+  /** Where permanent failures go, with the reason (the consumer DLQ). */
+  readonly deadLetters: DeadLetterSink<SQSRecord>;
+  /** @default backoff from 10 s to 900 s, `maxReceiveCount` unknown, `Math.random` jitter */
+  readonly retry?: ConsumerRetryOptions;
   /** Handed to the record handlers. */
   readonly context?: Context;
   /** @default silent */
@@ -137,8 +146,9 @@ const silent: ConsumerLogger = { info() {}, warn() {}, error() {} };
 /**
  * Processes an SQS batch of relayed events and answers Lambda with the messages to retry.
  *
- * Each record is parsed (CloudEvents envelope -> `QueueMessage`), validated with the queue's
- * schema, routed and sent with `processNotificationMessage`. Then, per record:
+ * Each record's CloudEvents envelope is parsed into its event, which
+ * `processNotificationEvent` validates with the queue's schema, routes and sends. Then, per
+ * record:
  * - success: done;
  * - permanent failure (bad envelope, invalid payload or notification, an event type with no
  *   mapper unless `skipUnmapped`, a provider refusal):
@@ -147,7 +157,7 @@ const silent: ConsumerLogger = { info() {}, warn() {}, error() {} };
  * - transient failure (or an unknown error): its visibility is set to a backoff that grows
  *   with `ApproximateReceiveCount` (or to the provider's `retryAfterSeconds`, if longer) and
  *   it is reported failed, so only it is retried; on the queue's last receive
- *   (`maxReceiveCount`, when given) it is dead-lettered with its reason instead.
+ *   (`retry.maxReceiveCount`, when given) it is dead-lettered with its reason instead.
  *
  * Records of a standard queue run in parallel (Powertools' `BatchProcessor`); on a FIFO
  * queue (`.fifo` source) they run in order, and after a failure the rest of that message
@@ -159,168 +169,261 @@ export async function consumeSqsRecords(
   options: SqsConsumerOptions,
 ): Promise<ConsumeReport> {
   const logger = options.logger ?? silent;
-  const sent: Record<string, number> = {};
-  const failedNotifications: FailedNotification[] = [];
-  let deadLettered = 0;
-  let retried = 0;
-  let unmapped = 0;
+  const batch: Batch = {
+    options,
+    logger,
+    processing: processingOptions(options, logger),
+    tally: new BatchTally(),
+  };
+  const handler = (record: SQSRecord) => handleRecord(record, batch);
+  const response = await processBatch(event, handler, options.context);
+  const { tally } = batch;
+  if (tally.unmapped > 0 && options.skipUnmapped) {
+    options.metrics.singleMetric().addMetric(MetricName.EVENTS_UNMAPPED, 'Count', tally.unmapped);
+  }
+  return {
+    response: { batchItemFailures: [...response.batchItemFailures] },
+    sent: tally.sent,
+    failedNotifications: tally.failedNotifications,
+    deadLettered: tally.deadLettered,
+    retried: tally.retried,
+    unmapped: tally.unmapped,
+  };
+}
 
-  const count = (outcomes: readonly NotificationOutcomeLike[]) => {
+/** One batch being consumed: its options, and what its records have come to so far. */
+interface Batch {
+  readonly options: SqsConsumerOptions;
+  readonly logger: ConsumerLogger;
+  /** What each record's event is processed with. */
+  readonly processing: ProcessNotificationOptions;
+  readonly tally: BatchTally;
+}
+
+/** The counts `ConsumeReport` carries, kept as the batch's records settle. */
+class BatchTally {
+  readonly sent: Record<string, number> = {};
+  readonly failedNotifications: FailedNotification[] = [];
+  deadLettered = 0;
+  retried = 0;
+  unmapped = 0;
+
+  /** Counts the notifications of one record sent and failed. */
+  count(outcomes: readonly NotificationOutcomeLike[]): void {
     for (const outcome of outcomes) {
-      if (outcome.status === 'sent') sent[outcome.kind] = (sent[outcome.kind] ?? 0) + 1;
+      if (outcome.status === 'sent') this.sent[outcome.kind] = (this.sent[outcome.kind] ?? 0) + 1;
       if (outcome.status === 'failed') {
-        failedNotifications.push({
+        this.failedNotifications.push({
           channel: outcome.kind,
           permanent: isPermanentError(outcome.error),
         });
       }
     }
-  };
+  }
+}
 
-  const backOff = async (record: SQSRecord, receiveCount: number, error: unknown) => {
-    const seconds = visibilityBackoffSeconds(receiveCount, {
-      ...options.backoff,
-      ...(options.random ? { random: options.random } : {}),
-      ...retryAfterOf(error),
+/**
+ * The consumer's options as `processNotificationEvent` takes them: an unmapped type is a
+ * failure unless `skipUnmapped` says otherwise, and a failed ledger write is logged unless
+ * the ledger's `onError` is given.
+ */
+function processingOptions(
+  options: SqsConsumerOptions,
+  logger: ConsumerLogger,
+): ProcessNotificationOptions {
+  const { ledger } = options;
+  const warn: LedgerOptions['onError'] = (error, notificationId, operation) =>
+    logger.warn('ledger write failed after the send; a redelivery may send again', {
+      notificationId,
+      operation,
+      error: describeError(error),
     });
-    try {
-      await options.visibility.changeVisibility(record.receiptHandle, seconds);
-    } catch (visibilityError) {
-      // The message still comes back, after the queue's own visibility timeout.
-      logger.warn('could not change message visibility', {
-        messageId: record.messageId,
-        seconds,
-        error: describeError(visibilityError),
-      });
-    }
-    return seconds;
+  return {
+    ...options,
+    skipUnmapped: options.skipUnmapped === true,
+    ledger: ledger && { ...ledger, onError: ledger.onError ?? warn },
   };
+}
 
-  const handleRecord = async (record: SQSRecord): Promise<void> => {
-    const receiveCount = Number(record.attributes?.ApproximateReceiveCount) || 1;
-    const queue = queueNameFromArn(record.eventSourceARN);
-    const attributes = stringAttributesOf(record);
-    const attributeEventId = attributes[Header.EVENT_ID];
-    let eventId = isUuid(attributeEventId) ? attributeEventId.toLowerCase() : undefined;
-    try {
-      const message = queueMessageFromEnvelope({
-        id: record.messageId,
-        queue,
-        body: record.body,
-        attributes,
-        receiveCount,
-      });
-      eventId = message.headers?.[Header.EVENT_ID] ?? eventId;
-      const result = await processNotificationMessage(message, {
-        router: options.router,
-        senders: options.senders,
-        queue: options.queueSpec,
-        ...(options.ledger ? { ledger: options.ledger } : {}),
-        ...(options.leaseMs !== undefined ? { leaseMs: options.leaseMs } : {}),
-        skipUnmapped: options.skipUnmapped === true,
-        ...(options.validation ? { validation: options.validation } : {}),
-        ...(options.clock ? { clock: options.clock } : {}),
-        onLedgerError: (error, notificationId, operation) =>
-          logger.warn('ledger write failed after the send; a redelivery may send again', {
-            notificationId,
-            operation,
-            error: describeError(error),
-          }),
-      });
-      count(result.outcomes);
-      if (result.unmapped) {
-        unmapped++;
-        logger.warn('no mapper for the event type; acknowledged unsent (skipUnmapped)', {
-          eventId: result.event.eventId,
-          eventType: result.event.eventType,
-          messageId: record.messageId,
-        });
-        return;
-      }
-      logger.info('message processed', {
-        eventId: result.event.eventId,
-        eventType: result.event.eventType,
-        messageId: record.messageId,
-        dispatched: result.dispatched,
-        skipped: result.skipped,
-      });
-    } catch (error) {
-      if (error instanceof NotificationDeliveryError) count(error.outcomes);
-      const base = {
-        eventId,
-        messageId: record.messageId,
-        receiveCount,
-        error: describeError(error),
-      };
-      const permanent = isPermanentError(error);
-      const lastReceive =
-        options.maxReceiveCount !== undefined && receiveCount >= options.maxReceiveCount;
-      if (permanent || lastReceive) {
-        const described = describeForDeadLetter(error);
-        try {
-          await options.deadLetters.deadLetter(record, {
-            ...described,
-            ...(permanent
-              ? {}
-              : {
-                  reason: `${described.reason} (transient, retries exhausted: receive ${receiveCount} of maxReceiveCount ${options.maxReceiveCount})`,
-                }),
-            ...(eventId ? { eventId } : {}),
-            receiveCount,
-            queue,
-          });
-        } catch (deadLetterError) {
-          const seconds = await backOff(record, receiveCount, undefined);
-          logger.error('dead-lettering a failed message failed; retrying the message', {
-            ...base,
-            deadLetterError: describeError(deadLetterError),
-            visibilitySeconds: seconds,
-          });
-          retried++;
-          throw deadLetterError;
-        }
-        deadLettered++;
-        logger.warn(
-          permanent
-            ? 'permanent failure; message sent to the dead-letter queue'
-            : 'transient failure on the last receive; message sent to the dead-letter queue',
-          base,
-        );
-        return;
-      }
-      const seconds = await backOff(record, receiveCount, error);
-      retried++;
-      logger.warn('transient failure; message will be retried', {
-        ...base,
-        visibilitySeconds: seconds,
-      });
-      throw error;
-    }
-  };
-
-  const records = event.Records ?? [];
-  const fifo = records.some((record) => record.eventSourceARN?.endsWith('.fifo'));
-  const response = fifo
-    ? await processPartialResponse(event, handleRecord, new SqsFifoPartialProcessorAsync(), {
-        ...(options.context ? { context: options.context } : {}),
+/**
+ * Runs `handler` over the batch's records: in parallel on a standard queue; in order on a
+ * FIFO queue, where a failure holds back the rest of its message group.
+ */
+function processBatch(
+  event: SQSEvent,
+  handler: (record: SQSRecord) => Promise<void>,
+  context: Context | undefined,
+): Promise<SQSBatchResponse> {
+  const fifo = (event.Records ?? []).some((record) => record.eventSourceARN?.endsWith('.fifo'));
+  return fifo
+    ? processPartialResponse(event, handler, new SqsFifoPartialProcessorAsync(), {
+        context,
         skipGroupOnError: true,
         throwOnFullBatchFailure: false,
       })
-    : await processPartialResponse(event, handleRecord, new BatchProcessor('SQS'), {
-        ...(options.context ? { context: options.context } : {}),
+    : processPartialResponse(event, handler, new BatchProcessor('SQS'), {
+        context,
         throwOnFullBatchFailure: false,
       });
-  if (unmapped > 0 && options.skipUnmapped) {
-    options.metrics.singleMetric().addMetric(MetricName.EVENTS_UNMAPPED, 'Count', unmapped);
+}
+
+/**
+ * Consumes one record: parses its envelope, processes the event, and settles the outcome.
+ * @throws the failure, for Powertools to report the record failed, when it is left for a retry.
+ */
+async function handleRecord(record: SQSRecord, batch: Batch): Promise<void> {
+  let eventId: string | undefined;
+  try {
+    const event = eventOf(record);
+    eventId = event.eventId;
+    settleSuccess(record, await processNotificationEvent(event, batch.processing), batch);
+  } catch (error) {
+    if (error instanceof NotificationDeliveryError) batch.tally.count(error.outcomes);
+    const failure: RecordFailure = {
+      error,
+      // An envelope that did not parse names no event; the relay's attribute may.
+      eventId: eventId ?? eventIdAttributeOf(record),
+      receiveCount: Number(record.attributes?.ApproximateReceiveCount) || 1,
+    };
+    if ((await settleFailure(record, failure, batch)) === 'retry') throw error;
   }
-  return {
-    response: { batchItemFailures: [...response.batchItemFailures] },
-    sent,
-    failedNotifications,
-    deadLettered,
-    retried,
-    unmapped,
+}
+
+/** The event a record carries: its CloudEvents envelope, parsed once. */
+function eventOf(record: SQSRecord): IntegrationEvent {
+  const { source: _source, ...event } = parseCloudEvent(record.body);
+  return event;
+}
+
+/** The record's `eventId` attribute, when it is a UUID. */
+function eventIdAttributeOf(record: SQSRecord): string | undefined {
+  const value = record.messageAttributes?.[Header.EVENT_ID]?.stringValue;
+  return isUuid(value) ? value.toLowerCase() : undefined;
+}
+
+/** Counts and logs a record whose event was processed, or acknowledged unmapped. */
+function settleSuccess(record: SQSRecord, result: ProcessResult, batch: Batch): void {
+  batch.tally.count(result.outcomes);
+  const fields = {
+    eventId: result.event.eventId,
+    eventType: result.event.eventType,
+    messageId: record.messageId,
   };
+  if (result.unmapped) {
+    batch.tally.unmapped++;
+    batch.logger.warn('no mapper for the event type; acknowledged unsent (skipUnmapped)', fields);
+    return;
+  }
+  batch.logger.info('message processed', {
+    ...fields,
+    dispatched: result.dispatched,
+    skipped: result.skipped,
+  });
+}
+
+/** Why and when a record failed. */
+interface RecordFailure {
+  readonly error: unknown;
+  readonly eventId: string | undefined;
+  readonly receiveCount: number;
+}
+
+/**
+ * Settles a record whose processing failed. A permanent failure, or a transient one on the
+ * queue's last receive, is dead-lettered with its reason; any other failure, and one whose
+ * dead letter could not be sent, is backed off and left for a retry.
+ */
+async function settleFailure(
+  record: SQSRecord,
+  failure: RecordFailure,
+  batch: Batch,
+): Promise<'dead-lettered' | 'retry'> {
+  const { error, eventId, receiveCount } = failure;
+  const { logger, tally } = batch;
+  const fields = {
+    eventId,
+    messageId: record.messageId,
+    receiveCount,
+    error: describeError(error),
+  };
+  const permanent = isPermanentError(error);
+  const maxReceiveCount = batch.options.retry?.maxReceiveCount;
+  const lastReceive = maxReceiveCount !== undefined && receiveCount >= maxReceiveCount;
+  if (permanent || lastReceive) {
+    try {
+      await batch.options.deadLetters.deadLetter(record, deadLetterInfo(record, failure, batch));
+    } catch (deadLetterError) {
+      const seconds = await backOff(record, receiveCount, undefined, batch);
+      logger.error('dead-lettering a failed message failed; retrying the message', {
+        ...fields,
+        deadLetterError: describeError(deadLetterError),
+        visibilitySeconds: seconds,
+      });
+      tally.retried++;
+      return 'retry';
+    }
+    tally.deadLettered++;
+    logger.warn(
+      permanent
+        ? 'permanent failure; message sent to the dead-letter queue'
+        : 'transient failure on the last receive; message sent to the dead-letter queue',
+      fields,
+    );
+    return 'dead-lettered';
+  }
+  const seconds = await backOff(record, receiveCount, error, batch);
+  tally.retried++;
+  logger.warn('transient failure; message will be retried', {
+    ...fields,
+    visibilitySeconds: seconds,
+  });
+  return 'retry';
+}
+
+/** Why a failed record is dead-lettered; a transient failure says its retries ran out. */
+function deadLetterInfo(record: SQSRecord, failure: RecordFailure, batch: Batch): DeadLetterInfo {
+  const { error, eventId, receiveCount } = failure;
+  const described = describeForDeadLetter(error);
+  const reason = isPermanentError(error)
+    ? described.reason
+    : `${described.reason} (transient, retries exhausted: receive ${receiveCount} of maxReceiveCount ${batch.options.retry?.maxReceiveCount})`;
+  return {
+    ...described,
+    reason,
+    eventId,
+    receiveCount,
+    queue: queueNameFromArn(record.eventSourceARN),
+  };
+}
+
+/**
+ * Makes a failed record invisible for its backoff (see `visibilityBackoffSeconds`), or for
+ * the longest `retryAfterSeconds` the failure asked for.
+ * @returns the seconds asked for.
+ */
+async function backOff(
+  record: SQSRecord,
+  receiveCount: number,
+  error: unknown,
+  batch: Batch,
+): Promise<number> {
+  const { retry } = batch.options;
+  const seconds = visibilityBackoffSeconds(receiveCount, {
+    ...retry?.backoff,
+    random: retry?.random,
+    retryAfterSeconds: retryAfterOf(error),
+  });
+  try {
+    await batch.options.visibility.changeVisibility(record.receiptHandle, seconds);
+  } catch (visibilityError) {
+    // The message still comes back, after the queue's own visibility timeout.
+    batch.logger.warn('could not change message visibility', {
+      messageId: record.messageId,
+      seconds,
+      error: describeError(visibilityError),
+    });
+  }
+  return seconds;
 }
 
 /** The largest `maxReceiveCount` an SQS redrive policy accepts. */
@@ -351,7 +454,7 @@ export function queueNameFromArn(arn: string | undefined): string {
 }
 
 /** The longest `retryAfterSeconds` any failure of `error` asked for, if any did. */
-function retryAfterOf(error: unknown): { retryAfterSeconds?: number } {
+function retryAfterOf(error: unknown): number | undefined {
   const errors: unknown[] =
     error instanceof NotificationDeliveryError
       ? error.outcomes.map((outcome) => outcome.error)
@@ -367,7 +470,7 @@ function retryAfterOf(error: unknown): { retryAfterSeconds?: number } {
       current = current.cause;
     }
   }
-  return longest === undefined ? {} : { retryAfterSeconds: longest };
+  return longest;
 }
 
 /** Options of `SqsVisibilityChanger`. */

@@ -94,7 +94,7 @@ export type DynamoDbLedgerEnvOptions = DynamoDbLedgerOptions extends infer O
  *
  * @example
  * const ledger = new DynamoDbLedger({ tableName: process.env.TIDINGS_LEDGER_TABLE_NAME ?? '' });
- * await processNotificationMessage(message, { router, senders, ledger, leaseMs });
+ * await processNotificationEvent(event, { router, senders, ledger: { store: ledger, leaseMs } });
  */
 export class DynamoDbLedger implements InspectableLedger {
   /** The table this ledger writes to. */

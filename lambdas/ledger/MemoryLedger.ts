@@ -46,7 +46,7 @@ export interface MemoryLedgerOptions {
  *
  * @example
  * const ledger = new MemoryLedger({ clock: () => now });
- * await processNotificationMessage(message, { router, senders, ledger });
+ * await processNotificationEvent(event, { router, senders, ledger: { store: ledger } });
  * ledger.status(`${eventId}:0`); // 'completed'
  */
 export class MemoryLedger implements InspectableLedger {

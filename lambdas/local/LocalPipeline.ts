@@ -157,11 +157,11 @@ function consumerPump(
     senders,
     router: notifications.router,
     queueSpec: notifications.queue,
-    ledger,
+    ledger: { store: ledger },
     deadLetters: sqsRecordDeadLetters(consumerDlq),
     visibility: queue.visibilityChanger(),
-    maxReceiveCount: MAX_RECEIVE_COUNT,
-    allowLoopbackWebhooks: true,
+    retry: { maxReceiveCount: MAX_RECEIVE_COUNT },
+    validation: { allowLoopbackHttp: true },
     clock,
   });
   return new SqsEventPump(queue, handler, { batchSize: 10 });

@@ -2,6 +2,7 @@ import type { Clock } from '../events/ids.ts';
 import { integrationEventFromQueueMessage } from '../events/integrationEventFromQueueMessage.ts';
 import type { IntegrationEvent, QueueMessage } from '../events/types.ts';
 import type { QueueSpec } from '../outbox/defineQueue.ts';
+import type { NotificationLedger, NotificationSenders, SendResult } from '../ports.ts';
 import { dispatchNotification, sendContextFor } from './dispatchNotification.ts';
 import {
   NotificationDeliveryError,
@@ -9,15 +10,37 @@ import {
   UnmappedEventTypeError,
 } from './errors.ts';
 import type { NotificationRouter } from './NotificationRouter.ts';
-import type { NotificationLedger, NotificationSenders } from './types.ts';
+import type { Notification } from './types.ts';
 import { type ValidateNotificationOptions, validateNotification } from './validateNotification.ts';
 
-/** Options of `processNotificationMessage`. */
+/** The idempotency ledger notifications are claimed in, and how. */
+export interface LedgerOptions {
+  /** Claims each notification before sending, so redeliveries do not send twice. */
+  readonly store: NotificationLedger;
+  /**
+   * How long a claim holds before another worker may take it over. Keep it at or under the
+   * time the caller has left (a Lambda's remaining time).
+   * @default 60_000
+   */
+  readonly leaseMs?: number;
+  /**
+   * Told when the ledger fails to mark a sent notification completed, or to release a failed
+   * one. The send's outcome stands either way; a missed completion opens the documented
+   * window in which a redelivery may send again, so callers should log and count it.
+   */
+  readonly onError?: (
+    error: unknown,
+    notificationId: string,
+    operation: 'complete' | 'release',
+  ) => void;
+}
+
+/** Options of `processNotificationEvent` and `processNotificationMessage`. */
 export interface ProcessNotificationOptions {
   readonly router: NotificationRouter;
   readonly senders: NotificationSenders;
-  /** Validates the payload with the queue's schema before routing. */
-  readonly queue?: QueueSpec;
+  /** Validates the payload with the queue's schema before routing (`notifications.queue`). */
+  readonly queueSpec?: QueueSpec;
   /**
    * Treat an event type with no mapper as done: nothing sent, and the result says
    * `unmapped: true` so the caller sees it. With `false`, throw `UnmappedEventTypeError`
@@ -27,30 +50,14 @@ export interface ProcessNotificationOptions {
    * @default true
    */
   readonly skipUnmapped?: boolean;
-  /** Claim each notification before sending, so redeliveries do not send twice. */
-  readonly ledger?: NotificationLedger;
-  /**
-   * How long a ledger claim holds before another worker may take it over. Keep it at or
-   * under the time the caller has left (a Lambda's remaining time).
-   * @default 60_000
-   */
-  readonly leaseMs?: number;
+  /** Claim each notification in a ledger before sending. @default no ledger */
+  readonly ledger?: LedgerOptions;
   readonly validation?: ValidateNotificationOptions;
   /**
-   * Now: for ledger leases, and the `occurredAt` of a message that carries neither an
+   * Now: for ledger leases, and the `occurredAt` of a queue message that carries neither an
    * `occurredAt` header nor a `sentAt`. @default Date.now
    */
   readonly clock?: Clock;
-  /**
-   * Told when the ledger fails to mark a sent notification completed, or to release a failed
-   * one. The send's outcome stands either way; a missed completion opens the documented
-   * window in which a redelivery may send again, so callers should log and count it.
-   */
-  readonly onLedgerError?: (
-    error: unknown,
-    notificationId: string,
-    operation: 'complete' | 'release',
-  ) => void;
 }
 
 /** What happened to one notification of an event. */
@@ -82,23 +89,44 @@ export interface ProcessResult {
 }
 
 /**
- * Routes one queue message to its notifications and sends each. Every notification is
- * validated first and attempted even if another fails; with a ledger, notifications an
- * earlier delivery completed are skipped.
+ * Routes one queue message to its notifications and sends each: the event is rebuilt from the
+ * message (see `integrationEventFromQueueMessage`), then handled as `processNotificationEvent`
+ * handles it. For messages of your own queue; the SQS consumer parses its envelopes straight
+ * into events.
  *
- * @returns the count dispatched and a per-notification outcome.
- * @throws NotificationDeliveryError when any notification failed, with every outcome; it is
- *   permanent only if every failure is.
- * @throws MissingEventTypeError, MissingMessageIdError, PayloadValidationError, MapperError,
- *   UnmappedEventTypeError (with `skipUnmapped: false`), UnknownEventTypeError (a mapped type
- *   the queue's schema map lacks) for a message that cannot be routed.
+ * @example
+ * ```ts
+ * const message = queueMessageFromReceived(received, queue.name);
+ * const result = await processNotificationMessage(message, { router, senders, queueSpec });
+ * ```
+ *
+ * @throws MissingEventTypeError, MissingMessageIdError for a message no event can be rebuilt
+ *   from; otherwise what `processNotificationEvent` throws.
  */
 export async function processNotificationMessage(
   message: QueueMessage,
   options: ProcessNotificationOptions,
 ): Promise<ProcessResult> {
-  const clock = options.clock ?? Date.now;
-  const received = integrationEventFromQueueMessage(message, { clock });
+  const event = integrationEventFromQueueMessage(message, { clock: options.clock });
+  return processNotificationEvent(event, options);
+}
+
+/**
+ * Routes one event to its notifications and sends each. Every notification is validated
+ * first and attempted even if another fails; with a ledger, notifications an earlier delivery
+ * completed are skipped.
+ *
+ * @returns the count dispatched and a per-notification outcome.
+ * @throws NotificationDeliveryError when any notification failed, with every outcome; it is
+ *   permanent only if every failure is.
+ * @throws PayloadValidationError, MapperError, UnmappedEventTypeError (with
+ *   `skipUnmapped: false`), UnknownEventTypeError (a mapped type the queue's schema map lacks)
+ *   for an event that cannot be routed.
+ */
+export async function processNotificationEvent(
+  received: IntegrationEvent,
+  options: ProcessNotificationOptions,
+): Promise<ProcessResult> {
   // Mapped or not is decided before validation: a skipped type is not this consumer's to
   // validate (its queue's schema map may not know it either), and one that will not be
   // skipped fails with the clearer reason that nothing maps it.
@@ -108,58 +136,14 @@ export async function processNotificationMessage(
     }
     throw new UnmappedEventTypeError(received.eventType, received.eventId);
   }
-  const event = options.queue
-    ? { ...received, payload: options.queue.parse(received.payload, received.eventType) }
+  const event = options.queueSpec
+    ? { ...received, payload: options.queueSpec.parse(received.payload, received.eventType) }
     : received;
   const notifications = options.router.resolve(event);
   const outcomes = await Promise.all(
-    notifications.map(async (notification, index): Promise<NotificationOutcome> => {
-      const context = sendContextFor(event, index);
-      const { notificationId } = context;
-      const base = { index, notificationId, kind: String(notification?.kind) };
-      let claimed = false;
-      try {
-        const valid = validateNotification(notification, options.validation);
-        if (options.ledger) {
-          const claim = await options.ledger.claim(
-            notificationId,
-            clock() + (options.leaseMs ?? 60_000),
-          );
-          if (claim.outcome === 'completed') return { ...base, status: 'skipped' };
-          if (claim.outcome === 'in-progress') {
-            throw new NotificationInProgressError(
-              notificationId,
-              secondsUntil(claim.leaseUntil, clock()),
-            );
-          }
-          claimed = true;
-        }
-        const result = await dispatchNotification(valid, options.senders, context);
-        // Completing is best-effort: the provider already accepted the send. If this write
-        // fails, the lease expires and a redelivery may send again (the documented window).
-        if (options.ledger) {
-          await options.ledger
-            .complete(notificationId, result)
-            .catch((error) => options.onLedgerError?.(error, notificationId, 'complete'));
-        }
-        return {
-          ...base,
-          status: 'sent',
-          ...(result.providerMessageId ? { providerMessageId: result.providerMessageId } : {}),
-        };
-      } catch (error) {
-        if (claimed) {
-          await options.ledger
-            ?.release(notificationId)
-            .catch((e) => options.onLedgerError?.(e, notificationId, 'release'));
-        }
-        return {
-          ...base,
-          status: 'failed',
-          error: error instanceof Error ? error : new Error(String(error)),
-        };
-      }
-    }),
+    notifications.map((notification, index) =>
+      sendNotification(event, notification, index, options),
+    ),
   );
   if (outcomes.some((o) => o.status === 'failed')) {
     throw new NotificationDeliveryError(event.eventType, event.eventId, outcomes);
@@ -170,6 +154,75 @@ export async function processNotificationMessage(
     skipped: outcomes.filter((o) => o.status === 'skipped').length,
     outcomes,
   };
+}
+
+/**
+ * Validates, claims and sends the `index`-th notification of an event. Never throws: a
+ * failure is the outcome `failed`, with its error.
+ */
+async function sendNotification(
+  event: IntegrationEvent,
+  notification: Notification,
+  index: number,
+  options: ProcessNotificationOptions,
+): Promise<NotificationOutcome> {
+  const clock = options.clock ?? Date.now;
+  const ledger = options.ledger;
+  const context = sendContextFor(event, index);
+  const { notificationId } = context;
+  const base = { index, notificationId, kind: String(notification?.kind) };
+  let claimed = false;
+  try {
+    const valid = validateNotification(notification, options.validation);
+    if (ledger) {
+      const claim = await ledger.store.claim(notificationId, clock() + (ledger.leaseMs ?? 60_000));
+      if (claim.outcome === 'completed') return { ...base, status: 'skipped' };
+      if (claim.outcome === 'in-progress') {
+        throw new NotificationInProgressError(
+          notificationId,
+          secondsUntil(claim.leaseUntil, clock()),
+        );
+      }
+      claimed = true;
+    }
+    const result = await dispatchNotification(valid, options.senders, context);
+    if (ledger) await settleClaim(ledger, notificationId, result);
+    return {
+      ...base,
+      status: 'sent',
+      ...(result.providerMessageId ? { providerMessageId: result.providerMessageId } : {}),
+    };
+  } catch (error) {
+    if (ledger && claimed) await settleClaim(ledger, notificationId, undefined);
+    return {
+      ...base,
+      status: 'failed',
+      error: error instanceof Error ? error : new Error(String(error)),
+    };
+  }
+}
+
+/**
+ * Ends a notification's claim in the ledger: completed with the provider's result once sent,
+ * released when the send failed (`result` undefined) so a retry can claim it at once. Neither
+ * write changes the send's outcome; a failed one goes to `onError`.
+ */
+async function settleClaim(
+  ledger: LedgerOptions,
+  notificationId: string,
+  result: SendResult | undefined,
+): Promise<void> {
+  if (result) {
+    // Completing is best-effort: the provider already accepted the send. If this write
+    // fails, the lease expires and a redelivery may send again (the documented window).
+    await ledger.store
+      .complete(notificationId, result)
+      .catch((error) => ledger.onError?.(error, notificationId, 'complete'));
+    return;
+  }
+  await ledger.store
+    .release(notificationId)
+    .catch((error) => ledger.onError?.(error, notificationId, 'release'));
 }
 
 /**

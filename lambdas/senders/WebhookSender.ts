@@ -309,6 +309,10 @@ export class WebhookSender implements ChannelSender<WebhookNotification> {
   /**
    * One POST to the checked address. Rejects with TimeoutSignal when `signal` aborts before the
    * status line; an abort while reading a failed answer's body keeps what was read.
+   *
+   * Longer than the other functions on the consumer path, and kept whole: it is one promise
+   * around one request, whose abort, response and error handlers share `settled`, `request`
+   * and `finishBody`; split apart, that state would have to be passed around and kept in step.
    */
   #post(
     url: URL,

@@ -82,7 +82,7 @@ function pipeline() {
       router: notifications.router,
       queueSpec: notifications.queue,
       senders,
-      ledger: new MemoryLedger({ clock: queueClock }),
+      ledger: { store: new MemoryLedger({ clock: queueClock }) },
       deadLetters: sqsRecordDeadLetters(consumerDlq),
       visibility: queue.visibilityChanger(),
       clock: queueClock,

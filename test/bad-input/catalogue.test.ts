@@ -1118,7 +1118,7 @@ describe('bad input at the consumer', () => {
     });
     const { consume, dlq, backoffs } = consumerRig({
       senders: composeSenders({ email }),
-      maxReceiveCount: 10,
+      retry: { maxReceiveCount: 10 },
     });
     const [id] = eventIds(1) as [string];
     const record = relayedRecord(signupEvent(id), {
@@ -1211,7 +1211,7 @@ describe('bad input at the consumer', () => {
 
   it('C20 the same message delivered twice is sent once: the ledger skips the redelivery', async () => {
     // Arrange
-    const { consume, senders, dlq } = consumerRig({ ledger: new MemoryLedger() });
+    const { consume, senders, dlq } = consumerRig({ ledger: { store: new MemoryLedger() } });
     const record = relayedRecord(signupEvent(eventIds(1)[0] as string));
 
     // Act

@@ -11,6 +11,7 @@ import {
 } from '../../lambdas/consumer.ts';
 import { SqsEventPump } from '../../lambdas/local/SqsEventPump.ts';
 import { SendError } from '../../lambdas/notifications/errors.ts';
+import { NotificationRouter } from '../../lambdas/notifications/NotificationRouter.ts';
 import { RecordingSenders } from '../../lambdas/notifications/RecordingSenders.ts';
 import { toOutgoingMessage } from '../../lambdas/outbox/relayEvents.ts';
 import type { DeadLetterSink, NotificationLedger } from '../../lambdas/ports.ts';
@@ -76,7 +77,7 @@ describe('createConsumerHandler', () => {
           return { complete: true };
         },
       },
-      random: () => 0.5,
+      retry: { random: () => 0.5 },
       clock,
     });
 
@@ -105,7 +106,7 @@ describe('createConsumerHandler', () => {
       senders: new RecordingSenders(),
       visibility: { changeVisibility: async () => {} },
       deadLetters: noDeadLetters,
-      ledger,
+      ledger: { store: ledger },
       clock,
     });
 
@@ -117,6 +118,60 @@ describe('createConsumerHandler', () => {
 
     // Assert
     expect(claim).toHaveBeenCalledWith(expect.any(String), clock() + 15_000);
+  });
+
+  it("claims for no longer than the ledger's leaseMs when the invocation has more time", async () => {
+    // Arrange
+    const clock = fakeClock();
+    const claim = vi.fn<NotificationLedger['claim']>(async () => ({ outcome: 'claimed' }));
+    const ledger: NotificationLedger = { claim, complete: async () => {}, release: async () => {} };
+    const message = relayed(eventIds(1)[0] as string, 'ada@example.com');
+    const handler = createConsumerHandler({
+      router: notifications.router,
+      queueSpec: notifications.queue,
+      senders: new RecordingSenders(),
+      visibility: { changeVisibility: async () => {} },
+      deadLetters: noDeadLetters,
+      ledger: { store: ledger, leaseMs: 10_000, leaseSafetyMarginMs: 1_000 },
+      clock,
+    });
+
+    // Act
+    await handler(
+      makeSqsEvent([makeSqsRecord({ body: message.body, stringAttributes: message.attributes })]),
+      contextWith(900_000),
+    );
+
+    // Assert
+    expect(claim).toHaveBeenCalledWith(expect.any(String), clock() + 10_000);
+  });
+
+  it('hands its validation options on, so a loopback http webhook is sent on a local run', async () => {
+    // Arrange
+    const router = new NotificationRouter()
+      .register('user.registered', () => [
+        { kind: 'webhook', url: 'http://127.0.0.1:9000/hook', payload: { hello: 'world' } },
+      ])
+      .freeze();
+    const senders = new RecordingSenders();
+    const message = relayed(eventIds(1)[0] as string, 'ada@example.com');
+    const handler = createConsumerHandler({
+      router,
+      queueSpec: notifications.queue,
+      senders,
+      visibility: { changeVisibility: async () => {} },
+      deadLetters: noDeadLetters,
+      validation: { allowLoopbackHttp: true },
+    });
+
+    // Act
+    const response = await handler(
+      makeSqsEvent([makeSqsRecord({ body: message.body, stringAttributes: message.attributes })]),
+    );
+
+    // Assert
+    expect(response.batchItemFailures).toEqual([]);
+    expect(senders.webhooks.map((s) => s.notification.url)).toEqual(['http://127.0.0.1:9000/hook']);
   });
 
   it('emits sent and failed notifications per channel', async () => {
@@ -190,7 +245,22 @@ describe('consumerDepsFromEnv', () => {
     const deps = consumerDepsFromEnv();
 
     // Assert
-    expect(deps.maxReceiveCount).toBe(10);
+    expect(deps.retry?.maxReceiveCount).toBe(10);
+  });
+
+  it.each([
+    ['true', true],
+    [undefined, false],
+  ])('accepts loopback http webhooks when the variable is %j: %j', (value, allowed) => {
+    // Arrange
+    stubConsumerEnv('10');
+    vi.stubEnv(Env.ALLOW_LOOPBACK_WEBHOOKS, value);
+
+    // Act
+    const deps = consumerDepsFromEnv();
+
+    // Assert
+    expect(deps.validation?.allowLoopbackHttp).toBe(allowed);
   });
 
   it('leaves maxReceiveCount unknown without the variable', () => {
@@ -201,7 +271,7 @@ describe('consumerDepsFromEnv', () => {
     const deps = consumerDepsFromEnv();
 
     // Assert
-    expect(deps.maxReceiveCount).toBeUndefined();
+    expect(deps.retry?.maxReceiveCount).toBeUndefined();
   });
 });
 

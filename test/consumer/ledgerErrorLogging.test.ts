@@ -4,6 +4,7 @@ import { type ConsumerLogger, consumeSqsRecords } from '../../lambdas/aws/sqsCon
 import { ClaimLostError, LedgerStoreError } from '../../lambdas/ledger/errors.ts';
 import { MemoryLedger } from '../../lambdas/ledger/MemoryLedger.ts';
 import { SendError } from '../../lambdas/notifications/errors.ts';
+import type { LedgerOptions } from '../../lambdas/notifications/processNotificationMessage.ts';
 import { RecordingSenders } from '../../lambdas/notifications/RecordingSenders.ts';
 import { toOutgoingMessage } from '../../lambdas/outbox/relayEvents.ts';
 import { EVENT_ID, makeEvent } from '../helpers/events.ts';
@@ -24,17 +25,22 @@ function spyLogger() {
   return { info: vi.fn(), warn: vi.fn(), error: vi.fn() } satisfies ConsumerLogger;
 }
 
-function consume(ledger: MemoryLedger, senders: RecordingSenders, logger: ConsumerLogger) {
+function consume(
+  ledger: MemoryLedger,
+  senders: RecordingSenders,
+  logger: ConsumerLogger,
+  onError?: LedgerOptions['onError'],
+) {
   return consumeSqsRecords(makeSqsEvent([signupRecord()]), {
     router: notifications.router,
     queueSpec: userNotificationsQueue,
     senders,
-    ledger,
+    ledger: { store: ledger, onError },
     visibility: { changeVisibility: async () => {} },
     deadLetters: {
       deadLetter: () => Promise.reject(new Error('no dead letter expected')),
     },
-    random: () => 0.5,
+    retry: { random: () => 0.5 },
     logger,
   });
 }
@@ -96,5 +102,25 @@ describe('consumeSqsRecords when a ledger write fails around a send', () => {
         error: expect.stringContaining('ThrottlingException'),
       }),
     );
+  });
+
+  it("hands a refused completion to the ledger's onError when given, instead of logging it", async () => {
+    // Arrange
+    const ledger = new MemoryLedger({
+      fault: (operation, id) =>
+        operation === 'complete' ? new ClaimLostError('complete', id, undefined) : undefined,
+    });
+    const logger = spyLogger();
+    const reported: [string, string][] = [];
+
+    // Act
+    const report = await consume(ledger, new RecordingSenders(), logger, (_, id, operation) =>
+      reported.push([id, operation]),
+    );
+
+    // Assert
+    expect(report.sent).toEqual({ email: 1 });
+    expect(reported).toEqual([[NOTIFICATION_ID, 'complete']]);
+    expect(logger.warn).not.toHaveBeenCalledWith(LEDGER_WARNING, expect.anything());
   });
 });

@@ -30,7 +30,12 @@ import { SendError } from '../../lambdas/notifications/errors.ts';
 import { NotificationRouter } from '../../lambdas/notifications/NotificationRouter.ts';
 import { RecordingSenders } from '../../lambdas/notifications/RecordingSenders.ts';
 import { toOutgoingMessage } from '../../lambdas/outbox/relayEvents.ts';
-import type { EmailNotification, NotificationLedger } from '../../lambdas/ports.ts';
+import type {
+  DeadLetterInfo,
+  DeadLetterSink,
+  EmailNotification,
+  NotificationLedger,
+} from '../../lambdas/ports.ts';
 import { eventIds, fakeClock, makeEvent, thrownBy } from '../helpers/events.ts';
 import { makeSqsEvent, makeSqsRecord, type SqsRecordOverrides } from '../helpers/sqs.ts';
 
@@ -89,8 +94,8 @@ function options(
     queueSpec: userNotificationsQueue,
     visibility: new SqsVisibilityChanger({ queueUrl: QUEUE_URL, client }),
     deadLetters: sqsRecordDeadLetters(new SqsQueueSender({ queueUrl: DLQ_URL, client })),
-    random: () => 0.5,
-    ...extra,
+    ledger: extra.ledger && { store: extra.ledger },
+    retry: { random: () => 0.5, maxReceiveCount: extra.maxReceiveCount },
   };
 }
 
@@ -358,6 +363,34 @@ describe('consumeSqsRecords', () => {
     const attributes = deadLetterEntries()[0]?.MessageAttributes ?? {};
     expect(attributes[DeadLetterAttribute.EVENT_ID]?.StringValue).toBe(id);
     expect(attributes.eventType?.StringValue).toBe('user.registered');
+  });
+
+  it.each([
+    ['names the event by its eventId attribute, lower-cased, when a UUID', 'upper', 'lower'],
+    ['names no event when the eventId attribute is not a UUID', 'not-a-uuid', undefined],
+  ] as const)('dead-letters a body that does not parse and %s', async (_, attribute, expected) => {
+    // Arrange
+    const [id] = eventIds(1) as [string];
+    const eventId = attribute === 'upper' ? id.toUpperCase() : attribute;
+    const record = makeSqsRecord({ body: 'not an envelope', stringAttributes: { eventId } });
+    const letters: DeadLetterInfo[] = [];
+    const deadLetters: DeadLetterSink<SQSRecord> = {
+      deadLetter: async (_record, info) => {
+        letters.push(info);
+        return { complete: true };
+      },
+    };
+
+    // Act
+    await consumeSqsRecords(makeSqsEvent([record]), {
+      ...options(new RecordingSenders()),
+      deadLetters,
+    });
+
+    // Assert
+    expect(letters.map((letter) => [letter.errorName, letter.eventId])).toEqual([
+      ['InvalidEnvelopeError', expected === 'lower' ? id : undefined],
+    ]);
   });
 
   it('keeps a permanent failure in batchItemFailures when the dead-letter send fails', async () => {

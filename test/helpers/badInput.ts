@@ -63,7 +63,7 @@ export function consumerRig(
   const dlq = new MemoryQueue({ name: 'tidings-dlq' });
   const senders = new RecordingSenders();
   const backoffs: { receiptHandle: string; seconds: number }[] = [];
-  const { deadLetterQueue, ...rest } = deps;
+  const { deadLetterQueue, retry, ...rest } = deps;
   const consume = createConsumerHandler({
     router: notifications.router,
     queueSpec: notifications.queue,
@@ -74,7 +74,7 @@ export function consumerRig(
         backoffs.push({ receiptHandle, seconds });
       },
     },
-    random: () => 0.5,
+    retry: { random: () => 0.5, ...retry },
     ...rest,
   });
   return { consume, dlq, senders, backoffs };

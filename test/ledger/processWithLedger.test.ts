@@ -59,7 +59,7 @@ describe('processNotificationMessage with a MemoryLedger', () => {
     const clock = fakeClock();
     const ledger = new MemoryLedger({ clock });
     const senders = pushFailing(1);
-    const options = { router, senders, ledger, clock, leaseMs: 30_000 };
+    const options = { router, senders, ledger: { store: ledger, leaseMs: 30_000 }, clock };
 
     const first = await rejectionOf(processNotificationMessage(message, options));
     clock.advance(5_000);
@@ -77,9 +77,19 @@ describe('processNotificationMessage with a MemoryLedger', () => {
     const clock = fakeClock();
     const ledger = new MemoryLedger({ clock });
     const senders = new RecordingSenders();
-    await processNotificationMessage(message, { router, senders, ledger, clock });
+    await processNotificationMessage(message, {
+      router,
+      senders,
+      ledger: { store: ledger },
+      clock,
+    });
 
-    const again = await processNotificationMessage(redelivery, { router, senders, ledger, clock });
+    const again = await processNotificationMessage(redelivery, {
+      router,
+      senders,
+      ledger: { store: ledger },
+      clock,
+    });
 
     expect(again).toMatchObject({ dispatched: 0, skipped: 3 });
     expect(senders.sent).toHaveLength(3);
@@ -88,7 +98,7 @@ describe('processNotificationMessage with a MemoryLedger', () => {
   it('costs two ledger writes per notification sent, plus one per skip and one per release', async () => {
     const clock = fakeClock();
     const ledger = new MemoryLedger({ clock });
-    const options = { router, senders: pushFailing(1), ledger, clock };
+    const options = { router, senders: pushFailing(1), ledger: { store: ledger }, clock };
 
     await processNotificationMessage(message, options).catch(() => {});
     await processNotificationMessage(redelivery, options);
@@ -108,7 +118,7 @@ describe('processNotificationMessage with a MemoryLedger', () => {
     await ledger.worker().claim(ID0, clock() + 30_000);
 
     const error = await rejectionOf(
-      processNotificationMessage(message, { router, senders, ledger, clock }),
+      processNotificationMessage(message, { router, senders, ledger: { store: ledger }, clock }),
     );
 
     expect(error).toBeInstanceOf(NotificationDeliveryError);
@@ -125,7 +135,7 @@ describe('processNotificationMessage with a MemoryLedger', () => {
         operation === 'complete' && id === ID2 && lost-- > 0 ? new Error('crash') : undefined,
     });
     const senders = new RecordingSenders();
-    const options = { router, senders, ledger, clock, leaseMs: 30_000 };
+    const options = { router, senders, ledger: { store: ledger, leaseMs: 30_000 }, clock };
     await processNotificationMessage(message, options);
 
     clock.advance(30_001);
@@ -157,7 +167,7 @@ describe('processNotificationMessage with a MemoryLedger', () => {
       sendPush: (notification, context) => provider.sendPush(notification, context),
       sendWebhook: (notification, context) => provider.sendWebhook(notification, context),
     };
-    const options = { router, senders, ledger, clock, leaseMs: 30_000 };
+    const options = { router, senders, ledger: { store: ledger, leaseMs: 30_000 }, clock };
 
     const first = await rejectionOf(processNotificationMessage(message, options));
     const second = await processNotificationMessage(redelivery, options);

@@ -13,7 +13,10 @@ import {
   UnmappedEventTypeError,
 } from '../../lambdas/notifications/errors.ts';
 import { NotificationRouter } from '../../lambdas/notifications/NotificationRouter.ts';
-import { processNotificationMessage } from '../../lambdas/notifications/processNotificationMessage.ts';
+import {
+  processNotificationEvent,
+  processNotificationMessage,
+} from '../../lambdas/notifications/processNotificationMessage.ts';
 import { RecordingSenders } from '../../lambdas/notifications/RecordingSenders.ts';
 import type { Notification } from '../../lambdas/notifications/types.ts';
 import { defineQueue } from '../../lambdas/outbox/defineQueue.ts';
@@ -141,7 +144,7 @@ describe('processNotificationMessage', () => {
       const result = await processNotificationMessage(queueMessageFor(event), {
         router: routerFor(threeNotifications),
         senders: new RecordingSenders(),
-        queue,
+        queueSpec: queue,
         skipUnmapped: true,
       });
 
@@ -163,7 +166,7 @@ describe('processNotificationMessage', () => {
         processNotificationMessage(queueMessageFor(event), {
           router: routerFor(threeNotifications),
           senders: new RecordingSenders(),
-          queue,
+          queueSpec: queue,
           skipUnmapped: false,
         }),
       );
@@ -369,7 +372,7 @@ describe('processNotificationMessage', () => {
       processNotificationMessage(message, {
         router: routerFor(threeNotifications),
         senders,
-        queue,
+        queueSpec: queue,
       }),
     );
 
@@ -393,7 +396,11 @@ describe('processNotificationMessage', () => {
     const message = queueMessageFor(makeEvent({ payload: { userId: 'u-1', email: 'ADA@X.IO' } }));
 
     // Act
-    await processNotificationMessage(message, { router, senders: new RecordingSenders(), queue });
+    await processNotificationMessage(message, {
+      router,
+      senders: new RecordingSenders(),
+      queueSpec: queue,
+    });
 
     // Assert
     expect(seenPayload).toEqual({ userId: 'u-1', email: 'ada@x.io' });
@@ -431,7 +438,7 @@ describe('processNotificationMessage', () => {
   });
 
   describe('with a ledger', () => {
-    it('reports a failed completion to onLedgerError and still counts the send as sent', async () => {
+    it('reports a failed completion to ledger.onError and still counts the send as sent', async () => {
       // Arrange
       const senders = new RecordingSenders();
       const ledger = new MapLedger(() => 0);
@@ -444,10 +451,12 @@ describe('processNotificationMessage', () => {
       const result = await processNotificationMessage(queueMessageFor(makeEvent()), {
         router: routerFor(() => [emailNotification()]),
         senders,
-        ledger,
+        ledger: {
+          store: ledger,
+          onError: (error, id, operation) =>
+            reported.push([(error as Error).message, id, operation]),
+        },
         clock: () => 0,
-        onLedgerError: (error, id, operation) =>
-          reported.push([(error as Error).message, id, operation]),
       });
 
       // Assert
@@ -464,7 +473,12 @@ describe('processNotificationMessage', () => {
         fault: (n) => (n.kind === 'push' && pushFails ? transientFault() : undefined),
       });
       const message = queueMessageFor(makeEvent());
-      const options = { router: routerFor(threeNotifications), senders, ledger, clock };
+      const options = {
+        router: routerFor(threeNotifications),
+        senders,
+        ledger: { store: ledger },
+        clock,
+      };
       const firstError = await rejectionOf(processNotificationMessage(message, options));
       pushFails = false;
       senders.clear();
@@ -486,7 +500,12 @@ describe('processNotificationMessage', () => {
       const ledger = new MapLedger(clock);
       const senders = new RecordingSenders();
       const message = queueMessageFor(makeEvent());
-      const options = { router: routerFor(threeNotifications), senders, ledger, clock };
+      const options = {
+        router: routerFor(threeNotifications),
+        senders,
+        ledger: { store: ledger },
+        clock,
+      };
       await processNotificationMessage(message, options);
       senders.clear();
 
@@ -507,7 +526,7 @@ describe('processNotificationMessage', () => {
       await processNotificationMessage(queueMessageFor(makeEvent()), {
         router: routerFor(() => [emailNotification()]),
         senders: new RecordingSenders(),
-        ledger,
+        ledger: { store: ledger },
         clock,
       });
 
@@ -533,9 +552,8 @@ describe('processNotificationMessage', () => {
       await processNotificationMessage(queueMessageFor(makeEvent()), {
         router: routerFor(() => [emailNotification()]),
         senders: new RecordingSenders(),
-        ledger,
+        ledger: { store: ledger, leaseMs: 5_000 },
         clock,
-        leaseMs: 5_000,
       });
 
       // Assert
@@ -554,7 +572,7 @@ describe('processNotificationMessage', () => {
         processNotificationMessage(queueMessageFor(makeEvent()), {
           router: routerFor(() => [emailNotification()]),
           senders,
-          ledger,
+          ledger: { store: ledger },
           clock,
         }),
       );
@@ -581,7 +599,7 @@ describe('processNotificationMessage', () => {
         processNotificationMessage(queueMessageFor(makeEvent()), {
           router: routerFor(() => [emailNotification()]),
           senders: new RecordingSenders(),
-          ledger,
+          ledger: { store: ledger },
           clock,
         }),
       );
@@ -606,7 +624,7 @@ describe('processNotificationMessage', () => {
         processNotificationMessage(queueMessageFor(makeEvent()), {
           router: routerFor(() => [emailNotification()]),
           senders: new RecordingSenders(),
-          ledger,
+          ledger: { store: ledger },
           clock,
         }),
       );
@@ -629,7 +647,7 @@ describe('processNotificationMessage', () => {
         processNotificationMessage(queueMessageFor(makeEvent()), {
           router: routerFor(() => [emailNotification()]),
           senders,
-          ledger,
+          ledger: { store: ledger },
           clock,
         }),
       );
@@ -649,7 +667,7 @@ describe('processNotificationMessage', () => {
         processNotificationMessage(queueMessageFor(makeEvent()), {
           router: routerFor(() => [emailNotification({ subject: '' })]),
           senders: new RecordingSenders(),
-          ledger,
+          ledger: { store: ledger },
           clock,
         }),
       );
@@ -671,7 +689,7 @@ describe('processNotificationMessage', () => {
       const result = await processNotificationMessage(queueMessageFor(makeEvent()), {
         router: routerFor(() => [emailNotification()]),
         senders,
-        ledger,
+        ledger: { store: ledger },
         clock,
       });
 
@@ -679,5 +697,46 @@ describe('processNotificationMessage', () => {
       expect(result.dispatched).toBe(1);
       expect(senders.emails).toHaveLength(1);
     });
+  });
+});
+
+describe('processNotificationEvent', () => {
+  it('routes the event it is given as it is, without rebuilding it, and returns it', async () => {
+    // Arrange
+    const event = makeEvent();
+    const seen: IntegrationEvent[] = [];
+    const router = new NotificationRouter().register('user.registered', (e) => {
+      seen.push(e);
+      return [emailNotification()];
+    });
+    const senders = new RecordingSenders();
+
+    // Act
+    const result = await processNotificationEvent(event, { router, senders });
+
+    // Assert
+    expect(seen).toHaveLength(1);
+    expect(seen[0]).toBe(event);
+    expect(result.event).toBe(event);
+    expect(senders.emails.map((s) => s.context.notificationId)).toEqual([`${EVENT_ID}:0`]);
+  });
+
+  it('sends what processNotificationMessage sends for the message carrying the same event', async () => {
+    // Arrange
+    const event = makeEvent();
+    const router = routerFor(threeNotifications);
+    const fromEvent = new RecordingSenders();
+    const fromMessage = new RecordingSenders();
+
+    // Act
+    const direct = await processNotificationEvent(event, { router, senders: fromEvent });
+    const rebuilt = await processNotificationMessage(queueMessageFor(event), {
+      router,
+      senders: fromMessage,
+    });
+
+    // Assert
+    expect(direct).toEqual(rebuilt);
+    expect(fromEvent.sent).toEqual(fromMessage.sent);
   });
 });
