@@ -32,7 +32,6 @@ export { NotificationRouter } from './notifications/NotificationRouter.ts';
 export {
   type ProcessNotificationOptions,
   type ProcessResult,
-  processNotificationEvent,
   processNotificationMessage,
 } from './notifications/processNotificationMessage.ts';
 export type { Notification, NotificationMapper } from './notifications/types.ts';
