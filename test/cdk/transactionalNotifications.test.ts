@@ -962,3 +962,34 @@ describe('TransactionalNotifications queue message size', () => {
     ]);
   });
 });
+
+describe('TransactionalNotifications reserved concurrency', () => {
+  it('reserves the concurrency given per function, and none by default', () => {
+    // Arrange / Act
+    const reserved = synthesizePipeline({ reservedConcurrency: { relay: 2, consumer: 8 } });
+    const plain = synthesizePipeline();
+
+    // Assert
+    const resources = reserved.template.toJSON().Resources;
+    const of = (fn: Parameters<typeof logicalId>[1]) =>
+      resources[logicalId(reserved.stack, fn)].Properties.ReservedConcurrentExecutions;
+    expect(of(reserved.construct.relay)).toBe(2);
+    expect(of(reserved.construct.consumer)).toBe(8);
+    expect(of(reserved.construct.sweeper)).toBeUndefined();
+    const plainFunctions = Object.values(plain.template.findResources('AWS::Lambda::Function'));
+    expect(plainFunctions.map((fn) => fn.Properties.ReservedConcurrentExecutions)).toEqual([
+      undefined,
+      undefined,
+      undefined,
+    ]);
+  });
+
+  it('refuses a consumer reservation below its event source maximum concurrency, and a negative one', () => {
+    expect(() => synthesizePipeline({ reservedConcurrency: { consumer: 3 } })).toThrow(
+      /reservedConcurrency\.consumer \(3\) is below consumerMaxConcurrency \(5\)/,
+    );
+    expect(() => synthesizePipeline({ reservedConcurrency: { relay: -1 } })).toThrow(
+      TidingsConfigurationError,
+    );
+  });
+});
