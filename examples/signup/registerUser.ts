@@ -15,8 +15,34 @@ import { USER_REGISTERED, type UserEvents, usersOutbox } from './notifications.t
 /** What a signup sends: an email (trimmed and lower-cased before use) and an optional name. */
 export const RegistrationInput = z.object({
   email: z.pipe(z.string().check(z.trim(), z.toLowerCase(), z.maxLength(254)), z.email()),
-  name: z.optional(z.string().check(z.trim(), z.minLength(1), z.maxLength(200))),
+  name: z.optional(
+    z.string().check(
+      z.trim(),
+      z.minLength(1),
+      z.maxLength(200),
+      // zod runs every check, so these two see a name of any length: past the maximum they
+      // leave the refusal to maxLength rather than scan megabytes of it.
+      z.refine(
+        (name) => name.length > 200 || !UNSAFE_NAME_CHARACTER.test(name),
+        'must not contain control, invisible formatting or unpaired surrogate characters',
+      ),
+      z.refine(
+        (name) => name.length > 200 || !LINK_LIKE.test(name),
+        'must not look like a link or a web address',
+      ),
+    ),
+  ),
 });
+
+/**
+ * Characters a display name has no use for and mail or a log can be tricked with: control
+ * characters (line breaks, NUL), format characters (U+202E right-to-left override, zero-width
+ * joiners and spaces, the byte order mark) and unpaired surrogates.
+ */
+const UNSAFE_NAME_CHARACTER = /[\p{Cc}\p{Cf}\p{Cs}]/u;
+
+/** A scheme (`https:`, `mailto:`), `www.`, or a host name with a top-level domain (`evil.com`). */
+const LINK_LIKE = /[a-z][a-z0-9+.-]*:\/?\/?\S|www\.|[a-z0-9-]+\.[a-z]{2,}(\b|\/)/i;
 
 /** What a signup sends, before normalisation. */
 export type RegistrationInput = z.input<typeof RegistrationInput>;

@@ -52,8 +52,7 @@ describe('the notifications recipe', () => {
     expect(report.committed).toEqual(['ada@example.com', 'grace@example.com']);
     expect(report.emails.map((e) => e.to)).toEqual([['ada@example.com'], ['grace@example.com']]);
     expect(report.emails.every((e) => e.subject === 'Welcome to Tidings')).toBe(true);
-    expect(report.emails[0]?.body).toContain('Hi Ada,');
-    expect(report.emails[1]?.body).toContain('Hi Grace,');
+    expect(report.emails.every((e) => e.body.startsWith('Hi,\n'))).toBe(true);
     expect(report.rejected).toEqual([
       { email: 'Ada@Example.com', reason: expect.stringMatching(/^UserAlreadyExistsError: /) },
       { email: 'not-an-email', reason: expect.stringMatching(/^InvalidRegistrationError: /) },

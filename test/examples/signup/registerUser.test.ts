@@ -163,6 +163,75 @@ describe('registerUser', () => {
     expect(store.itemsWithPrefix('')).toEqual([]);
   });
 
+  it.each([
+    ['a line break', 'Ada\nYour invoice is overdue', /control, invisible formatting/],
+    ['a right-to-left override', 'Ada\u202Eevil', /control, invisible formatting/],
+    ['a zero-width space', 'A\u200Bda', /control, invisible formatting/],
+    ['NUL', 'Ada\u0000', /control, invisible formatting/],
+    ['a lone surrogate', 'Ada\uD800', /control, invisible formatting/],
+    ['a link', 'Ada https://evil.example', /look like a link/],
+    ['a bare domain', 'visit evil.com now', /look like a link/],
+    ['www.', 'www.example', /look like a link/],
+  ])('refuses a name with %s before writing anything', async (_case, name, message) => {
+    // Arrange
+    const store = new MemoryOutboxStore();
+
+    // Act
+    const error = await rejectionOf(
+      registerUser(
+        { email: 'ada@example.com', name },
+        { writer: store, tableName: TABLE, outbox, newId: idsFrom(USER_A, EVENT_A) },
+      ),
+    );
+
+    // Assert
+    expect(error).toBeInstanceOf(InvalidRegistrationError);
+    expect((error as InvalidRegistrationError).issues).toEqual([
+      { path: 'name', message: expect.stringMatching(message) },
+    ]);
+    expect(store.itemsWithPrefix('')).toEqual([]);
+  });
+
+  it('refuses a name that could carry a message or a link to an unconfirmed address', async () => {
+    // Arrange: a line break starts a message of the signup's own; a bare domain becomes a link.
+    const store = new MemoryOutboxStore();
+    const attempt = (name: string) =>
+      rejectionOf(
+        registerUser(
+          { email: 'ada@example.com', name },
+          { writer: store, tableName: TABLE, outbox, newId: idsFrom(USER_A, EVENT_A) },
+        ),
+      );
+
+    // Act
+    const errors = await Promise.all(
+      ['Ada\r\nCall +1 555 0100 now', 'Ada\u202E', 'Ada at evil.com'].map(attempt),
+    );
+
+    // Assert
+    for (const error of errors) expect(error).toBeInstanceOf(InvalidRegistrationError);
+    expect(errors.map((e) => (e as InvalidRegistrationError).issues[0]?.path)).toEqual([
+      'name',
+      'name',
+      'name',
+    ]);
+    expect(store.itemsWithPrefix('')).toEqual([]);
+  });
+
+  it.each(['Ada Lovelace', 'José María', "O'Brien", 'J.R.R. Tolkien', 'Anne-Marie', '李小龙'])(
+    'accepts the name %j',
+    async (name) => {
+      const store = new MemoryOutboxStore();
+
+      const user = await registerUser(
+        { email: 'ada@example.com', name },
+        { writer: store, tableName: TABLE, outbox, newId: idsFrom(USER_A, EVENT_A) },
+      );
+
+      expect(user.userId).toBe(USER_A);
+    },
+  );
+
   it('reports a non-object input at the root', async () => {
     // Act
     const error = await rejectionOf(
