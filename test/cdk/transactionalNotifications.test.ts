@@ -993,3 +993,71 @@ describe('TransactionalNotifications reserved concurrency', () => {
     );
   });
 });
+
+describe('TransactionalNotifications defaults the capacity model relies on (docs/capacity.md)', () => {
+  let pipeline: SynthesizedPipeline;
+  let ref: (construct: Parameters<typeof logicalId>[1]) => string;
+
+  beforeAll(() => {
+    pipeline = synthesizePipeline();
+    ref = (construct) => logicalId(pipeline.stack, construct);
+  });
+
+  /** The properties of the event source mapping that invokes `fn`. */
+  function mappingOf(fn: LambdaFunction): Record<string, unknown> {
+    const mappings = Object.values(
+      pipeline.template.findResources('AWS::Lambda::EventSourceMapping', {
+        Properties: { FunctionName: { Ref: ref(fn) } },
+      }),
+    );
+    expect(mappings).toHaveLength(1);
+    return (mappings[0] as { Properties: Record<string, unknown> }).Properties;
+  }
+
+  it('relays stream batches of 100, one batch per shard at a time, without a batching window', () => {
+    // Act
+    const relay = mappingOf(pipeline.construct.relay);
+
+    // Assert: no ParallelizationFactor is Lambda's default, 1.
+    expect(relay.BatchSize).toBe(100);
+    expect(relay.ParallelizationFactor).toBeUndefined();
+    expect(relay.MaximumBatchingWindowInSeconds).toBeUndefined();
+  });
+
+  it('consumes batches of 10, at most 5 invocations at a time, without a batching window', () => {
+    // Act
+    const consumer = mappingOf(pipeline.construct.consumer);
+
+    // Assert
+    expect(consumer.BatchSize).toBe(10);
+    expect(consumer.ScalingConfig).toEqual({ MaximumConcurrency: 5 });
+    expect(consumer.MaximumBatchingWindowInSeconds).toBeUndefined();
+  });
+
+  it('dead-letters a message on its 10th receive, and tells the consumer so', () => {
+    expect(maxReceiveCounts(pipeline)).toEqual({ redrive: 10, consumerEnv: '10' });
+  });
+
+  it('bills the outbox table and the ledger on demand, with no maximum or warm throughput', () => {
+    // Act
+    const resources = pipeline.template.toJSON().Resources;
+    const tables = [pipeline.construct.table, pipeline.construct.ledgerTable].map(
+      (table) => resources[ref(table)].Properties,
+    );
+
+    // Assert
+    for (const table of tables) {
+      expect(table.BillingMode).toBe('PAY_PER_REQUEST');
+      expect(table.OnDemandThroughput).toBeUndefined();
+      expect(table.WarmThroughput).toBeUndefined();
+    }
+  });
+
+  it('uses a standard queue unless FIFO is asked for', () => {
+    // Act
+    const queue = pipeline.template.toJSON().Resources[ref(pipeline.construct.queue)].Properties;
+
+    // Assert
+    expect(queue.FifoQueue).toBeUndefined();
+  });
+});
