@@ -232,10 +232,11 @@ function processingOptions(
   logger: ConsumerLogger,
 ): ProcessNotificationOptions {
   const { ledger } = options;
-  const warn: LedgerOptions['onError'] = (error, notificationId, operation) =>
+  const warn: LedgerOptions['onError'] = (error, notificationId, operation, attempts) =>
     logger.warn('ledger write failed after the send; a redelivery may send again', {
       notificationId,
       operation,
+      attempts,
       error: describeError(error),
     });
   return {
