@@ -42,6 +42,12 @@ export interface ChaosConsumerOptions {
   /** Backoff jitter. */
   readonly random: Random;
   /**
+   * The consumer's wait between attempts of a failed ledger completion: a run moves its
+   * simulated clock, so the retries count against the claim's lease as they would on AWS.
+   * @default no wait
+   */
+  readonly sleep?: (ms: number) => Promise<void>;
+  /**
    * The events queue's `maxReceiveCount`, told to the consumer as the CDK construct does
    * (`TIDINGS_MAX_RECEIVE_COUNT`), so a transient failure on the last receive is dead-lettered
    * with its reason. Omit to leave it to the queue's redrive.
@@ -57,6 +63,10 @@ export interface ChaosConsumerStats {
   readonly coldStarts: number;
   /** Messages whose delete was lost, so SQS delivered them again. */
   readonly deletesLost: number;
+  /** Ledger `complete` calls that failed (each attempt counts). */
+  readonly completeAttemptsFailed: number;
+  /** Sent notifications whose completion failed at first and a retry then recorded. */
+  readonly completionsRecoveredByRetry: number;
 }
 
 function firstAddress(notification: Notification): string {
@@ -113,6 +123,8 @@ export class ChaosConsumer {
   #crashes = 0;
   #coldStarts = 0;
   #deletesLost = 0;
+  #completeAttemptsFailed = 0;
+  #completionsRecovered = 0;
 
   constructor(options: ChaosConsumerOptions) {
     this.#options = options;
@@ -125,6 +137,8 @@ export class ChaosConsumer {
       crashes: this.#crashes,
       coldStarts: this.#coldStarts,
       deletesLost: this.#deletesLost,
+      completeAttemptsFailed: this.#completeAttemptsFailed,
+      completionsRecoveredByRetry: this.#completionsRecovered,
     };
   }
 
@@ -144,8 +158,10 @@ export class ChaosConsumer {
     const crashAfterSends = faults.roll(FaultSite.CONSUMER_CRASH)
       ? 1 + faults.pick(FaultSite.CONSUMER_CRASH, event.Records.length)
       : undefined;
-    // Sends the provider accepted in this invocation whose `complete` has not been called.
+    // Sends the provider accepted in this invocation that the ledger has not recorded as
+    // completed; `completing` holds those whose `complete` was tried and failed.
     const uncompleted = new Set<string>();
+    const completing = new Set<string>();
     let accepted = 0;
     const crash = (after: string) => {
       if (invocation.crashed) return;
@@ -202,15 +218,27 @@ export class ChaosConsumer {
     const ledger: NotificationLedger | undefined = worker && {
       claim: (id, leaseUntil) => invocation.guard(() => worker.claim(id, leaseUntil)),
       complete: (id, result) =>
-        invocation.guard(() => {
+        invocation.guard(async () => {
+          try {
+            await worker.complete(id, result);
+          } catch (error) {
+            this.#completeAttemptsFailed++;
+            // A completion whose response was lost did apply: nothing is left open.
+            if (this.#options.ledger?.status(id) === 'completed') uncompleted.delete(id);
+            else completing.add(id);
+            throw error;
+          }
+          if (completing.delete(id)) this.#completionsRecovered++;
           uncompleted.delete(id);
-          return worker.complete(id, result);
         }),
       release: (id) => invocation.guard(() => worker.release(id)),
     };
     const handler = createConsumerHandler({
       senders,
-      ledger: ledger && { store: ledger },
+      ledger: ledger && {
+        store: ledger,
+        completeRetry: { sleep: this.#options.sleep ?? (async () => {}) },
+      },
       router: this.#options.router,
       queueSpec: this.#options.queueSpec,
       deadLetters: {
@@ -228,6 +256,11 @@ export class ChaosConsumer {
     const response = await invocation.run(
       (async () => {
         const result = await handler(event, context);
+        // The consumer gave up on these completions (every attempt failed, or the lease had no
+        // time left for another): the ledger never heard of an accepted send.
+        for (const id of completing) {
+          if (uncompleted.delete(id)) windows.open(id, WindowCause.COMPLETE_FAILED);
+        }
         // A crash rolled for a send that never came: the invocation ran to the end and timed
         // out before answering, so the whole batch comes back.
         if (crashAfterSends !== undefined) crash(`all ${accepted} accepted send(s)`);

@@ -1,6 +1,9 @@
 /** Why a provider-accepted send was not recorded as completed in the ledger. */
 export const WindowCause = {
-  /** The ledger's `complete` failed before it applied. */
+  /**
+   * The ledger's `complete` failed before it applied, and the consumer's retries of it too
+   * (or the lease left no time for one).
+   */
   COMPLETE_FAILED: 'completeFailed',
   /** The consumer crashed after the provider accepted and before `complete`. */
   CRASH_AFTER_SEND: 'crashAfterSend',

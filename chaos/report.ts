@@ -65,6 +65,8 @@ export function formatReport(report: ChaosReport): string {
     ...Object.entries(report.windowsByCause).map(
       ([cause, count]) => [`window opened by: ${cause}`, count] as const,
     ),
+    ['ledger complete attempts failed', report.consumer.completeAttemptsFailed],
+    ['  completions a retry then recorded', report.consumer.completionsRecoveredByRetry],
     ['relay invocations (crashed)', `${report.relay.invocations} (${report.relay.crashes})`],
     [
       'consumer invocations (crashed)',

@@ -36,7 +36,7 @@ import { ChaosOptionError } from './errors.ts';
 import { type FaultCounts, FaultSite, Faults } from './faults.ts';
 import { forkRandom, seededBytes, seededUuid } from './random.ts';
 import { SimulatedStream } from './SimulatedStream.ts';
-import { WindowCause, WindowCounter } from './WindowCounter.ts';
+import { type WindowCause, WindowCounter } from './WindowCounter.ts';
 import { isUndeliverable, makeWorkload, type WorkloadShares } from './workload.ts';
 
 /** Options of a chaos run; the seed, rate and signup count reproduce it exactly. */
@@ -244,12 +244,12 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       false,
       Object.assign(new Error(`simulated ${code}`), { name: code }),
     );
-  const beforeApply: LedgerFault = (operation, notificationId) => {
-    if (!faults.roll(FaultSite.LEDGER_BEFORE_APPLY)) return undefined;
-    // `complete` is only called once the provider accepted: failing it opens the window.
-    if (operation === 'complete') windows.open(notificationId, WindowCause.COMPLETE_FAILED);
-    return ledgerError(operation, notificationId, 'ProvisionedThroughputExceededException');
-  };
+  // Every attempt rolls on its own, retries of `complete` included; the consumer opens the
+  // window only where it gives a completion up (ChaosConsumer).
+  const beforeApply: LedgerFault = (operation, notificationId) =>
+    faults.roll(FaultSite.LEDGER_BEFORE_APPLY)
+      ? ledgerError(operation, notificationId, 'ProvisionedThroughputExceededException')
+      : undefined;
   const afterApply: LedgerFault = (operation, notificationId) =>
     faults.roll(FaultSite.LEDGER_AFTER_APPLY)
       ? ledgerError(operation, notificationId, 'TimeoutError')
@@ -275,6 +275,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     windows,
     undeliverable: isUndeliverable,
     clock,
+    sleep: async (ms) => clock.advance(ms),
     random: forkRandom(seed, 'consumer-jitter'),
     maxReceiveCount,
   });

@@ -17,6 +17,11 @@ export const Env = {
   SES_CONFIGURATION_SET: 'TIDINGS_SES_CONFIGURATION_SET',
   /** Secrets Manager ARN of the `whsec_...` webhook signing secret. */
   WEBHOOK_SECRET_ARN: 'TIDINGS_WEBHOOK_SECRET_ARN',
+  /**
+   * Seconds the consumer uses the webhook signing secrets it read before reading them again
+   * (1 to 86400). Unset: 300, so a rotation reaches every warm consumer within 5 minutes.
+   */
+  WEBHOOK_SECRET_MAX_AGE_SECONDS: 'TIDINGS_WEBHOOK_SECRET_MAX_AGE_SECONDS',
   /** The idempotency ledger table. */
   LEDGER_TABLE_NAME: 'TIDINGS_LEDGER_TABLE_NAME',
   /**

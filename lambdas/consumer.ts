@@ -22,9 +22,12 @@ import type { NotificationSenders } from './notifications/types.ts';
 import type { VisibilityChanger } from './queue/types.ts';
 import { composeSenders } from './senders/composeSenders.ts';
 import { memoizeAsync } from './senders/memoizeAsync.ts';
+import { parseWebhookSecret } from './senders/parseWebhookSecret.ts';
 import { SesEmailSender } from './senders/SesEmailSender.ts';
 import { SnsPushSender } from './senders/SnsPushSender.ts';
 import { WebhookSender } from './senders/WebhookSender.ts';
+
+export { asWebhookSecret } from './senders/parseWebhookSecret.ts';
 
 /** The idempotency ledger of the consumer handler, whose leases each invocation bounds. */
 export interface ConsumerLedgerOptions extends LedgerOptions {
@@ -155,20 +158,13 @@ const defaultSecretsClient = memoizeAsync(
 );
 
 /**
- * Secrets Manager cannot generate a `whsec_`-prefixed value, so the secret the CDK construct
- * creates is the bare base64 key; Standard Webhooks secrets are that key with the prefix.
+ * Loads the webhook signing secrets from Secrets Manager, in either stored form
+ * (`parseWebhookSecret`: one secret, or `{ "current", "previous" }` while rotating).
+ * `WebhookSender` calls it on its first send and again once the secrets are
+ * `secretMaxAgeMs` old, so a rotation reaches a warm consumer; the Secrets Manager code is
+ * loaded and its client built on the first call, not at cold start.
  */
-export function asWebhookSecret(value: string): string {
-  const trimmed = value.trim();
-  return trimmed.startsWith('whsec_') ? trimmed : `whsec_${trimmed}`;
-}
-
-/**
- * Loads the webhook signing secret from Secrets Manager. `WebhookSender` calls it on its
- * first send and caches what it returns, so the secret is fetched once per environment; the
- * Secrets Manager code is loaded and its client built then too, not at cold start.
- */
-function webhookSecretLoader(secretArn: string): () => Promise<string> {
+function webhookSecretLoader(secretArn: string): () => Promise<readonly string[]> {
   return async () => {
     const [client, { GetSecretValueCommand }] = await Promise.all([
       defaultSecretsClient(),
@@ -176,13 +172,36 @@ function webhookSecretLoader(secretArn: string): () => Promise<string> {
     ]);
     const output = await client.send(new GetSecretValueCommand({ SecretId: secretArn }));
     if (!output.SecretString) throw new TypeError(`secret ${secretArn} has no string value`);
-    return asWebhookSecret(output.SecretString);
+    return parseWebhookSecret(output.SecretString);
   };
+}
+
+/** The longest `TIDINGS_WEBHOOK_SECRET_MAX_AGE_SECONDS`: a day. */
+const MAX_SECRET_MAX_AGE_SECONDS = 86_400;
+
+/**
+ * How long the consumer uses the webhook secrets it read before reading them again, from
+ * `TIDINGS_WEBHOOK_SECRET_MAX_AGE_SECONDS`; `undefined` (the sender's 5 minutes) when unset.
+ * @throws TypeError naming the variable when it is not an integer from 1 to 86400.
+ */
+export function webhookSecretMaxAgeMsFromEnv(
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): number | undefined {
+  const raw = env[Env.WEBHOOK_SECRET_MAX_AGE_SECONDS];
+  if (raw === undefined || raw === '') return undefined;
+  const seconds = Number(raw);
+  if (!/^\d+$/.test(raw.trim()) || seconds < 1 || seconds > MAX_SECRET_MAX_AGE_SECONDS) {
+    throw new TypeError(
+      `environment variable ${Env.WEBHOOK_SECRET_MAX_AGE_SECONDS} must be an integer from 1 to ${MAX_SECRET_MAX_AGE_SECONDS}: ${JSON.stringify(raw)}`,
+    );
+  }
+  return seconds * 1000;
 }
 
 /** The SES, SNS and webhook senders, configured from the environment. */
 export function sendersFromEnv(): NotificationSenders {
   const secretArn = process.env[Env.WEBHOOK_SECRET_ARN];
+  const secretMaxAgeMs = webhookSecretMaxAgeMsFromEnv();
   return composeSenders({
     email: new SesEmailSender({
       fromAddress: requireEnv(Env.FROM_ADDRESS),
@@ -192,6 +211,7 @@ export function sendersFromEnv(): NotificationSenders {
     webhook: secretArn
       ? new WebhookSender({
           secret: webhookSecretLoader(secretArn),
+          secretMaxAgeMs,
           allowLoopback: process.env[Env.ALLOW_LOOPBACK_WEBHOOKS] === 'true',
         })
       : undefined,

@@ -6,6 +6,7 @@ import { outboxItemDeadLetters } from './aws/deadLetter.ts';
 import { defaultSqsClient, SqsQueueSender } from './aws/SqsQueueSender.ts';
 import { Env, Metrics as MetricName, serviceName } from './constants.ts';
 import { describeError } from './errors.ts';
+import { maskEmails } from './maskEmail.ts';
 import {
   type NotificationsDefinition,
   requireNotifications,
@@ -100,17 +101,24 @@ export function createSweeperHandler(deps: SweeperHandlerDeps): SweeperHandler {
       failed += report.failed.length;
       unrelayable += report.unrelayable;
       for (const failure of report.failed) {
-        deps.logger?.warn('swept event not relayed; it stays pending', { ...failure });
+        // Reasons, error descriptions and keys may quote an address: logs get them masked.
+        deps.logger?.warn('swept event not relayed; it stays pending', {
+          ...failure,
+          reason: maskEmails(failure.reason),
+        });
       }
       for (const { key, reason, error } of report.notDeadLettered) {
         deps.logger?.error('could not dead-letter an unrelayable outbox item; it stays pending', {
-          pk: key.pk,
-          reason,
-          error: describeError(error),
+          pk: maskEmails(key.pk),
+          reason: maskEmails(reason),
+          error: maskEmails(describeError(error)),
         });
       }
       for (const key of report.setAside) {
-        deps.logger?.warn('dead-lettered outbox item kept in the table, set aside', { ...key });
+        deps.logger?.warn('dead-lettered outbox item kept in the table, set aside', {
+          pk: maskEmails(key.pk),
+          sk: maskEmails(key.sk),
+        });
       }
       const seen = report.relayed.length + report.failed.length + report.unrelayable;
       const outOfTime = (context?.getRemainingTimeInMillis() ?? Infinity) < safetyMarginMs;
@@ -150,8 +158,10 @@ export function sweeperDepsFromEnv(): Omit<SweeperHandlerDeps, 'outboxes'> {
     outbox: new DynamoDbPendingOutbox({
       tableName: requireEnv(Env.TABLE_NAME),
       onNonOutboxKey: (key) =>
+        // Not an outbox item: its key is the application's, and may hold an address.
         logger.warn('pending index holds an item that is not an outbox item; not swept', {
-          ...key,
+          pk: maskEmails(key.pk),
+          sk: maskEmails(key.sk),
         }),
     }),
     // Every invocation sends, so the client is built at init, as it always was.

@@ -1,4 +1,6 @@
 import { type SchemaIssue, TidingsError } from '../../lambdas/index.ts';
+// Not part of the package's API: the example masks addresses in its logs as the kit does.
+import { maskEmail } from '../../lambdas/maskEmail.ts';
 
 /** Base class of errors from the example application's operations. */
 export abstract class AppError extends TidingsError {}
@@ -23,7 +25,8 @@ export class InvalidRegistrationError extends AppError {
 
 /**
  * The email is already registered: DynamoDB cancelled the transaction because the email's
- * uniqueness item exists. Nothing was written. Permanent.
+ * uniqueness item exists. Nothing was written. Permanent. The message names the address
+ * masked (`a***@example.com`), since it ends up in logs; `email` holds it whole.
  */
 export class UserAlreadyExistsError extends AppError {
   readonly permanent = true;
@@ -33,6 +36,6 @@ export class UserAlreadyExistsError extends AppError {
     readonly email: string,
     options?: { cause?: unknown },
   ) {
-    super(`a user with email "${email}" already exists`, options);
+    super(`a user with email "${maskEmail(email)}" already exists`, options);
   }
 }

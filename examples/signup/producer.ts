@@ -9,6 +9,8 @@ import {
   type OutboxSpec,
   type TransactWriter,
 } from '../../lambdas/index.ts';
+// Not part of the package's API: the example masks addresses in its logs as the kit does.
+import { maskEmails } from '../../lambdas/maskEmail.ts';
 import { isHttpEvent, type ProducerEvent, parseProducerEvent } from './http/parseProducerEvent.ts';
 import {
   createdOutcome,
@@ -73,13 +75,17 @@ export function createProducerHandler(deps: ProducerHandlerDeps): ProducerHandle
       return toProducerResult(createdOutcome(user), transport);
     } catch (error) {
       const outcome = errorOutcome(error);
+      // Error text may quote what the signup sent (an address in an AWS error, say): every
+      // line is masked, and the error object itself is not logged, since its stack repeats
+      // its message unmasked.
+      const reason = maskEmails(describeError(error));
       if (outcome.statusCode >= 500) {
-        deps.logger?.error('registration failed', { reason: describeError(error), error });
-      } else {
-        deps.logger?.info('registration refused', {
-          statusCode: outcome.statusCode,
-          reason: describeError(error),
+        deps.logger?.error('registration failed', {
+          reason,
+          ...(error instanceof Error && error.stack ? { stack: maskEmails(error.stack) } : {}),
         });
+      } else {
+        deps.logger?.info('registration refused', { statusCode: outcome.statusCode, reason });
       }
       return toProducerResult(outcome, transport);
     }

@@ -12,6 +12,7 @@ import { describeError, isPermanentError, type TidingsError } from '../errors.ts
 import { parseCloudEvent } from '../events/envelope.ts';
 import { isUuid } from '../events/ids.ts';
 import { Header, type IntegrationEvent } from '../events/types.ts';
+import { maskEmails } from '../maskEmail.ts';
 import {
   NotificationDeliveryError,
   type NotificationOutcomeLike,
@@ -232,11 +233,12 @@ function processingOptions(
   logger: ConsumerLogger,
 ): ProcessNotificationOptions {
   const { ledger } = options;
-  const warn: LedgerOptions['onError'] = (error, notificationId, operation) =>
+  const warn: LedgerOptions['onError'] = (error, notificationId, operation, attempts) =>
     logger.warn('ledger write failed after the send; a redelivery may send again', {
       notificationId,
       operation,
-      error: describeError(error),
+      attempts,
+      error: maskEmails(describeError(error)),
     });
   return {
     ...options,
@@ -340,11 +342,13 @@ async function settleFailure(
 ): Promise<'dead-lettered' | 'retry'> {
   const { error, eventId, receiveCount } = failure;
   const { logger, tally } = batch;
+  // A provider's error text may quote the recipient (SES names the address it refused): logs
+  // get it masked, the dead letter keeps it whole beside the message it belongs to.
   const fields = {
     eventId,
     messageId: record.messageId,
     receiveCount,
-    error: describeError(error),
+    error: maskEmails(describeError(error)),
   };
   const permanent = isPermanentError(error);
   const maxReceiveCount = batch.options.retry?.maxReceiveCount;
@@ -356,7 +360,7 @@ async function settleFailure(
       const seconds = await backOff(record, receiveCount, undefined, batch);
       logger.error('dead-lettering a failed message failed; retrying the message', {
         ...fields,
-        deadLetterError: describeError(deadLetterError),
+        deadLetterError: maskEmails(describeError(deadLetterError)),
         visibilitySeconds: seconds,
       });
       tally.retried++;
@@ -420,7 +424,7 @@ async function backOff(
     batch.logger.warn('could not change message visibility', {
       messageId: record.messageId,
       seconds,
-      error: describeError(visibilityError),
+      error: maskEmails(describeError(visibilityError)),
     });
   }
   return seconds;

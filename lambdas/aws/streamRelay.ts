@@ -3,6 +3,7 @@ import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { describeError } from '../errors.ts';
+import { maskEmails } from '../maskEmail.ts';
 import type { RelayedOutbox } from '../outbox/checkCommitted.ts';
 import { type RelayBatchReport, type RelayItem, relayBatch } from '../outbox/relayBatch.ts';
 import type { RelayEventsOptions } from '../outbox/relayEvents.ts';
@@ -131,17 +132,23 @@ function relayItemOf(record: DynamoDBRecord): RelayItem<DynamoDBRecord> {
   };
 }
 
+/**
+ * Logs what became of the batch's items. Reasons and error descriptions may quote an address
+ * (a payload's, or a key's), so they are logged masked; the dead letter keeps them whole
+ * beside the item they belong to.
+ */
 function logOutcomes(report: RelayBatchReport<DynamoDBRecord>, logger: RelayLogger): void {
   for (const { handle, eventId, reason } of report.deadLettered) {
     logger.warn('record can never be relayed; sent to the dead-letter queue', {
       eventId,
       sequenceNumber: handle.dynamodb?.SequenceNumber,
-      reason,
+      reason: maskEmails(reason),
     });
   }
   for (const retry of report.retry) {
     const sequenceNumber = retry.handle.dynamodb?.SequenceNumber;
-    const { eventId, reason } = retry;
+    const { eventId } = retry;
+    const reason = maskEmails(retry.reason);
     if (retry.failedAt === 'send') {
       logger.error('event not relayed; reporting it for retry', {
         eventId,
@@ -153,7 +160,7 @@ function logOutcomes(report: RelayBatchReport<DynamoDBRecord>, logger: RelayLogg
         eventId,
         sequenceNumber,
         reason,
-        error: describeError(retry.error),
+        error: maskEmails(describeError(retry.error)),
       });
     }
   }
@@ -162,12 +169,13 @@ function logOutcomes(report: RelayBatchReport<DynamoDBRecord>, logger: RelayLogg
     if (operation === 'delete') {
       logger.warn('deleting relayed outbox items failed', {
         count: items.length,
-        error: describeError(error),
+        error: maskEmails(describeError(error)),
       });
     } else {
       logger.warn('setting aside dead-lettered outbox items failed', {
-        keys: items,
-        error: describeError(error),
+        // Set-aside items may be any item of the table: a key may hold an address.
+        keys: items.map(maskEmails),
+        error: maskEmails(describeError(error)),
       });
     }
   }

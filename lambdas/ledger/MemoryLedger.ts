@@ -171,9 +171,12 @@ export class MemoryLedger implements InspectableLedger {
     this.#request('complete', notificationId);
     const now = this.#clock();
     const existing = this.#live(notificationId);
-    tokens.delete(notificationId);
-    if (existing?.owner === token && existing.status === LedgerStatus.COMPLETED) return;
+    if (existing?.owner === token && existing.status === LedgerStatus.COMPLETED) {
+      tokens.delete(notificationId);
+      return;
+    }
     if (existing?.owner !== token || existing.status !== LedgerStatus.IN_PROGRESS) {
+      tokens.delete(notificationId);
       throw new ClaimLostError('complete', notificationId, existing && { ...existing });
     }
     const { leaseUntil: _lease, ...rest } = existing;
@@ -184,7 +187,10 @@ export class MemoryLedger implements InspectableLedger {
       expiresAt: Math.floor(now / 1000) + this.#ttlSeconds,
       ...(result.providerMessageId ? { providerMessageId: result.providerMessageId } : {}),
     });
+    // As in DynamoDbLedger, the token goes only once the call answers: a caller whose response
+    // was lost may repeat the completion, which then finds its own completed record.
     this.#applied('complete', notificationId);
+    tokens.delete(notificationId);
   }
 
   #release(tokens: Map<string, string>, notificationId: string): void {

@@ -1,3 +1,4 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
 import {
   CreateTableCommand,
   type CreateTableCommandInput,
@@ -22,7 +23,11 @@ import type { IntegrationEvent } from '../events/types.ts';
 import { DynamoDbLedger } from '../ledger/DynamoDbLedger.ts';
 import { MemoryLedger } from '../ledger/MemoryLedger.ts';
 import type { NotificationsDefinition } from '../notifications/defineNotifications.ts';
-import { type RecordedSend, RecordingSenders } from '../notifications/RecordingSenders.ts';
+import {
+  type FaultInjector,
+  type RecordedSend,
+  RecordingSenders,
+} from '../notifications/RecordingSenders.ts';
 import type { StageOptions } from '../outbox/defineOutbox.ts';
 import { MemoryOutboxStore } from '../outbox/MemoryOutboxStore.ts';
 import { outboxTransactItem, transactWriteWithOutbox } from '../outbox/outboxTransactItem.ts';
@@ -113,6 +118,11 @@ export interface LocalPipelineOptions<E extends EventSchemas = EventSchemas> {
   readonly ledger?: NotificationLedger;
   /** Faults the events queue (the one the relay sends to) injects, for tests. @default none */
   readonly queueFaults?: MemoryQueueFaults;
+  /**
+   * Where the consumer (and, on DynamoDB Local, the stream relay) logs, as the Lambdas do on
+   * AWS. @default silent
+   */
+  readonly logger?: Logger;
 }
 
 const TABLE_NAME = 'tidings-local';
@@ -152,6 +162,7 @@ function consumerPump(
   ledger: NotificationLedger,
   clock: Clock,
   notifications: NotificationsDefinition,
+  logger: Logger | undefined,
 ): SqsEventPump {
   const handler = createConsumerHandler({
     senders,
@@ -163,6 +174,7 @@ function consumerPump(
     retry: { maxReceiveCount: MAX_RECEIVE_COUNT },
     validation: { allowLoopbackHttp: true },
     clock,
+    ...(logger ? { logger } : {}),
   });
   return new SqsEventPump(queue, handler, { batchSize: 10 });
 }
@@ -218,20 +230,27 @@ function messagesOf(queue: MemoryQueue): DeadLetter[] {
   }));
 }
 
+/** Options of the in-memory pipeline. */
+export interface MemoryPipelineOptions<E extends EventSchemas = EventSchemas>
+  extends LocalPipelineOptions<E> {
+  /** Makes chosen sends of the recording providers fail, for tests. @default none */
+  readonly senderFaults?: FaultInjector;
+}
+
 /**
  * The pipeline on the in-memory defaults: `MemoryOutboxStore` for the table,
  * `PendingOutboxSweeper` in place of the stream relay, `MemoryQueue` for SQS,
  * `RecordingSenders` for the providers. Needs nothing installed.
  */
 export function createMemoryPipeline<E extends EventSchemas>(
-  options: LocalPipelineOptions<E>,
+  options: MemoryPipelineOptions<E>,
 ): LocalPipeline<E> {
   const { notifications } = options;
   const { clock, advance } = movableClock();
   // The service's own tables live in the same store; the relay reads the outbox table only.
   const store = new MemoryOutboxStore({ outboxTableName: TABLE_NAME });
   const { queue, relayDlq, consumerDlq } = queues(clock, options.queueFaults);
-  const senders = new RecordingSenders();
+  const senders = new RecordingSenders(options.senderFaults ? { fault: options.senderFaults } : {});
   const sweeper = new PendingOutboxSweeper({
     outbox: store,
     queue,
@@ -246,6 +265,7 @@ export function createMemoryPipeline<E extends EventSchemas>(
     options.ledger ?? new MemoryLedger({ clock }),
     clock,
     notifications,
+    options.logger,
   );
   return {
     mode: 'memory',
@@ -359,6 +379,7 @@ export async function createDynamoDbLocalPipeline<E extends EventSchemas>(
         tableName,
         client: DynamoDBDocumentClient.from(client),
       }),
+      ...(options.logger ? { logger: options.logger } : {}),
     });
     const relayHandler = options.wrapRelayHandler
       ? options.wrapRelayHandler(baseRelayHandler)
@@ -405,7 +426,15 @@ export async function createDynamoDbLocalPipeline<E extends EventSchemas>(
     );
     const ledger =
       options.ledger ?? new DynamoDbLedger({ tableName: ledgerTableName, client, clock });
-    const pump = consumerPump(queue, consumerDlq, senders, ledger, clock, notifications);
+    const pump = consumerPump(
+      queue,
+      consumerDlq,
+      senders,
+      ledger,
+      clock,
+      notifications,
+      options.logger,
+    );
     const startedAt = Math.floor(Date.now() / 1000) - 1;
 
     return {

@@ -10,6 +10,7 @@ export {
   type DynamoDbLocalPipelineOptions,
   type LocalPipeline,
   type LocalPipelineOptions,
+  type MemoryPipelineOptions,
   type SentEmail,
 } from './LocalPipeline.ts';
 export { matchesFilter } from './matchesFilter.ts';

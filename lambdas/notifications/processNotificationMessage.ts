@@ -1,3 +1,4 @@
+import { isPermanentError } from '../errors.ts';
 import type { Clock } from '../events/ids.ts';
 import { integrationEventFromQueueMessage } from '../events/integrationEventFromQueueMessage.ts';
 import type { IntegrationEvent, QueueMessage } from '../events/types.ts';
@@ -13,6 +14,28 @@ import type { NotificationRouter } from './NotificationRouter.ts';
 import type { Notification } from './types.ts';
 import { type ValidateNotificationOptions, validateNotification } from './validateNotification.ts';
 
+/**
+ * How a failed ledger completion is retried. The provider has already accepted the send, and
+ * a completion is safe to repeat (it is conditioned on this claim's owner token), so a
+ * transient failure is retried a few times before the documented duplicate window opens.
+ */
+export interface CompleteRetryOptions {
+  /** Attempts in all, the first included; 1 turns retrying off. @default 3 */
+  readonly attempts?: number;
+  /** The wait before the first retry; each further one waits twice as long. @default 50 */
+  readonly baseDelayMs?: number;
+  /** The wait between attempts, injectable so tests and the chaos suite do not wait. @default setTimeout */
+  readonly sleep?: Sleep;
+}
+
+/** The defaults of `CompleteRetryOptions`. */
+export const COMPLETE_RETRY_DEFAULTS = { attempts: 3, baseDelayMs: 50 } as const;
+
+/** Waits `ms` milliseconds: the pause between completion attempts. */
+export type Sleep = (ms: number) => Promise<void>;
+
+const realSleep: Sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
 /** The idempotency ledger notifications are claimed in, and how. */
 export interface LedgerOptions {
   /** Claims each notification before sending, so redeliveries do not send twice. */
@@ -24,14 +47,22 @@ export interface LedgerOptions {
    */
   readonly leaseMs?: number;
   /**
-   * Told when the ledger fails to mark a sent notification completed, or to release a failed
-   * one. The send's outcome stands either way; a missed completion opens the documented
+   * Retrying a completion that failed: up to `attempts` in all, for transient errors only, and
+   * only while the claim's lease has time left for the wait.
+   * @default COMPLETE_RETRY_DEFAULTS (3 attempts, waits of 50 and 100 ms), `setTimeout` waits
+   */
+  readonly completeRetry?: CompleteRetryOptions;
+  /**
+   * Told when the ledger fails to mark a sent notification completed (after the retries of
+   * `completeRetry`; `attempts` says how many were made), or to release a failed one (one
+   * attempt). The send's outcome stands either way; a missed completion opens the documented
    * window in which a redelivery may send again, so callers should log and count it.
    */
   readonly onError?: (
     error: unknown,
     notificationId: string,
     operation: 'complete' | 'release',
+    attempts: number,
   ) => void;
 }
 
@@ -122,11 +153,14 @@ export async function processNotificationMessage(
  * @throws PayloadValidationError, MapperError, UnmappedEventTypeError (with
  *   `skipUnmapped: false`), UnknownEventTypeError (a mapped type the queue's schema map lacks)
  *   for an event that cannot be routed.
+ * @throws RangeError for a `ledger.completeRetry` out of range, before anything is sent.
  */
 export async function processNotificationEvent(
   received: IntegrationEvent,
   options: ProcessNotificationOptions,
 ): Promise<ProcessResult> {
+  // A misconfigured retry is refused before anything is sent, not after the first send.
+  if (options.ledger) completeRetryOf(options.ledger.completeRetry);
   // Mapped or not is decided before validation: a skipped type is not this consumer's to
   // validate (its queue's schema map may not know it either), and one that will not be
   // skipped fails with the clearer reason that nothing maps it.
@@ -171,11 +205,12 @@ async function sendNotification(
   const context = sendContextFor(event, index);
   const { notificationId } = context;
   const base = { index, notificationId, kind: String(notification?.kind) };
+  const claimTime = { clock, leaseUntil: clock() + (ledger?.leaseMs ?? 60_000) };
   let claimed = false;
   try {
     const valid = validateNotification(notification, options.validation);
     if (ledger) {
-      const claim = await ledger.store.claim(notificationId, clock() + (ledger.leaseMs ?? 60_000));
+      const claim = await ledger.store.claim(notificationId, claimTime.leaseUntil);
       if (claim.outcome === 'completed') return { ...base, status: 'skipped' };
       if (claim.outcome === 'in-progress') {
         throw new NotificationInProgressError(
@@ -186,14 +221,14 @@ async function sendNotification(
       claimed = true;
     }
     const result = await dispatchNotification(valid, options.senders, context);
-    if (ledger) await settleClaim(ledger, notificationId, result);
+    if (ledger) await settleClaim(ledger, notificationId, result, claimTime);
     return {
       ...base,
       status: 'sent',
       ...(result.providerMessageId ? { providerMessageId: result.providerMessageId } : {}),
     };
   } catch (error) {
-    if (ledger && claimed) await settleClaim(ledger, notificationId, undefined);
+    if (ledger && claimed) await settleClaim(ledger, notificationId, undefined, claimTime);
     return {
       ...base,
       status: 'failed',
@@ -202,27 +237,93 @@ async function sendNotification(
   }
 }
 
+/** The claim being settled: now, and when its lease ends. */
+interface ClaimTime {
+  readonly clock: Clock;
+  readonly leaseUntil: number;
+}
+
 /**
  * Ends a notification's claim in the ledger: completed with the provider's result once sent,
  * released when the send failed (`result` undefined) so a retry can claim it at once. Neither
- * write changes the send's outcome; a failed one goes to `onError`.
+ * write changes the send's outcome. A failed completion is retried (`completeRetry`) while the
+ * lease has room; what still fails goes to `onError`, as does a failed release (not retried:
+ * the lease frees it anyway).
  */
 async function settleClaim(
   ledger: LedgerOptions,
   notificationId: string,
   result: SendResult | undefined,
+  claim: ClaimTime,
 ): Promise<void> {
   if (result) {
-    // Completing is best-effort: the provider already accepted the send. If this write
+    // Completing is best-effort: the provider already accepted the send. If every attempt
     // fails, the lease expires and a redelivery may send again (the documented window).
-    await ledger.store
-      .complete(notificationId, result)
-      .catch((error) => ledger.onError?.(error, notificationId, 'complete'));
+    const failure = await completeWithRetry(
+      () => ledger.store.complete(notificationId, result),
+      completeRetryOf(ledger.completeRetry),
+      claim,
+    );
+    if (failure) ledger.onError?.(failure.error, notificationId, 'complete', failure.attempts);
     return;
   }
   await ledger.store
     .release(notificationId)
-    .catch((error) => ledger.onError?.(error, notificationId, 'release'));
+    .catch((error) => ledger.onError?.(error, notificationId, 'release', 1));
+}
+
+/** A completion that failed for good: the last error, and how many attempts were made. */
+interface CompleteFailure {
+  readonly error: unknown;
+  readonly attempts: number;
+}
+
+/** `CompleteRetryOptions` with the defaults filled in and checked. */
+function completeRetryOf(
+  options: CompleteRetryOptions | undefined,
+): Required<CompleteRetryOptions> {
+  const attempts = options?.attempts ?? COMPLETE_RETRY_DEFAULTS.attempts;
+  const baseDelayMs = options?.baseDelayMs ?? COMPLETE_RETRY_DEFAULTS.baseDelayMs;
+  if (!Number.isSafeInteger(attempts) || attempts < 1) {
+    throw new RangeError(`ledger.completeRetry.attempts must be a positive integer: ${attempts}`);
+  }
+  if (!Number.isFinite(baseDelayMs) || baseDelayMs < 0) {
+    throw new RangeError(
+      `ledger.completeRetry.baseDelayMs must be a number of ms >= 0: ${baseDelayMs}`,
+    );
+  }
+  return { attempts, baseDelayMs, sleep: options?.sleep ?? realSleep };
+}
+
+/**
+ * Runs `complete` until it succeeds, retrying transient failures with a doubling wait. Gives up
+ * (answering the last error) after `attempts`, on a permanent error (a claim another worker
+ * took over cannot be completed by repeating), or when the next wait would reach the lease's
+ * end: from then on another worker may take the claim over and send again anyway.
+ */
+async function completeWithRetry(
+  complete: () => Promise<void>,
+  retry: Required<CompleteRetryOptions>,
+  claim: ClaimTime,
+): Promise<CompleteFailure | undefined> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      // Repeating is safe: the ledger conditions the write on this claim's owner token, and a
+      // repeat after a lost response finds its own completed record and succeeds.
+      await complete();
+      return undefined;
+    } catch (error) {
+      const delay = retry.baseDelayMs * 2 ** (attempt - 1);
+      if (
+        attempt >= retry.attempts ||
+        isPermanentError(error) ||
+        claim.clock() + delay >= claim.leaseUntil
+      ) {
+        return { error, attempts: attempt };
+      }
+      await retry.sleep(delay);
+    }
+  }
 }
 
 /**

@@ -15,18 +15,32 @@ import type { SendContext, SendResult, WebhookNotification } from '../ports.ts';
 import { classifyWebhookError, classifyWebhookResponse } from './classifyWebhookResponse.ts';
 import { WebhookDefaults, WebhookHeader } from './constants.ts';
 import { SenderConfigurationError } from './errors.ts';
-import { memoizeAsync } from './memoizeAsync.ts';
+import { memoizeWithMaxAge } from './memoizeWithMaxAge.ts';
 import { parseRetryAfter } from './parseRetryAfter.ts';
 import { resolveWebhookTarget } from './ssrfGuard.ts';
 import type { ChannelSender, HostLookup, HttpRequestFunction, ResolvedAddress } from './types.ts';
 
+/**
+ * The Standard Webhooks signing secret (`whsec_` + base64 of 24 or more bytes), or several:
+ * while a secret is rotated, every webhook carries a signature by each (the new one first), so
+ * receivers verify with either.
+ */
+export type WebhookSecrets = string | readonly string[];
+
 /** Options of `WebhookSender`. */
 export interface WebhookSenderOptions {
   /**
-   * The Standard Webhooks signing secret (`whsec_` + base64 of 24 or more bytes), or a loader
-   * for it (from Secrets Manager, say), called on the first send and cached once it succeeds.
+   * The signing secret or secrets, or a loader for them (from Secrets Manager, say: see
+   * `parseWebhookSecret`), called on the first send and again once what it gave is
+   * `secretMaxAgeMs` old, so a rotation reaches a warm consumer.
    */
-  readonly secret: string | (() => Promise<string>);
+  readonly secret: WebhookSecrets | (() => Promise<WebhookSecrets>);
+  /**
+   * How long secrets from a loader are used before it is called again. A reload that fails
+   * transiently keeps the last secrets a while longer (a tenth of this) before trying again.
+   * @default WebhookDefaults.SECRET_MAX_AGE_MS (5 minutes)
+   */
+  readonly secretMaxAgeMs?: number;
   /** Time for DNS, connect, TLS and the response together; expiry is transient. @default 10_000 */
   readonly timeoutMs?: number;
   /** Bytes of a response body read at most. @default 4096 */
@@ -37,7 +51,7 @@ export interface WebhookSenderOptions {
   readonly lookup?: HostLookup;
   /** @default `https.request` or `http.request` by protocol */
   readonly request?: HttpRequestFunction;
-  /** The signing time, epoch ms. @default Date.now */
+  /** The signing time, and the age of loaded secrets, epoch ms. @default Date.now */
   readonly clock?: Clock;
 }
 
@@ -54,6 +68,15 @@ const RESERVED_HEADERS: ReadonlySet<string> = new Set([
 ]);
 
 const MIN_SECRET_BYTES = 24;
+
+/** The Standard Webhooks signers for the secrets, the first one first. */
+function signersFor(secrets: WebhookSecrets): readonly Webhook[] {
+  const list = typeof secrets === 'string' ? [secrets] : [...new Set(secrets)];
+  if (list.length === 0) {
+    throw new SenderConfigurationError('secret', 'webhook secret list is empty');
+  }
+  return list.map(signerFor);
+}
 
 /** The Standard Webhooks signer for a secret; the message never shows the secret itself. */
 function signerFor(secret: string): Webhook {
@@ -132,14 +155,15 @@ export class WebhookSender implements ChannelSender<WebhookNotification> {
   readonly timeoutMs: number;
   readonly maxResponseBytes: number;
   readonly allowLoopback: boolean;
-  readonly #signer: () => Promise<Webhook>;
+  readonly #signers: () => Promise<readonly Webhook[]>;
   readonly #lookup: HostLookup;
   readonly #request: HttpRequestFunction;
   readonly #clock: Clock;
 
   /**
-   * @throws SenderConfigurationError for a string secret that is not `whsec_` base64 of 24+
-   *   bytes, or a timeout or response limit that is not a positive integer.
+   * @throws SenderConfigurationError for a given secret that is not `whsec_` base64 of 24+
+   *   bytes (or an empty list), or a timeout or response limit that is not a positive integer.
+   * @throws RangeError for a `secretMaxAgeMs` that is not a positive number.
    */
   constructor(options: WebhookSenderOptions) {
     this.timeoutMs = options.timeoutMs ?? WebhookDefaults.TIMEOUT_MS;
@@ -156,16 +180,27 @@ export class WebhookSender implements ChannelSender<WebhookNotification> {
       }
     }
     this.allowLoopback = options.allowLoopback ?? false;
+    this.#clock = options.clock ?? Date.now;
     const { secret } = options;
-    if (typeof secret === 'string') {
-      const signer = signerFor(secret);
-      this.#signer = () => Promise.resolve(signer);
+    if (typeof secret === 'function') {
+      // What the loader gave is cached, not its signers: a loaded value that is not a valid
+      // secret then fails every send permanently, rather than only the first after a reload.
+      const loaded = memoizeWithMaxAge(secret, {
+        maxAgeMs: options.secretMaxAgeMs ?? WebhookDefaults.SECRET_MAX_AGE_MS,
+        clock: this.#clock,
+      });
+      let last: { secrets: WebhookSecrets; signers: readonly Webhook[] } | undefined;
+      this.#signers = async () => {
+        const secrets = await loaded();
+        if (last?.secrets !== secrets) last = { secrets, signers: signersFor(secrets) };
+        return last.signers;
+      };
     } else {
-      this.#signer = memoizeAsync(async () => signerFor(await secret()));
+      const signers = signersFor(secret);
+      this.#signers = () => Promise.resolve(signers);
     }
     this.#lookup = options.lookup ?? defaultLookup;
     this.#request = options.request ?? defaultRequest;
-    this.#clock = options.clock ?? Date.now;
   }
 
   /**
@@ -180,8 +215,8 @@ export class WebhookSender implements ChannelSender<WebhookNotification> {
     const url = this.#parseUrl(notification.url);
     const host = url.hostname;
     const body = this.#serialize(notification.payload, context);
-    const signer = await this.#loadSigner();
-    const headers = this.#headers(notification.headers, signer, context.notificationId, body);
+    const signers = await this.#loadSigners();
+    const headers = this.#headers(notification.headers, signers, context.notificationId, body);
 
     const deadline = new AbortController();
     const timer = setTimeout(() => deadline.abort(), this.timeoutMs);
@@ -259,9 +294,9 @@ export class WebhookSender implements ChannelSender<WebhookNotification> {
     return body;
   }
 
-  async #loadSigner(): Promise<Webhook> {
+  async #loadSigners(): Promise<readonly Webhook[]> {
     try {
-      return await this.#signer();
+      return await this.#signers();
     } catch (error) {
       if (error instanceof SenderConfigurationError) {
         throw permanentError('invalid-secret', error.message, error);
@@ -278,7 +313,7 @@ export class WebhookSender implements ChannelSender<WebhookNotification> {
 
   #headers(
     own: Readonly<Record<string, string>> | undefined,
-    signer: Webhook,
+    signers: readonly Webhook[],
     id: string,
     body: string,
   ): Record<string, string> {
@@ -302,7 +337,11 @@ export class WebhookSender implements ChannelSender<WebhookNotification> {
     headers['content-length'] = String(Buffer.byteLength(body));
     headers[WebhookHeader.ID] = id;
     headers[WebhookHeader.TIMESTAMP] = String(Math.floor(now.getTime() / 1000));
-    headers[WebhookHeader.SIGNATURE] = signer.sign(id, now, body);
+    // Standard Webhooks: space-separated signatures, one per secret; a receiver accepts the
+    // webhook when any of them verifies with its secret.
+    headers[WebhookHeader.SIGNATURE] = signers
+      .map((signer) => signer.sign(id, now, body))
+      .join(' ');
     return headers;
   }
 

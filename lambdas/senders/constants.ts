@@ -6,6 +6,11 @@ export const WebhookDefaults = {
   MAX_RESPONSE_BYTES: 4096,
   /** Sent unless the notification's headers set their own. */
   USER_AGENT: 'Tidings-Webhooks/1',
+  /**
+   * How long a signing secret from a loader is used before it is loaded again: a rotated
+   * secret reaches every warm consumer within this time.
+   */
+  SECRET_MAX_AGE_MS: 5 * 60_000,
 } as const;
 
 /** The Standard Webhooks headers; a notification's own headers can never replace them. */

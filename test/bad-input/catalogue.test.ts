@@ -103,8 +103,10 @@ describe('bad input at the producer', () => {
 
     // Assert
     expect(result.statusCode).toBe(400);
-    expect(bodyOf(result).error).toContain('malformed request: body is not JSON');
-    expect(refusals()).toEqual([expect.stringMatching(/^MalformedRequestError: /)]);
+    expect(bodyOf(result).error).toBe('malformed request: body is not JSON (27 characters)');
+    expect(refusals()).toEqual([
+      'MalformedRequestError: malformed request: body is not JSON (27 characters)',
+    ]);
     expect(store.itemsWithPrefix('')).toEqual([]);
   });
 
@@ -199,8 +201,10 @@ describe('bad input at the producer', () => {
     // Assert
     expect(first.statusCode).toBe(201);
     expect(second.statusCode).toBe(409);
-    expect(bodyOf(second)).toEqual({ error: 'a user with email "ada@example.com" already exists' });
-    expect(refusals()).toEqual([expect.stringMatching(/^UserAlreadyExistsError: /)]);
+    expect(bodyOf(second)).toEqual({ error: 'this email address is already registered' });
+    expect(refusals()).toEqual([
+      'UserAlreadyExistsError: a user with email "a***@example.com" already exists',
+    ]);
     expect(store.itemsWithPrefix('OUTBOX#')).toHaveLength(1);
     expect(store.itemsWithPrefix('USER#')).toHaveLength(1);
   });

@@ -4,6 +4,7 @@ import { ChaosConsumer } from '../../chaos/ChaosConsumer.ts';
 import { Faults } from '../../chaos/faults.ts';
 import { WindowCounter } from '../../chaos/WindowCounter.ts';
 import { notifications } from '../../examples/signup/notifications.ts';
+import { LedgerStoreError } from '../../lambdas/ledger/errors.ts';
 import { MemoryLedger } from '../../lambdas/ledger/MemoryLedger.ts';
 import { SqsEventPump } from '../../lambdas/local/SqsEventPump.ts';
 import { RecordingSenders } from '../../lambdas/notifications/RecordingSenders.ts';
@@ -101,5 +102,79 @@ describe('ChaosConsumer', () => {
         receiveCount: 1,
       }),
     ]);
+  });
+
+  describe('counting the window at a failed completion', () => {
+    /** One relayed signup through a ChaosConsumer at rate 0 whose ledger fails `complete` `failures` times. */
+    async function withFailingCompletes(failures: number) {
+      const clock = fakeClock();
+      const queue = new MemoryQueue({ name: 'notifications', clock, maxReceiveCount: 10 });
+      const event = makeEvent({
+        payload: { userId: '5b0f7a4e-2c1d-4e8f-9a3b-000000000001', email: 'ada@example.com' },
+      });
+      await queue.sendBatch([toOutgoingMessage({ event, outbox: 'users' }, false)]);
+      let left = failures;
+      const ledger = new MemoryLedger({
+        clock,
+        fault: (operation, id) =>
+          operation === 'complete' && left-- > 0
+            ? new LedgerStoreError('complete', id, 'ThrottlingException', false, new Error('x'))
+            : undefined,
+      });
+      const windows = new WindowCounter();
+      const provider = new RecordingSenders();
+      const consumer = new ChaosConsumer({
+        provider,
+        ledger,
+        deadLetters: { deadLetter: async () => ({ complete: true }) },
+        visibility: queue.visibilityChanger(),
+        router: notifications.router,
+        queueSpec: notifications.queue,
+        faults: new Faults(1, 0),
+        windows,
+        undeliverable: () => false,
+        clock,
+        sleep: async (ms) => clock.advance(ms),
+        random: () => 0.5,
+      });
+      await new SqsEventPump(queue, consumer.handler).pumpOnce();
+      return { consumer, windows, ledger, provider };
+    }
+
+    it('opens no window when a retry records the completion', async () => {
+      // Act
+      const { consumer, windows, ledger, provider } = await withFailingCompletes(2);
+
+      // Assert
+      expect(provider.emails).toHaveLength(1);
+      expect(ledger.status(NOTIFICATION_ID)).toBe('completed');
+      expect(windows.byCause()).toEqual({
+        completeFailed: 0,
+        crashAfterSend: 0,
+        timeoutAfterAccept: 0,
+      });
+      expect(consumer.stats()).toMatchObject({
+        completeAttemptsFailed: 2,
+        completionsRecoveredByRetry: 1,
+      });
+    });
+
+    it('opens one window when the consumer gives the completion up', async () => {
+      // Act
+      const { consumer, windows, ledger } = await withFailingCompletes(Number.POSITIVE_INFINITY);
+
+      // Assert
+      expect(ledger.status(NOTIFICATION_ID)).toBe('in-progress');
+      expect(windows.byCause()).toEqual({
+        completeFailed: 1,
+        crashAfterSend: 0,
+        timeoutAfterAccept: 0,
+      });
+      expect(windows.byEvent()).toEqual(new Map([[EVENT_ID, 1]]));
+      expect(consumer.stats()).toMatchObject({
+        completeAttemptsFailed: 3,
+        completionsRecoveredByRetry: 0,
+      });
+    });
   });
 });

@@ -53,11 +53,20 @@ describe('runChaos (CI run: 500 signups, rate 0.1)', () => {
 
   it('injects faults at every boundary and opens the window in every way', () => {
     for (const site of FAULT_SITES) expect(report.faults[site], site).toBeGreaterThan(0);
+    // At this seed one completion fails on every attempt, so the give-up path runs too.
     for (const [cause, count] of Object.entries(report.windowsByCause)) {
       expect(count, cause).toBeGreaterThan(0);
     }
     expect(report.relay.crashes).toBeGreaterThan(0);
     expect(report.consumer.crashes).toBeGreaterThan(0);
+  });
+
+  it('retries failed completions, so most never open the window', () => {
+    const { completeAttemptsFailed, completionsRecoveredByRetry } = report.consumer;
+
+    expect(completeAttemptsFailed).toBeGreaterThan(0);
+    expect(completionsRecoveredByRetry).toBeGreaterThan(0);
+    expect(report.windowsByCause.completeFailed).toBeLessThan(completionsRecoveredByRetry / 10);
   });
 
   it('passes, and prints a table with the seed, the rate and the command that reproduces it', () => {

@@ -35,7 +35,7 @@ function consume(
     router: notifications.router,
     queueSpec: userNotificationsQueue,
     senders,
-    ledger: { store: ledger, onError },
+    ledger: { store: ledger, onError, completeRetry: { sleep: async () => {} } },
     visibility: { changeVisibility: async () => {} },
     deadLetters: {
       deadLetter: () => Promise.reject(new Error('no dead letter expected')),
@@ -65,8 +65,59 @@ describe('consumeSqsRecords when a ledger write fails around a send', () => {
     expect(logger.warn).toHaveBeenCalledWith(LEDGER_WARNING, {
       notificationId: NOTIFICATION_ID,
       operation: 'complete',
+      attempts: 1,
       error: `ClaimLostError: cannot complete ${NOTIFICATION_ID}: the claim was lost (no record)`,
     });
+  });
+
+  it('logs a completion that failed every attempt once, with the number of attempts made', async () => {
+    // Arrange
+    let completes = 0;
+    const ledger = new MemoryLedger({
+      fault: (operation, id) => {
+        if (operation !== 'complete') return undefined;
+        completes++;
+        return new LedgerStoreError('complete', id, 'ThrottlingException', false, new Error('x'));
+      },
+    });
+    const senders = new RecordingSenders();
+    const logger = spyLogger();
+
+    // Act
+    const report = await consume(ledger, senders, logger);
+
+    // Assert
+    expect(completes).toBe(3);
+    expect(senders.emails).toHaveLength(1);
+    expect(report.sent).toEqual({ email: 1 });
+    expect(logger.warn).toHaveBeenCalledTimes(1);
+    expect(logger.warn).toHaveBeenCalledWith(
+      LEDGER_WARNING,
+      expect.objectContaining({
+        notificationId: NOTIFICATION_ID,
+        operation: 'complete',
+        attempts: 3,
+      }),
+    );
+  });
+
+  it('logs nothing when a retry records a completion that failed at first', async () => {
+    // Arrange
+    let failures = 2;
+    const ledger = new MemoryLedger({
+      fault: (operation, id) =>
+        operation === 'complete' && failures-- > 0
+          ? new LedgerStoreError('complete', id, 'ThrottlingException', false, new Error('x'))
+          : undefined,
+    });
+    const logger = spyLogger();
+
+    // Act
+    await consume(ledger, new RecordingSenders(), logger);
+
+    // Assert
+    expect(ledger.status(NOTIFICATION_ID)).toBe('completed');
+    expect(logger.warn).not.toHaveBeenCalled();
   });
 
   it('logs a release that failed after a failed send as a warning, and retries the message', async () => {

@@ -284,6 +284,26 @@ describe('DynamoDbLedger', () => {
         },
       });
     });
+
+    it('completes on a repeat after a transient failure, under the same owner token', async () => {
+      ddb.on(PutItemCommand).resolves({});
+      ddb
+        .on(UpdateItemCommand)
+        .rejectsOnce(
+          new ProvisionedThroughputExceededException({ message: 'slow down', $metadata: {} }),
+        )
+        .resolves({});
+      const ledger = makeLedger();
+      await ledger.claim(ID, LEASE);
+      await ledger.complete(ID, {}).catch(() => {});
+
+      await expect(ledger.complete(ID, {})).resolves.toBeUndefined();
+
+      const owners = ddb
+        .commandCalls(UpdateItemCommand)
+        .map((call) => call.args[0].input.ExpressionAttributeValues?.[':owner']);
+      expect(owners).toEqual([{ S: 'token-1' }, { S: 'token-1' }]);
+    });
   });
 
   describe('release', () => {

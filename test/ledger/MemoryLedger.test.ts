@@ -193,6 +193,22 @@ describe('MemoryLedger', () => {
       expect(ledger.status(ID)).toBeUndefined();
     });
 
+    it('lets a completion whose response was lost be repeated: the repeat finds its own record', async () => {
+      let lost = 1;
+      const ledger = new MemoryLedger({
+        clock: () => T0,
+        faultAfterApply: (operation) =>
+          operation === 'complete' && lost-- > 0 ? new Error('response lost') : undefined,
+      });
+      await ledger.claim(ID, T0 + 60_000);
+      await expect(ledger.complete(ID, {})).rejects.toThrow('response lost');
+
+      await expect(ledger.complete(ID, {})).resolves.toBeUndefined();
+
+      expect(ledger.status(ID)).toBe('completed');
+      await expect(ledger.complete(ID, {})).rejects.toBeInstanceOf(ClaimNotHeldError);
+    });
+
     it('applies a claim whose response is lost: the record stays in progress until the lease ends', async () => {
       const clock = fakeClock();
       let lost = 1;

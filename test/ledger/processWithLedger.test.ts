@@ -126,23 +126,83 @@ describe('processNotificationMessage with a MemoryLedger', () => {
     expect(senders.sent.map((s) => s.context.notificationId)).toEqual([ID1, ID2]);
   });
 
-  it('re-sends, after the lease, a notification whose completion was lost: the window that stays open', async () => {
+  it('re-sends, after the lease, a notification whose every completion attempt failed: the window that stays open', async () => {
     const clock = fakeClock();
-    let lost = 1;
+    let lost = 3;
     const ledger = new MemoryLedger({
       clock,
       fault: (operation, id) =>
-        operation === 'complete' && id === ID2 && lost-- > 0 ? new Error('crash') : undefined,
+        operation === 'complete' && id === ID2 && lost-- > 0 ? new Error('throttled') : undefined,
     });
     const senders = new RecordingSenders();
-    const options = { router, senders, ledger: { store: ledger, leaseMs: 30_000 }, clock };
+    const sleep = async (ms: number) => clock.advance(ms);
+    const options = {
+      router,
+      senders,
+      ledger: { store: ledger, leaseMs: 30_000, completeRetry: { sleep } },
+      clock,
+    };
     await processNotificationMessage(message, options);
 
     clock.advance(30_001);
     await processNotificationMessage(redelivery, options);
 
+    expect(lost).toBe(-1);
     expect(sendsPerNotification(senders)[ID2]).toBe(2);
     expect(senders.webhooks.map((s) => s.context.notificationId)).toEqual([ID2, ID2]);
+  });
+
+  it('sends once a notification whose completion failed and a retry then recorded, even after the lease', async () => {
+    const clock = fakeClock();
+    let lost = 2;
+    const ledger = new MemoryLedger({
+      clock,
+      fault: (operation, id) =>
+        operation === 'complete' && id === ID2 && lost-- > 0 ? new Error('throttled') : undefined,
+    });
+    const senders = new RecordingSenders();
+    const sleep = async (ms: number) => clock.advance(ms);
+    const options = {
+      router,
+      senders,
+      ledger: { store: ledger, leaseMs: 30_000, completeRetry: { sleep } },
+      clock,
+    };
+    await processNotificationMessage(message, options);
+
+    clock.advance(30_001);
+    const again = await processNotificationMessage(redelivery, options);
+
+    expect(ledger.status(ID2)).toBe('completed');
+    expect(again.outcomes.map((o) => o.status)).toEqual(['skipped', 'skipped', 'skipped']);
+    expect(sendsPerNotification(senders)).toEqual({ [ID0]: 1, [ID1]: 1, [ID2]: 1 });
+  });
+
+  it('records a completion whose response was lost when the retry finds its own completed record', async () => {
+    const clock = fakeClock();
+    let lost = 1;
+    const ledger = new MemoryLedger({
+      clock,
+      faultAfterApply: (operation) =>
+        operation === 'complete' && lost-- > 0 ? new Error('response lost') : undefined,
+    });
+    const senders = new RecordingSenders();
+    const reported: string[] = [];
+
+    const result = await processNotificationMessage(message, {
+      router,
+      senders,
+      ledger: {
+        store: ledger,
+        completeRetry: { sleep: async () => {} },
+        onError: (_error, id, operation) => reported.push(`${operation} ${id}`),
+      },
+      clock,
+    });
+
+    expect(result.dispatched).toBe(3);
+    expect(reported).toEqual([]);
+    expect(ids.map((id) => ledger.status(id))).toEqual(['completed', 'completed', 'completed']);
   });
 
   it('re-sends, on the retry, a notification whose provider accepted it but whose response was lost', async () => {

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { isPermanentError } from '../../lambdas/errors.ts';
 import { MissingEventTypeError } from '../../lambdas/events/errors.ts';
 import type { IntegrationEvent } from '../../lambdas/events/types.ts';
+import { ClaimLostError, LedgerStoreError } from '../../lambdas/ledger/errors.ts';
 import { MemoryLedger } from '../../lambdas/ledger/MemoryLedger.ts';
 import {
   InvalidNotificationError,
@@ -14,6 +15,7 @@ import {
 } from '../../lambdas/notifications/errors.ts';
 import { NotificationRouter } from '../../lambdas/notifications/NotificationRouter.ts';
 import {
+  type CompleteRetryOptions,
   processNotificationEvent,
   processNotificationMessage,
 } from '../../lambdas/notifications/processNotificationMessage.ts';
@@ -453,6 +455,7 @@ describe('processNotificationMessage', () => {
         senders,
         ledger: {
           store: ledger,
+          completeRetry: { sleep: async () => {} },
           onError: (error, id, operation) =>
             reported.push([(error as Error).message, id, operation]),
         },
@@ -689,13 +692,185 @@ describe('processNotificationMessage', () => {
       const result = await processNotificationMessage(queueMessageFor(makeEvent()), {
         router: routerFor(() => [emailNotification()]),
         senders,
-        ledger: { store: ledger },
+        ledger: { store: ledger, completeRetry: { sleep: async () => {} } },
         clock,
       });
 
       // Assert
       expect(result.dispatched).toBe(1);
       expect(senders.emails).toHaveLength(1);
+    });
+  });
+
+  describe('retrying a failed completion', () => {
+    const ID = `${EVENT_ID}:0`;
+    const throttled = (id: string) =>
+      new LedgerStoreError(
+        'complete',
+        id,
+        'ThrottlingException',
+        false,
+        new Error('rate exceeded'),
+      );
+
+    /** A MapLedger whose `complete` throws `failures` (in order) before it records. */
+    function failingCompletes(clock: () => number, ...failures: Error[]) {
+      const ledger = new MapLedger(clock);
+      const record = ledger.complete.bind(ledger);
+      let attempts = 0;
+      ledger.complete = async (id, result) => {
+        attempts++;
+        const failure = failures.shift();
+        if (failure) throw failure;
+        await record(id, result);
+      };
+      return { ledger, attempts: () => attempts };
+    }
+
+    function run(
+      ledger: NotificationLedger,
+      clock: () => number,
+      extra: { leaseMs?: number; completeRetry?: CompleteRetryOptions } = {},
+    ) {
+      const senders = new RecordingSenders();
+      const sleeps: number[] = [];
+      const reported: [string, string, number][] = [];
+      const done = processNotificationMessage(queueMessageFor(makeEvent()), {
+        router: routerFor(() => [emailNotification()]),
+        senders,
+        ledger: {
+          store: ledger,
+          ...(extra.leaseMs !== undefined ? { leaseMs: extra.leaseMs } : {}),
+          completeRetry: {
+            sleep: async (ms) => {
+              sleeps.push(ms);
+            },
+            ...extra.completeRetry,
+          },
+          onError: (error, id, operation, attempts) =>
+            reported.push([`${operation} ${id}: ${(error as Error).name}`, id, attempts]),
+        },
+        clock,
+      });
+      return { done, senders, sleeps, reported };
+    }
+
+    it('retries a completion that fails twice, then succeeds: one send, completed, nothing reported', async () => {
+      // Arrange
+      const clock = fakeClock();
+      const { ledger, attempts } = failingCompletes(clock, throttled(ID), throttled(ID));
+
+      // Act
+      const { done, senders, sleeps, reported } = run(ledger, clock);
+      const result = await done;
+
+      // Assert
+      expect(result.outcomes.map((o) => o.status)).toEqual(['sent']);
+      expect(senders.emails).toHaveLength(1);
+      expect(ledger.records.get(ID)?.status).toBe('completed');
+      expect(attempts()).toBe(3);
+      expect(sleeps).toEqual([50, 100]);
+      expect(reported).toEqual([]);
+    });
+
+    it('gives a completion that always fails up after three attempts and reports it once', async () => {
+      // Arrange
+      const clock = fakeClock();
+      const { ledger, attempts } = failingCompletes(
+        clock,
+        ...Array.from({ length: 10 }, () => throttled(ID)),
+      );
+
+      // Act
+      const { done, senders, sleeps, reported } = run(ledger, clock);
+      const result = await done;
+
+      // Assert
+      expect(result.dispatched).toBe(1);
+      expect(senders.emails).toHaveLength(1);
+      expect(attempts()).toBe(3);
+      expect(sleeps).toEqual([50, 100]);
+      expect(ledger.records.get(ID)?.status).toBe('in-progress');
+      expect(reported).toEqual([[`complete ${ID}: LedgerStoreError`, ID, 3]]);
+    });
+
+    it('does not retry a permanent failure: a claim another worker took over stays lost', async () => {
+      // Arrange
+      const clock = fakeClock();
+      const { ledger, attempts } = failingCompletes(
+        clock,
+        new ClaimLostError('complete', ID, undefined),
+      );
+
+      // Act
+      const { done, sleeps, reported } = run(ledger, clock);
+      await done;
+
+      // Assert
+      expect(attempts()).toBe(1);
+      expect(sleeps).toEqual([]);
+      expect(reported).toEqual([[`complete ${ID}: ClaimLostError`, ID, 1]]);
+    });
+
+    it('stops retrying when the next wait would reach the end of the lease', async () => {
+      // Arrange: a 120 ms lease has room for the 50 ms wait, not for the 100 ms one after it.
+      const clock = fakeClock();
+      const { ledger, attempts } = failingCompletes(clock, throttled(ID), throttled(ID));
+
+      // Act
+      const sleeps: number[] = [];
+      const { done, reported } = run(ledger, clock, {
+        leaseMs: 120,
+        completeRetry: {
+          sleep: async (ms: number) => {
+            sleeps.push(ms);
+            clock.advance(ms);
+          },
+        },
+      });
+      await done;
+
+      // Assert
+      expect(attempts()).toBe(2);
+      expect(sleeps).toEqual([50]);
+      expect(reported).toEqual([[`complete ${ID}: LedgerStoreError`, ID, 2]]);
+    });
+
+    it('makes as many attempts as completeRetry says, each wait twice the one before', async () => {
+      // Arrange
+      const clock = fakeClock();
+      const { ledger, attempts } = failingCompletes(
+        clock,
+        ...Array.from({ length: 4 }, () => throttled(ID)),
+      );
+
+      // Act
+      const { done, sleeps, reported } = run(ledger, clock, {
+        completeRetry: { attempts: 5, baseDelayMs: 10 },
+      });
+      await done;
+
+      // Assert
+      expect(attempts()).toBe(5);
+      expect(sleeps).toEqual([10, 20, 40, 80]);
+      expect(reported).toEqual([]);
+      expect(ledger.records.get(ID)?.status).toBe('completed');
+    });
+
+    it('refuses completeRetry attempts below one before sending anything', async () => {
+      // Arrange
+      const clock = fakeClock();
+      const { ledger } = failingCompletes(clock);
+
+      // Act
+      const { done, senders } = run(ledger, clock, { completeRetry: { attempts: 0 } });
+      const error = await rejectionOf(done);
+
+      // Assert
+      expect(error).toEqual(
+        new RangeError('ledger.completeRetry.attempts must be a positive integer: 0'),
+      );
+      expect(senders.sent).toEqual([]);
     });
   });
 });

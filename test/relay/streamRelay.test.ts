@@ -466,6 +466,47 @@ describe('relayStreamRecords', () => {
     });
   });
 
+  it('logs an unrelayable record with the addresses its reason quotes masked, the letter keeping them', async () => {
+    // Arrange: an item written without the helper, its key and event id an address.
+    sqs.on(SendMessageBatchCommand).callsFake(acceptAll);
+    const outbox: PendingOutbox = {
+      listPending: async () => [],
+      deleteRelayed: async () => {},
+      setAside: vi.fn(async () => {
+        throw new Error('AccessDeniedException for EMAIL#ada@example.com');
+      }),
+    };
+    const logger = { info: vi.fn(), warn: vi.fn(), error: vi.fn() };
+    const record = streamRecordOf({
+      ...toOutboxItem(userEvent(eventIds(1)[0] as string, 1), usersOutbox),
+      pk: 'EMAIL#ada@example.com',
+      eventId: 'ada@example.com',
+    });
+
+    // Act
+    await relayStreamRecords(makeStreamEvent([record]), {
+      ...deps(QUEUE_URL, outbox),
+      logger,
+    });
+
+    // Assert
+    const lines = JSON.stringify([logger.info.mock.calls, logger.warn.mock.calls]);
+    expect(lines).not.toContain('ada@example.com');
+    expect(logger.warn).toHaveBeenCalledWith(
+      'record can never be relayed; sent to the dead-letter queue',
+      expect.objectContaining({
+        reason: expect.stringContaining('eventId is not a UUID: "a***@example.com"'),
+      }),
+    );
+    expect(logger.warn).toHaveBeenCalledWith('setting aside dead-lettered outbox items failed', {
+      keys: ['EMAIL#a***@example.com'],
+      error: 'Error: AccessDeniedException for EMAIL#a***@example.com',
+    });
+    expect(
+      sqs.commandCalls(SendMessageBatchCommand).map((c) => JSON.stringify(c.args[0].input)),
+    ).toEqual([expect.stringContaining('eventId is not a UUID: \\"ada@example.com\\"')]);
+  });
+
   it('does not fail the batch when deleting relayed items fails', async () => {
     // Arrange
     sqs.on(SendMessageBatchCommand).callsFake(acceptAll);

@@ -1,5 +1,6 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Webhook } from 'standardwebhooks';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { SendError } from '../../lambdas/notifications/errors.ts';
 import type { SendContext } from '../../lambdas/ports.ts';
@@ -400,5 +401,185 @@ describe('WebhookSender', () => {
     // Assert
     expect(error).toMatchObject({ reason: 'insecure-url', permanent: true });
     expect(receiver.connections).toBe(0);
+  });
+});
+
+describe('WebhookSender secret rotation', () => {
+  /** What the receiver got, as `Webhook.verify` takes it. */
+  function received(index = 0) {
+    const request = receiver.requests[index];
+    if (!request) throw new Error(`no request #${index}`);
+    const headers = Object.fromEntries(
+      ['webhook-id', 'webhook-timestamp', 'webhook-signature'].map((name) => [
+        name,
+        String(request.headers[name]),
+      ]),
+    );
+    return { body: request.body, headers, signature: headers['webhook-signature'] ?? '' };
+  }
+
+  /** Whether the standardwebhooks library accepts the request with `secret`. */
+  function verifies(secret: string, index = 0): boolean {
+    const { body, headers } = received(index);
+    try {
+      new Webhook(secret).verify(body, headers);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  const THIRD_SECRET = `whsec_${Buffer.alloc(32, 11).toString('base64')}`;
+
+  it('signs with both secrets during a rotation: each signature verifies with its own secret', async () => {
+    // Arrange
+    const webhooks = sender({ secret: [OTHER_SECRET, SECRET] });
+
+    // Act
+    await webhooks.send(hook(), context);
+
+    // Assert
+    const { signature } = received();
+    expect(signature).toMatch(/^v1,[A-Za-z0-9+/=]+ v1,[A-Za-z0-9+/=]+$/);
+    expect(verifies(OTHER_SECRET)).toBe(true);
+    expect(verifies(SECRET)).toBe(true);
+    expect(verifies(THIRD_SECRET)).toBe(false);
+    expect(receiver.requests[0]?.verified).toBe(true);
+  });
+
+  it('carries one signature for a single secret', async () => {
+    // Act
+    await sender({ secret: SECRET }).send(hook(), context);
+
+    // Assert
+    const { signature } = received();
+    expect(signature.split(' ')).toHaveLength(1);
+    expect(signature).toMatch(/^v1,/);
+    expect(verifies(SECRET)).toBe(true);
+  });
+
+  it('signs once for a secret given twice', async () => {
+    // Act
+    await sender({ secret: [SECRET, SECRET] }).send(hook(), context);
+
+    // Assert
+    expect(received().signature.split(' ')).toHaveLength(1);
+  });
+
+  it('refuses an empty list of secrets when it is built', () => {
+    // Act
+    const error = thrownBy(() => new WebhookSender({ secret: [] }));
+
+    // Assert
+    expect(error).toBeInstanceOf(SenderConfigurationError);
+    expect((error as Error).message).toBe('webhook secret list is empty');
+  });
+
+  it('refuses a rotation pair whose second secret is invalid, without echoing it', () => {
+    // Act
+    const error = thrownBy(() => new WebhookSender({ secret: [SECRET, 'whsec_short'] }));
+
+    // Assert
+    expect(error).toBeInstanceOf(SenderConfigurationError);
+    expect((error as Error).message).not.toContain('whsec_short');
+  });
+
+  it('reads the secret again once it is secretMaxAgeMs old, by the injected clock', async () => {
+    // Arrange: the loader answers the old secret, then the pair, then the new one alone.
+    let now = Date.now();
+    const loader = vi
+      .fn<() => Promise<string | readonly string[]>>()
+      .mockResolvedValueOnce(SECRET)
+      .mockResolvedValueOnce([OTHER_SECRET, SECRET])
+      .mockResolvedValue(OTHER_SECRET);
+    const webhooks = sender({ secret: loader, secretMaxAgeMs: 60_000, clock: () => now });
+
+    // Act
+    await webhooks.send(hook(), context);
+    now += 59_999;
+    await webhooks.send(hook(), context);
+    now += 1;
+    await webhooks.send(hook(), context);
+    now += 60_000;
+    await webhooks.send(hook(), context);
+
+    // Assert
+    expect(loader).toHaveBeenCalledTimes(3);
+    expect(
+      receiver.requests.map((_, i) => [verifies(SECRET, i), verifies(OTHER_SECRET, i)]),
+    ).toEqual([
+      [true, false],
+      [true, false],
+      [true, true],
+      [false, true],
+    ]);
+  });
+
+  it('reads the secret again after 5 minutes by default', async () => {
+    // Arrange
+    let now = Date.now();
+    const loader = vi.fn(async () => SECRET);
+    const webhooks = sender({ secret: loader, clock: () => now });
+
+    // Act
+    await webhooks.send(hook(), context);
+    now += 5 * 60_000 - 1;
+    await webhooks.send(hook(), context);
+    const before = loader.mock.calls.length;
+    now += 1;
+    await webhooks.send(hook(), context);
+
+    // Assert
+    expect(before).toBe(1);
+    expect(loader).toHaveBeenCalledTimes(2);
+  });
+
+  it('keeps signing with the last secret when a reload fails transiently, and tries again later', async () => {
+    // Arrange
+    let now = Date.now();
+    const loader = vi
+      .fn<() => Promise<string>>()
+      .mockResolvedValueOnce(SECRET)
+      .mockRejectedValueOnce(new Error('Secrets Manager unavailable'))
+      .mockResolvedValue(OTHER_SECRET);
+    const webhooks = sender({ secret: loader, secretMaxAgeMs: 60_000, clock: () => now });
+    await webhooks.send(hook(), context);
+
+    // Act: the reload fails; a tenth of the age later it is tried again.
+    now += 60_000;
+    await webhooks.send(hook(), context);
+    now += 5_999;
+    await webhooks.send(hook(), context);
+    now += 1;
+    await webhooks.send(hook(), context);
+
+    // Assert
+    expect(loader).toHaveBeenCalledTimes(3);
+    expect(receiver.requests.map((_, i) => verifies(OTHER_SECRET, i))).toEqual([
+      false,
+      false,
+      false,
+      true,
+    ]);
+  });
+
+  it('fails permanently, never connecting, once a reload gives an invalid secret', async () => {
+    // Arrange
+    let now = Date.now();
+    const loader = vi
+      .fn<() => Promise<string>>()
+      .mockResolvedValueOnce(SECRET)
+      .mockResolvedValue('hunter2');
+    const webhooks = sender({ secret: loader, secretMaxAgeMs: 60_000, clock: () => now });
+    await webhooks.send(hook(), context);
+
+    // Act
+    now += 60_000;
+    const error = await rejectionOf(webhooks.send(hook(), context));
+
+    // Assert
+    expect(error).toMatchObject({ reason: 'invalid-secret', permanent: true });
+    expect((error as Error).message).not.toContain('hunter2');
+    expect(receiver.requests).toHaveLength(1);
   });
 });

@@ -340,6 +340,27 @@ describe('sweeperDepsFromEnv', () => {
       { pk: 'USER#1', sk: 'PROFILE' },
     );
   });
+
+  it('logs a key in the pending index that holds an address with the address masked', async () => {
+    // Arrange
+    vi.stubEnv(Env.TABLE_NAME, 'tidings');
+    vi.stubEnv(Env.QUEUE_URL, 'https://sqs.eu-west-1.amazonaws.com/111122223333/notifications');
+    vi.stubEnv(Env.RELAY_DLQ_URL, 'https://sqs.eu-west-1.amazonaws.com/111122223333/relay-dlq');
+    ddb.on(QueryCommand).resolves({
+      Items: [{ pk: 'EMAIL#ada@example.com', sk: 'EMAIL', occurredAt: new Date(T0).toISOString() }],
+    });
+    const deps = sweeperDepsFromEnv();
+    const warn = vi.spyOn(deps.logger as Logger, 'warn').mockImplementation(() => {});
+
+    // Act
+    await deps.outbox.listPending({ olderThan: new Date(T0 + MINUTE).toISOString(), limit: 10 });
+
+    // Assert
+    expect(warn).toHaveBeenCalledWith(
+      'pending index holds an item that is not an outbox item; not swept',
+      { pk: 'EMAIL#a***@example.com', sk: 'EMAIL' },
+    );
+  });
 });
 
 describe('sweeperLambdaHandler', () => {

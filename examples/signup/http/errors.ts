@@ -11,7 +11,7 @@ export class MalformedRequestError extends ProducerError {
   readonly permanent = true;
 
   constructor(
-    /** What is wrong, e.g. `body is not JSON: "{oops"`. */
+    /** What is wrong, e.g. `body is not JSON (6 characters)`. */
     readonly reason: string,
     /** The HTTP status to answer with: 400, or 405 for a method other than POST. */
     readonly statusCode: 400 | 405 = 400,

@@ -53,7 +53,7 @@ function requestFieldOf(eventField: string): string {
  * 405 for a method other than POST, 409 for a taken email, 503 (with `retry-after`) for a
  * transient failure such as throttling, 500 for anything else (a permanent AWS failure, or
  * an error Tidings did not raise, which is a bug rather than something to retry). 5xx bodies say nothing of
- * the cause, which is logged instead.
+ * the cause, which is logged instead; the 409 body does not repeat the address.
  */
 export function errorOutcome(error: unknown): ProducerOutcome {
   if (error instanceof InvalidRegistrationError) {
@@ -81,7 +81,9 @@ export function errorOutcome(error: unknown): ProducerOutcome {
     };
   }
   if (error instanceof UserAlreadyExistsError) {
-    return { statusCode: 409, body: { error: error.message } };
+    // The caller sent the address; the answer need not repeat it (see examples/signup/README.md
+    // for what a 409 here tells anyone who asks, and the usual alternative).
+    return { statusCode: 409, body: { error: 'this email address is already registered' } };
   }
   if (error instanceof TidingsError && !error.permanent) {
     return {
