@@ -1,5 +1,5 @@
 import { USERS_TABLE_ENV } from '../examples/signup/producer.ts';
-import { Env, Metrics } from '../lambdas/constants.ts';
+import { Env, MetricName } from '../lambdas/constants.ts';
 import { LAMBDA_BASE_ENVIRONMENT } from '../lib/bundling.ts';
 import { BENCH_RESOURCES, queueUrl } from './pipeline.ts';
 
@@ -15,7 +15,7 @@ export function coldStartEnvironment(): Record<string, string> {
     AWS_ACCESS_KEY_ID: 'bench',
     AWS_SECRET_ACCESS_KEY: 'bench',
     POWERTOOLS_SERVICE_NAME: 'tidings-bench',
-    POWERTOOLS_METRICS_NAMESPACE: Metrics.NAMESPACE,
+    POWERTOOLS_METRICS_NAMESPACE: MetricName.NAMESPACE,
     POWERTOOLS_LOG_LEVEL: 'INFO',
     [Env.TABLE_NAME]: BENCH_RESOURCES.tableName,
     [Env.QUEUE_URL]: queueUrl(BENCH_RESOURCES.queueName),

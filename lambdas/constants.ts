@@ -33,8 +33,11 @@ export const Env = {
   ALLOW_LOOPBACK_WEBHOOKS: 'TIDINGS_ALLOW_LOOPBACK_WEBHOOKS',
 } as const;
 
-/** CloudWatch metric namespace and names the handlers emit (Powertools Metrics, EMF). */
-export const Metrics = {
+/**
+ * CloudWatch metric namespace and names the handlers emit (Powertools Metrics, EMF). Named so it
+ * does not shadow Powertools' `Metrics` class beside which the handlers use it.
+ */
+export const MetricName = {
   NAMESPACE: 'Tidings',
   /** Producer: events written to the outbox in committed transactions. */
   EVENTS_STAGED: 'EventsStaged',

@@ -11,7 +11,8 @@ import {
   type SqsConsumerBaseOptions,
   SqsVisibilityChanger,
 } from './aws/sqsConsumer.ts';
-import { Env, Metrics as MetricName, serviceName } from './constants.ts';
+import { Env, MetricName, serviceName } from './constants.ts';
+import { requireEnv } from './env.ts';
 import { DynamoDbLedger } from './ledger/DynamoDbLedger.ts';
 import {
   type NotificationsDefinition,
@@ -142,12 +143,6 @@ function emitMetrics(metrics: Metrics, report: ConsumeReport): void {
     single.addDimension('permanent', String(permanent));
     single.addMetric(MetricName.NOTIFICATIONS_FAILED, MetricUnit.Count, count);
   }
-}
-
-function requireEnv(name: string): string {
-  const value = process.env[name];
-  if (!value) throw new TypeError(`environment variable ${name} must be set`);
-  return value;
 }
 
 // By `import()` of a module naming only the client and the command, on the first webhook: in

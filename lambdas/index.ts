@@ -12,7 +12,7 @@ export {
   type DynamoDbTransactWriterOptions,
 } from './aws/DynamoDbTransactWriter.ts';
 export { AwsError } from './aws/errors.ts';
-export { Env, Metrics } from './constants.ts';
+export { Env, MetricName } from './constants.ts';
 export { describeError, isPermanentError, TidingsError } from './errors.ts';
 export { uuidv7 } from './events/ids.ts';
 export type { EnvelopeMetadata, IntegrationEvent, QueueMessage } from './events/types.ts';

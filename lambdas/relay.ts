@@ -10,7 +10,8 @@ import { DynamoDbPendingOutbox } from './aws/DynamoDbPendingOutbox.ts';
 import { streamRecordDeadLetters } from './aws/deadLetter.ts';
 import { defaultSqsClient, SqsQueueSender } from './aws/SqsQueueSender.ts';
 import { type RelayedOutbox, relayStreamRecords } from './aws/streamRelay.ts';
-import { Env, Metrics as MetricName, serviceName } from './constants.ts';
+import { Env, MetricName, serviceName } from './constants.ts';
+import { requireEnv } from './env.ts';
 import {
   type NotificationsDefinition,
   requireNotifications,
@@ -67,12 +68,6 @@ export function createRelayHandler(deps: RelayHandlerDeps): RelayHandler {
     }
     return report.response;
   };
-}
-
-function requireEnv(name: string): string {
-  const value = process.env[name];
-  if (!value) throw new TypeError(`environment variable ${name} must be set`);
-  return value;
 }
 
 /**

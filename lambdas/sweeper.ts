@@ -4,7 +4,8 @@ import type { Context } from 'aws-lambda';
 import { DynamoDbPendingOutbox } from './aws/DynamoDbPendingOutbox.ts';
 import { outboxItemDeadLetters } from './aws/deadLetter.ts';
 import { defaultSqsClient, SqsQueueSender } from './aws/SqsQueueSender.ts';
-import { Env, Metrics as MetricName, serviceName } from './constants.ts';
+import { Env, MetricName, serviceName } from './constants.ts';
+import { requireEnv } from './env.ts';
 import { describeError } from './errors.ts';
 import { maskEmails } from './maskEmail.ts';
 import {
@@ -140,12 +141,6 @@ export function createSweeperHandler(deps: SweeperHandlerDeps): SweeperHandler {
     deps.logger?.info('sweep done', summary);
     return summary;
   };
-}
-
-function requireEnv(name: string): string {
-  const value = process.env[name];
-  if (!value) throw new TypeError(`environment variable ${name} must be set`);
-  return value;
 }
 
 /**

@@ -15,7 +15,7 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { Metrics } from '../lambdas/constants.ts';
+import { MetricName } from '../lambdas/constants.ts';
 import type { KitRole, LambdaRole } from './bundling.ts';
 
 /** The notification channels the consumer reports metrics for (its `channel` dimension). */
@@ -93,7 +93,7 @@ export class PipelineMonitoring extends Construct {
     });
 
     // Two sweep intervals per period, so every period holds at least one sweep's datapoint.
-    const oldestPending = this.#metric(Metrics.OLDEST_PENDING_AGE_SECONDS, 'sweeper', {
+    const oldestPending = this.#metric(MetricName.OLDEST_PENDING_AGE_SECONDS, 'sweeper', {
       statistic: 'Maximum',
       period: props.sweepInterval.plus(props.sweepInterval),
     });
@@ -147,11 +147,11 @@ export class PipelineMonitoring extends Construct {
         width: 12,
         left: [
           ...(functions.producer
-            ? [this.#metric(Metrics.EVENTS_STAGED, 'producer', { label: 'staged' })]
+            ? [this.#metric(MetricName.EVENTS_STAGED, 'producer', { label: 'staged' })]
             : []),
-          this.#metric(Metrics.EVENTS_RELAYED, 'relay', { label: 'relayed by stream' }),
-          this.#metric(Metrics.EVENTS_RELAYED, 'sweeper', { label: 'relayed by sweeper' }),
-          this.#metric(Metrics.EVENTS_UNRELAYABLE, 'relay', { label: 'unrelayable' }),
+          this.#metric(MetricName.EVENTS_RELAYED, 'relay', { label: 'relayed by stream' }),
+          this.#metric(MetricName.EVENTS_RELAYED, 'sweeper', { label: 'relayed by sweeper' }),
+          this.#metric(MetricName.EVENTS_UNRELAYABLE, 'relay', { label: 'unrelayable' }),
         ],
       }),
       new GraphWidget({
@@ -167,7 +167,7 @@ export class PipelineMonitoring extends Construct {
         title: 'Notifications sent per channel',
         width: 12,
         left: NOTIFICATION_CHANNELS.map((channel) =>
-          this.#metric(Metrics.NOTIFICATIONS_SENT, 'consumer', {
+          this.#metric(MetricName.NOTIFICATIONS_SENT, 'consumer', {
             label: channel,
             dimensions: { channel },
           }),
@@ -178,7 +178,7 @@ export class PipelineMonitoring extends Construct {
         width: 12,
         left: NOTIFICATION_CHANNELS.flatMap((channel) =>
           (['true', 'false'] as const).map((permanent) =>
-            this.#metric(Metrics.NOTIFICATIONS_FAILED, 'consumer', {
+            this.#metric(MetricName.NOTIFICATIONS_FAILED, 'consumer', {
               label: `${channel} (${permanent === 'true' ? 'permanent' : 'transient'})`,
               dimensions: { channel, permanent },
             }),
@@ -245,7 +245,7 @@ export class PipelineMonitoring extends Construct {
     },
   ): Metric {
     return new Metric({
-      namespace: Metrics.NAMESPACE,
+      namespace: MetricName.NAMESPACE,
       metricName,
       dimensionsMap: { service: this.#props.serviceNames[role], ...options.dimensions },
       statistic: options.statistic ?? 'Sum',

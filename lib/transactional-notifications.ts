@@ -38,7 +38,7 @@ import {
   QueueEncryption,
 } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { Env, Metrics } from '../lambdas/constants.ts';
+import { Env, MetricName } from '../lambdas/constants.ts';
 import { outboxKey } from '../lambdas/outbox/outboxItem.ts';
 import {
   LEDGER_TABLE_DEFINITION,
@@ -615,7 +615,7 @@ export class TransactionalNotifications extends Construct {
       environment: {
         ...LAMBDA_BASE_ENVIRONMENT,
         POWERTOOLS_SERVICE_NAME: this.#serviceNames[role],
-        POWERTOOLS_METRICS_NAMESPACE: Metrics.NAMESPACE,
+        POWERTOOLS_METRICS_NAMESPACE: MetricName.NAMESPACE,
         POWERTOOLS_LOG_LEVEL: this.#props.logLevel ?? 'INFO',
         ...options.environment,
       },

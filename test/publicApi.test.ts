@@ -42,7 +42,7 @@ const RUNTIME_EXPORTS = [
   'InvalidNotificationError',
   'MapperError',
   'MessageCharacterError',
-  'Metrics',
+  'MetricName',
   'NotificationRouter',
   'PayloadValidationError',
   'SendError',

@@ -5,7 +5,7 @@ import {
   DynamoDbTransactWriter,
   describeError,
   Env,
-  Metrics as MetricName,
+  MetricName,
   type OutboxSpec,
   type TransactWriter,
 } from '../../lambdas/index.ts';

@@ -7,7 +7,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { ChangeMessageVisibilityCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { Env, Metrics as MetricName } from '../constants.ts';
+import { Env, MetricName } from '../constants.ts';
 import { describeError, isPermanentError, type TidingsError } from '../errors.ts';
 import { parseCloudEvent } from '../events/envelope.ts';
 import { isUuid } from '../events/ids.ts';

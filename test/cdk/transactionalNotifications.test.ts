@@ -9,7 +9,7 @@ import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { EXAMPLE_NOTIFICATIONS, EXAMPLE_PRODUCER } from '../../bench/entries.ts';
 import { emailKey, userKey } from '../../examples/signup/registerUser.ts';
 import { outboxItemDeadLetters } from '../../lambdas/aws/deadLetter.ts';
-import { Env, Metrics } from '../../lambdas/constants.ts';
+import { Env, MetricName } from '../../lambdas/constants.ts';
 import { MemoryOutboxStore } from '../../lambdas/outbox/MemoryOutboxStore.ts';
 import { outboxKey } from '../../lambdas/outbox/outboxItem.ts';
 import {
@@ -470,7 +470,7 @@ describe('TransactionalNotifications (standard queue)', () => {
         expect(properties.MemorySize).toBe(256);
         expect(properties.Environment.Variables).toMatchObject({
           POWERTOOLS_SERVICE_NAME: expect.stringMatching(/^tidings-/),
-          POWERTOOLS_METRICS_NAMESPACE: Metrics.NAMESPACE,
+          POWERTOOLS_METRICS_NAMESPACE: MetricName.NAMESPACE,
           POWERTOOLS_LOG_LEVEL: 'INFO',
           NODE_OPTIONS: '--enable-source-maps',
         });
@@ -533,8 +533,8 @@ describe('TransactionalNotifications (standard queue)', () => {
         TreatMissingData: 'notBreaching',
       });
       pipeline.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-        Namespace: Metrics.NAMESPACE,
-        MetricName: Metrics.OLDEST_PENDING_AGE_SECONDS,
+        Namespace: MetricName.NAMESPACE,
+        MetricName: MetricName.OLDEST_PENDING_AGE_SECONDS,
         Dimensions: [{ Name: 'service', Value: 'tidings-sweeper' }],
         Threshold: 15 * 60,
       });
@@ -550,9 +550,9 @@ describe('TransactionalNotifications (standard queue)', () => {
         .map((alarm) => alarm.Properties.MetricName);
 
       // Assert: only this one; for the others no data means nothing happened.
-      expect(breachingOnMissing).toEqual([Metrics.OLDEST_PENDING_AGE_SECONDS]);
+      expect(breachingOnMissing).toEqual([MetricName.OLDEST_PENDING_AGE_SECONDS]);
       pipeline.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-        MetricName: Metrics.OLDEST_PENDING_AGE_SECONDS,
+        MetricName: MetricName.OLDEST_PENDING_AGE_SECONDS,
         // Two sweep intervals, so a sweep that reports always lands in each period.
         Period: 2 * 5 * 60,
         EvaluationPeriods: 1,
@@ -561,7 +561,7 @@ describe('TransactionalNotifications (standard queue)', () => {
 
     it('relies on a sweeper that reports the age on every run, 0 when nothing waits', async () => {
       // Arrange: an empty outbox, so missing data can only mean a sweep did not finish.
-      const metrics = new PowertoolsMetrics({ namespace: Metrics.NAMESPACE, serviceName: 'test' });
+      const metrics = new PowertoolsMetrics({ namespace: MetricName.NAMESPACE, serviceName: 'test' });
       const added = vi.spyOn(metrics, 'addMetric');
       vi.spyOn(metrics, 'publishStoredMetrics').mockReturnValue(metrics);
       const sweep = createSweeperHandler({
@@ -576,7 +576,7 @@ describe('TransactionalNotifications (standard queue)', () => {
       await sweep({});
 
       // Assert
-      expect(added).toHaveBeenCalledWith(Metrics.OLDEST_PENDING_AGE_SECONDS, 'Seconds', 0);
+      expect(added).toHaveBeenCalledWith(MetricName.OLDEST_PENDING_AGE_SECONDS, 'Seconds', 0);
     });
 
     it('alarms when the oldest queued message has waited 15 minutes for the consumer', () => {
@@ -649,11 +649,11 @@ describe('TransactionalNotifications (standard queue)', () => {
 
       const text = JSON.stringify(body.asObject());
       for (const metric of [
-        Metrics.EVENTS_STAGED,
-        Metrics.EVENTS_RELAYED,
-        Metrics.NOTIFICATIONS_SENT,
-        Metrics.NOTIFICATIONS_FAILED,
-        Metrics.OLDEST_PENDING_AGE_SECONDS,
+        MetricName.EVENTS_STAGED,
+        MetricName.EVENTS_RELAYED,
+        MetricName.NOTIFICATIONS_SENT,
+        MetricName.NOTIFICATIONS_FAILED,
+        MetricName.OLDEST_PENDING_AGE_SECONDS,
         'ApproximateNumberOfMessagesVisible',
         'IteratorAge',
       ]) {
@@ -935,7 +935,7 @@ describe('TransactionalNotifications props', () => {
       Environment: { Variables: Match.objectLike({ POWERTOOLS_SERVICE_NAME: 'orders-consumer' }) },
     });
     pipeline.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-      MetricName: Metrics.OLDEST_PENDING_AGE_SECONDS,
+      MetricName: MetricName.OLDEST_PENDING_AGE_SECONDS,
       Dimensions: [{ Name: 'service', Value: 'orders-sweeper' }],
     });
   });

@@ -2,7 +2,7 @@ import { Metrics } from '@aws-lambda-powertools/metrics';
 import type { Context, SQSRecord } from 'aws-lambda';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { notifications } from '../../examples/signup/notifications.ts';
-import { Env, Metrics as MetricName } from '../../lambdas/constants.ts';
+import { Env, MetricName } from '../../lambdas/constants.ts';
 import {
   consumerDepsFromEnv,
   consumerLambdaHandler,

@@ -23,7 +23,7 @@ import {
   type UnmappedEventOptions,
   visibilityBackoffSeconds,
 } from '../../lambdas/aws/sqsConsumer.ts';
-import { Env, Metrics as MetricName } from '../../lambdas/constants.ts';
+import { Env, MetricName } from '../../lambdas/constants.ts';
 import type { IntegrationEvent } from '../../lambdas/events/types.ts';
 import { MemoryLedger } from '../../lambdas/ledger/MemoryLedger.ts';
 import { SendError } from '../../lambdas/notifications/errors.ts';

@@ -9,7 +9,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { notifications, usersOutbox } from '../../examples/signup/notifications.ts';
 import { streamRecordDeadLetters } from '../../lambdas/aws/deadLetter.ts';
-import { Env, Metrics as MetricName } from '../../lambdas/constants.ts';
+import { Env, MetricName } from '../../lambdas/constants.ts';
 import { outboxKey } from '../../lambdas/outbox/outboxItem.ts';
 import { MemoryQueue } from '../../lambdas/queue/MemoryQueue.ts';
 import { createRelayHandler, relayLambdaHandler } from '../../lambdas/relay.ts';

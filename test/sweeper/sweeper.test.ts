@@ -9,7 +9,7 @@ import {
   usersOutbox,
 } from '../../examples/signup/notifications.ts';
 import { DeadLetterAttribute, outboxItemDeadLetters } from '../../lambdas/aws/deadLetter.ts';
-import { Env, Metrics as MetricName } from '../../lambdas/constants.ts';
+import { Env, MetricName } from '../../lambdas/constants.ts';
 import { UnknownEventTypeError } from '../../lambdas/outbox/errors.ts';
 import { MemoryOutboxStore } from '../../lambdas/outbox/MemoryOutboxStore.ts';
 import { outboxKey, toOutboxItem } from '../../lambdas/outbox/outboxItem.ts';

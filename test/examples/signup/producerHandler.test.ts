@@ -18,7 +18,7 @@ import {
   USERS_TABLE_ENV,
 } from '../../../examples/signup/producer.ts';
 import { DynamoDbTransactWriter } from '../../../lambdas/aws/DynamoDbTransactWriter.ts';
-import { Env, Metrics as MetricName } from '../../../lambdas/constants.ts';
+import { Env, MetricName } from '../../../lambdas/constants.ts';
 import { defineOutbox } from '../../../lambdas/outbox/defineOutbox.ts';
 import { pendingShardOf } from '../../../lambdas/outbox/outboxItem.ts';
 import {
