@@ -561,7 +561,10 @@ describe('TransactionalNotifications (standard queue)', () => {
 
     it('relies on a sweeper that reports the age on every run, 0 when nothing waits', async () => {
       // Arrange: an empty outbox, so missing data can only mean a sweep did not finish.
-      const metrics = new PowertoolsMetrics({ namespace: MetricName.NAMESPACE, serviceName: 'test' });
+      const metrics = new PowertoolsMetrics({
+        namespace: MetricName.NAMESPACE,
+        serviceName: 'test',
+      });
       const added = vi.spyOn(metrics, 'addMetric');
       vi.spyOn(metrics, 'publishStoredMetrics').mockReturnValue(metrics);
       const sweep = createSweeperHandler({
