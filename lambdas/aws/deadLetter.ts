@@ -8,7 +8,11 @@ import type {
   OutgoingMessage,
   QueueSender,
 } from '../ports.ts';
-import { MAX_MESSAGE_ATTRIBUTES, MAX_MESSAGE_BYTES } from '../queue/sqsLimits.ts';
+import {
+  MAX_MESSAGE_ATTRIBUTES,
+  MAX_MESSAGE_BYTES,
+  REFUSED_CHARACTER,
+} from '../queue/sqsLimits.ts';
 import { DeadLetterSendError, sdkErrorCode } from './relayErrors.ts';
 
 // Re-exported only while `sqsConsumer.ts` and `../consumer.ts` import it from here.
@@ -47,13 +51,11 @@ export interface LetterContent {
   readonly complete: boolean;
 }
 
-/** SQS allows at most 10 message attributes. */
-const MAX_ATTRIBUTES = MAX_MESSAGE_ATTRIBUTES;
 /** Room kept for attributes when deciding whether a body fits. */
 const ATTRIBUTE_ROOM_BYTES = 16 * 1024;
 const MAX_REASON_LENGTH = 1024;
-/** Characters SQS refuses in bodies and attribute values (outside XML 1.0's ranges). */
-const FORBIDDEN_CHARACTERS = /[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu;
+/** Every character SQS refuses in bodies and attribute values (outside XML 1.0's ranges). */
+const FORBIDDEN_CHARACTERS = new RegExp(REFUSED_CHARACTER.source, 'gu');
 /** Group and deduplication ids: 1 to 128 printable ASCII characters. */
 const NOT_ID_CHARACTERS = /[^!-~]/g;
 
@@ -100,7 +102,7 @@ export function deadLetterAttributes(
   ];
   const attributes: Record<string, string> = {};
   for (const [name, value] of [...own, ...Object.entries(original)]) {
-    if (Object.keys(attributes).length >= MAX_ATTRIBUTES) break;
+    if (Object.keys(attributes).length >= MAX_MESSAGE_ATTRIBUTES) break;
     if (value === undefined || value.length === 0 || name in attributes) continue;
     attributes[name] = clean(value);
   }

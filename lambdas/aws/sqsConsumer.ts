@@ -25,6 +25,7 @@ import {
 } from '../notifications/processNotificationMessage.ts';
 import type { QueueSpec } from '../outbox/defineQueue.ts';
 import type { DeadLetterInfo, DeadLetterSink } from '../ports.ts';
+import { MAX_RECEIVE_COUNT, MAX_VISIBILITY_TIMEOUT_SECONDS } from '../queue/sqsLimits.ts';
 import type { VisibilityChanger } from '../queue/types.ts';
 import { describeForDeadLetter } from './deadLetter.ts';
 import { SqsRequestError } from './relayErrors.ts';
@@ -44,9 +45,6 @@ export interface VisibilityBackoffOptions {
   readonly maxSeconds?: number;
 }
 
-/** The longest visibility timeout SQS accepts. */
-const MAX_VISIBILITY_SECONDS = 43_200;
-
 /**
  * The visibility timeout for a message that failed on its `receiveCount`-th delivery: it
  * doubles per delivery up to `maxSeconds`, with "equal jitter" (between half and all of the
@@ -58,11 +56,14 @@ export function visibilityBackoffSeconds(
   options: VisibilityBackoffOptions & { random?: () => number; retryAfterSeconds?: number } = {},
 ): number {
   const base = options.baseSeconds ?? 10;
-  const max = Math.min(options.maxSeconds ?? 900, MAX_VISIBILITY_SECONDS);
+  const max = Math.min(options.maxSeconds ?? 900, MAX_VISIBILITY_TIMEOUT_SECONDS);
   const exponent = Math.max(0, Math.min(30, Math.floor(receiveCount) - 1));
   const delay = Math.min(max, base * 2 ** exponent);
   const jittered = Math.ceil(delay / 2 + (options.random ?? Math.random)() * (delay / 2));
-  return Math.min(MAX_VISIBILITY_SECONDS, Math.max(jittered, options.retryAfterSeconds ?? 0));
+  return Math.min(
+    MAX_VISIBILITY_TIMEOUT_SECONDS,
+    Math.max(jittered, options.retryAfterSeconds ?? 0),
+  );
 }
 
 /**
@@ -431,7 +432,6 @@ async function backOff(
 }
 
 /** The largest `maxReceiveCount` an SQS redrive policy accepts. */
-const MAX_MAX_RECEIVE_COUNT = 1000;
 
 /**
  * The queue's `maxReceiveCount` from `TIDINGS_MAX_RECEIVE_COUNT`, as the CDK construct sets it
@@ -444,9 +444,9 @@ export function maxReceiveCountFromEnv(
   const raw = env[Env.MAX_RECEIVE_COUNT];
   if (raw === undefined || raw === '') return undefined;
   const value = Number(raw);
-  if (!/^\d+$/.test(raw.trim()) || value < 1 || value > MAX_MAX_RECEIVE_COUNT) {
+  if (!/^\d+$/.test(raw.trim()) || value < 1 || value > MAX_RECEIVE_COUNT) {
     throw new TypeError(
-      `environment variable ${Env.MAX_RECEIVE_COUNT} must be an integer from 1 to ${MAX_MAX_RECEIVE_COUNT}: ${JSON.stringify(raw)}`,
+      `environment variable ${Env.MAX_RECEIVE_COUNT} must be an integer from 1 to ${MAX_RECEIVE_COUNT}: ${JSON.stringify(raw)}`,
     );
   }
   return value;

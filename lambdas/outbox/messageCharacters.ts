@@ -1,8 +1,7 @@
 import type { OutgoingMessage } from '../ports.ts';
 import { REFUSED_CHARACTER } from '../queue/sqsLimits.ts';
 
-const REFUSED = REFUSED_CHARACTER;
-const REFUSED_ALL = new RegExp(REFUSED.source, 'gu');
+const REFUSED_ALL = new RegExp(REFUSED_CHARACTER.source, 'gu');
 
 /** The event field each member of the CloudEvents envelope carries (see `toCloudEvent`). */
 const EVENT_FIELD_OF: Readonly<Record<string, string>> = {
@@ -47,7 +46,7 @@ export function escapeRefusedCharacters(text: string): string {
 }
 
 function firstRefused(text: string): { codePoint: number; index: number } | undefined {
-  const match = REFUSED.exec(text);
+  const match = REFUSED_CHARACTER.exec(text);
   if (!match) return undefined;
   return { codePoint: match[0].codePointAt(0) ?? 0, index: match.index };
 }

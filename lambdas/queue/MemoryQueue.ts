@@ -24,10 +24,6 @@ const ENTRY_ID = /^[A-Za-z0-9_-]{1,80}$/;
 /** Group and deduplication ids: 1 to 128 printable ASCII characters. */
 const GROUP_OR_DEDUPLICATION_ID = /^[!-~]{1,128}$/;
 const ATTRIBUTE_NAME = /^[A-Za-z0-9_.-]{1,256}$/;
-/** Characters SQS refuses in bodies and attribute values (XML 1.0's excluded ranges). */
-const FORBIDDEN_CHARACTER = REFUSED_CHARACTER;
-const MAX_ATTRIBUTES = MAX_MESSAGE_ATTRIBUTES;
-const MAX_MAX_RECEIVE_COUNT = MAX_RECEIVE_COUNT;
 const DEDUPLICATION_WINDOW_MS = 5 * 60 * 1000;
 
 /** A failure to inject for one entry of a `sendBatch`, as SQS reports it in `Failed`. */
@@ -204,7 +200,7 @@ export class MemoryQueue implements QueueSender {
       throw new TypeError(`contentBasedDeduplication needs a FIFO queue: "${name}"`);
     }
     this.maxReceiveCount = options.maxReceiveCount ?? 5;
-    checkInteger('maxReceiveCount', this.maxReceiveCount, 1, MAX_MAX_RECEIVE_COUNT, TypeError);
+    checkInteger('maxReceiveCount', this.maxReceiveCount, 1, MAX_RECEIVE_COUNT, TypeError);
     this.visibilityTimeoutSeconds = options.visibilityTimeoutSeconds ?? 30;
     checkInteger(
       'visibilityTimeoutSeconds',
@@ -491,9 +487,9 @@ export class MemoryQueue implements QueueSender {
       return invalid(`message is ${bytes} bytes, over the limit of ${MAX_MESSAGE_BYTES}`);
     }
     const attributes = Object.entries(message.attributes ?? {});
-    if (attributes.length > MAX_ATTRIBUTES) {
+    if (attributes.length > MAX_MESSAGE_ATTRIBUTES) {
       return invalid(
-        `a message has at most ${MAX_ATTRIBUTES} attributes, got ${attributes.length}`,
+        `a message has at most ${MAX_MESSAGE_ATTRIBUTES} attributes, got ${attributes.length}`,
       );
     }
     for (const [name, value] of attributes) {
@@ -647,7 +643,7 @@ export class MemoryQueue implements QueueSender {
 }
 
 function forbiddenCharacter(text: string): string | undefined {
-  const match = FORBIDDEN_CHARACTER.exec(text);
+  const match = REFUSED_CHARACTER.exec(text);
   if (!match) return undefined;
   const codePoint = match[0].codePointAt(0) ?? 0;
   return `U+${codePoint.toString(16).toUpperCase().padStart(4, '0')} at index ${match.index}`;
