@@ -1,14 +1,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
-import {
-  DynamoDbTransactWriter,
-  describeError,
-  Env,
-  MetricName,
-  type OutboxSpec,
-  type TransactWriter,
-} from '../../lambdas/index.ts';
+import { DynamoDbTransactWriter, describeError, Env, MetricName } from '../../lambdas/index.ts';
 // Not part of the package's API: the example masks addresses in its logs as the kit does.
 import { maskEmails } from '../../lambdas/maskEmail.ts';
 import { isHttpEvent, type ProducerEvent, parseProducerEvent } from './http/parseProducerEvent.ts';
@@ -18,21 +11,10 @@ import {
   type ProducerResult,
   toProducerResult,
 } from './http/producerResponse.ts';
-import type { UserEvents } from './notifications.ts';
-import { registerUser } from './registerUser.ts';
+import { type RegisterUserOptions, registerUser } from './registerUser.ts';
 
 /** What the producer handler runs with; tests and local runs pass their own. */
-export interface ProducerHandlerDeps {
-  /** `DynamoDbTransactWriter` on AWS, `MemoryOutboxStore` locally. */
-  readonly writer: TransactWriter;
-  /** The table of users and email claims. */
-  readonly tableName: string;
-  /** The construct's outbox table. @default tableName */
-  readonly outboxTableName?: string;
-  /** @default usersOutbox */
-  readonly outbox?: OutboxSpec<typeof UserEvents>;
-  /** New user and event ids. @default UUID v7 */
-  readonly newId?: () => string;
+export interface ProducerHandlerDeps extends Omit<RegisterUserOptions, 'requestId'> {
   /** @default silent */
   readonly logger?: Logger;
   /** `EventsStaged` is emitted for each committed registration when given. */
@@ -59,14 +41,7 @@ export function createProducerHandler(deps: ProducerHandlerDeps): ProducerHandle
     const transport = isHttpEvent(event) ? 'http' : 'direct';
     try {
       const request = parseProducerEvent(event, context);
-      const user = await registerUser(request.input, {
-        writer: deps.writer,
-        tableName: deps.tableName,
-        ...(deps.outboxTableName ? { outboxTableName: deps.outboxTableName } : {}),
-        ...(deps.outbox ? { outbox: deps.outbox } : {}),
-        ...(deps.newId ? { newId: deps.newId } : {}),
-        ...(request.requestId ? { requestId: request.requestId } : {}),
-      });
+      const user = await registerUser(request.input, { ...deps, requestId: request.requestId });
       deps.logger?.info('user registered', { userId: user.userId, eventId: user.eventId });
       if (deps.metrics) {
         deps.metrics.addMetric(MetricName.EVENTS_STAGED, MetricUnit.Count, 1);
